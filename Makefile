@@ -1,0 +1,86 @@
+# minicrm — every entry point a person needs:
+#   make run     install what is missing, build, start PostgreSQL, FastCGI, nginx
+#   make stop    stop what `make run` started
+#   make test    build, start a throw-away instance, run every test, tear it down
+#   make bench   the benchmarks under bench/
+#   make psql    psql on the instance's database
+
+CC      ?= cc
+PKGS     = json-c libpq libsodium libcurl
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Isrc -pthread \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lpthread
+
+LIB_SRC  = $(wildcard src/*.c)
+LIB_OBJ  = $(LIB_SRC:src/%.c=build/%.o)
+CLI_SRC  = $(wildcard src/cli/*.c)
+CLI_OBJ  = $(CLI_SRC:src/%.c=build/%.o)
+FCGI     = cgi-bin/api.fcgi cgi-bin/admin.fcgi
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BENCH_TARGETS = bench-ingest
+
+.PHONY: all deps run stop test unit unit-san unit-valgrind http bench psql clean
+all: build/libminicrm.a bin/minicrm $(FCGI)
+
+deps:
+	@scripts/deps.sh
+
+build/%.o: src/%.c $(wildcard src/*.h src/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/libminicrm.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/minicrm: $(CLI_OBJ) build/libminicrm.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) build/libminicrm.a $(LDLIBS)
+
+cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(wildcard src/*.h)
+	$(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
+
+build/tests/%: tests/unit/%.c build/libminicrm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
+
+# The sanitizer build compiles the library sources again with the sanitizers on.
+build/san/%: tests/unit/%.c $(LIB_SRC) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	@scripts/run-each.sh $(UNIT_BIN)
+
+unit-san: $(UNIT_SAN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/run-each.sh $(UNIT_SAN)
+
+unit-valgrind: $(UNIT_BIN)
+	@scripts/run-each.sh --valgrind $(UNIT_BIN)
+
+run: deps all
+	@scripts/instance.sh up
+
+stop:
+	@scripts/instance.sh down
+
+psql:
+	@scripts/instance.sh psql
+
+test: deps all
+	@scripts/test.sh
+
+bench: deps all $(BENCH_TARGETS)
+
+bench-ingest: all
+	@bench/ingest.sh
+
+clean:
+	rm -rf build bin $(FCGI)
+
+-include mk/*.mk

@@ -1,0 +1,221 @@
+/*
+ * api.fcgi: the JSON API that n8n workflows and monitors call.
+ *
+ *   POST /api/internal/log-activity     x-api-key; one event or an array
+ *   GET  /api/internal/activity-health  the SOP's health figures
+ *   GET  /health, /readyz               database readiness
+ *   GET  /healthz                       liveness (no database)
+ *
+ * Each request goes through the same pipeline: route, method, key, content
+ * type and size, then one short database transaction, then the answer.
+ * docs/api.md lists every status code each route can answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activity.h"
+#include "apikey.h"
+#include "catalog.h"
+#include "config.h"
+#include "db.h"
+#include "fcgi_server.h"
+#include "health.h"
+#include "log.h"
+
+/* What each worker thread owns for the life of the process. */
+struct api_worker {
+	struct db		db;
+	struct catalog		catalog;
+	struct apikey_cache	keys;
+};
+
+enum route {
+	ROUTE_LOG_ACTIVITY,
+	ROUTE_ACTIVITY_HEALTH,
+	ROUTE_HEALTH,
+	ROUTE_READYZ,
+	ROUTE_HEALTHZ,
+	ROUTE__MAX
+};
+
+typedef void (*handler)(struct api_worker *, struct http_request *);
+
+static void	log_activity(struct api_worker *, struct http_request *);
+static void	activity_health(struct api_worker *, struct http_request *);
+static void	ready(struct api_worker *, struct http_request *);
+static void	alive(struct api_worker *, struct http_request *);
+
+static const struct {
+	const char	*path;
+	const char	*method;
+	handler		 handle;
+} routes[ROUTE__MAX] = {
+	[ROUTE_LOG_ACTIVITY] =	 { "/api/internal/log-activity", "POST", log_activity },
+	[ROUTE_ACTIVITY_HEALTH] = { "/api/internal/activity-health", "GET", activity_health },
+	[ROUTE_HEALTH] =	 { "/health", "GET", ready },
+	[ROUTE_READYZ] =	 { "/readyz", "GET", ready },
+	[ROUTE_HEALTHZ] =	 { "/healthz", "GET", alive },
+};
+
+static void
+send_and_free(struct http_request *req, int status, json_object *obj)
+{
+	http_send_json(req, status, status == 503 ? "Retry-After: 5\r\n" : NULL,
+	    obj);
+	json_object_put(obj);
+}
+
+/*
+ * POST /api/internal/log-activity: 201 stored, 200 duplicate, 207 batch
+ * partly rejected, 400 invalid, 401 key, 411/413 length, 415 type, 503.
+ */
+static void
+log_activity(struct api_worker *w, struct http_request *req)
+{
+	struct apikey_identity	 who;
+	json_object		*answer;
+	int			 rc, status;
+
+	rc = apikey_authenticate(&w->db, &w->keys, req->api_key, &who);
+	if (rc == APIKEY_MISSING) {
+		http_send_error(req, 401, "missing x-api-key header", NULL);
+		return;
+	}
+	if (rc == APIKEY_INVALID) {
+		log_warn("rejected an invalid API key from %s",
+		    req->remote_addr);
+		http_send_error(req, 401, "invalid API key", NULL);
+		return;
+	}
+	if (rc != APIKEY_OK) {
+		http_send_error(req, 503, "database unavailable; retry later",
+		    NULL);
+		return;
+	}
+	if (!http_is_json(req)) {
+		http_send_error(req, 415, "Content-Type must be "
+		    "application/json", NULL);
+		return;
+	}
+	switch (http_read_body(req, ACTIVITY_MAX_BODY)) {
+	case 0:
+		break;
+	case 411:
+		http_send_error(req, 411, "a JSON body is required", NULL);
+		return;
+	case 413:
+		http_send_error(req, 413, "the body is larger than 1 MiB",
+		    NULL);
+		return;
+	default:
+		http_send_error(req, 400, "the body could not be read", NULL);
+		return;
+	}
+	answer = activity_ingest(&w->db, &w->catalog, &who, req->body.data,
+	    req->body.len, &status);
+	send_and_free(req, status, answer);
+}
+
+/* GET /api/internal/activity-health: 200, or 503 without a database. */
+static void
+activity_health(struct api_worker *w, struct http_request *req)
+{
+	int		 status;
+	json_object	*obj = health_activity(&w->db, &status);
+
+	send_and_free(req, status, obj);
+}
+
+/* GET /health, /readyz: 200 if the database answers, else 503. */
+static void
+ready(struct api_worker *w, struct http_request *req)
+{
+	int		 status;
+	json_object	*obj = health_ready(&w->db, &status);
+
+	send_and_free(req, status, obj);
+}
+
+/* GET /healthz: 200 while the process serves requests. */
+static void
+alive(struct api_worker *w, struct http_request *req)
+{
+	json_object *obj = json_object_new_object();
+
+	(void)w;
+	json_object_object_add(obj, "status", json_object_new_string("ok"));
+	send_and_free(req, 200, obj);
+}
+
+static void
+api_handle(void *ctx, struct http_request *req)
+{
+	struct api_worker	*w = ctx;
+	int			 r;
+
+	for (r = 0; r < ROUTE__MAX; r++)
+		if (strcmp(req->path, routes[r].path) == 0)
+			break;
+	if (r == ROUTE__MAX) {
+		http_send_error(req, 404, "no such endpoint", NULL);
+		return;
+	}
+	if (strcmp(req->method, routes[r].method) != 0 &&
+	    !(strcmp(req->method, "HEAD") == 0 &&
+	    strcmp(routes[r].method, "GET") == 0)) {
+		json_object *obj = json_object_new_object();
+		char allow[64];
+
+		json_object_object_add(obj, "error", json_object_new_string(
+		    "method not allowed"));
+		snprintf(allow, sizeof(allow), "Allow: %s\r\n",
+		    routes[r].method);
+		http_send_json(req, 405, allow, obj);
+		json_object_put(obj);
+		return;
+	}
+	routes[r].handle(w, req);
+	/* Whatever happened, the connection leaves the request clean. */
+	db_rollback(&w->db);
+}
+
+static void *
+api_worker_new(void)
+{
+	struct api_worker	*w;
+	const char		*url = config_get("MINICRM_APP_DATABASE_URL");
+
+	if (url == NULL) {
+		log_error("MINICRM_APP_DATABASE_URL is not set (run make run, "
+		    "or set it or MINICRM_CONF)");
+		return NULL;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	if (db_open(&w->db, url) != DB_OK)
+		log_warn("database not reachable yet: %s", w->db.error);
+	w->keys.ttl = config_get_long("MINICRM_APIKEY_CACHE_SECONDS", 2, 0,
+	    3600);
+	return w;
+}
+
+static void
+api_worker_free(void *ctx)
+{
+	struct api_worker *w = ctx;
+
+	db_close(&w->db);
+	catalog_free(&w->catalog);
+	free(w);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct fcgi_app app = {
+		"api.fcgi", api_worker_new, api_worker_free, api_handle, NULL
+	};
+
+	return fcgi_server_main(&app, argc, argv);
+}

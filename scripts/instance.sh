@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# instance.sh up|down|psql|status — the local minicrm instance.
+#
+# State lives in $MINICRM_VAR (default: var/ in the tree): the PostgreSQL
+# cluster, sockets, PID files, logs, the generated nginx config, and
+# minicrm.conf, which the programs and the CLI read. PostgreSQL refuses to
+# run as root, so as root the cluster runs as the "postgres" system user.
+# With DATABASE_URL set, that database is used instead of a private cluster.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+var=${MINICRM_VAR:-$top/var}
+conf=$var/minicrm.conf
+export MINICRM_CONF=$conf
+
+say() { printf 'minicrm: %s\n' "$*"; }
+die() { printf 'minicrm: %s\n' "$*" >&2; exit 1; }
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ "$(id -u)" -eq 0 ]; then pg_user=postgres; else pg_user=$(id -un); fi
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Read a KEY from minicrm.conf (empty if absent).
+conf_get() {
+	[ -f "$conf" ] && sed -n "s/^$1='\{0,1\}\([^']*\)'\{0,1\}\$/\1/p" "$conf" | tail -n 1 || true
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# The cluster's folder: var/pg, unless the postgres user cannot reach the
+# tree (a clone under /root, say); then a folder in /tmp linked from var/pg.
+pg_dir() {
+	if [ -L "$var/pg" ]; then readlink "$var/pg"; return; fi
+	mkdir -p "$var/pg"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$pg_user" "$var/pg"
+		if ! runuser -u postgres -- test -w "$var/pg"; then
+			rmdir "$var/pg"
+			local alt
+			alt=/tmp/minicrm-pg-$(printf '%s' "$var" | sha1sum | cut -c1-12)
+			mkdir -p "$alt"
+			chown "$pg_user" "$alt"
+			ln -s "$alt" "$var/pg"
+			echo "$alt"
+			return
+		fi
+	fi
+	echo "$var/pg"
+}
+
+random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
+
+pg_up() {
+	local pg sock owner_pw app_pw
+	pg=$(pg_dir)
+	sock=$pg/run
+	if [ ! -f "$pg/data/PG_VERSION" ]; then
+		say "creating a PostgreSQL cluster in $pg"
+		as_pg mkdir -p "$pg/data" "$sock" "$pg/log"
+		as_pg "$pg_bin/initdb" -D "$pg/data" -U "$pg_user" -E UTF8 \
+			--no-locale --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+		# Local connections: the superuser by peer, everyone else with
+		# a password; TCP is off (unix socket only).
+		as_pg tee "$pg/data/pg_hba.conf" >/dev/null <<-HBA
+			local all $pg_user peer
+			local all all scram-sha-256
+		HBA
+		as_pg tee -a "$pg/data/postgresql.conf" >/dev/null <<-PGCONF
+			listen_addresses = ''
+			unix_socket_directories = '$sock'
+			max_connections = 300
+			shared_buffers = 256MB
+			wal_buffers = 16MB
+			max_wal_size = 2GB
+			logging_collector = off
+		PGCONF
+	fi
+	if ! as_pg "$pg_bin/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
+		as_pg "$pg_bin/pg_ctl" -D "$pg/data" -l "$pg/log/postgres.log" -w -t 60 start >/dev/null ||
+			die "PostgreSQL did not start; see $pg/log/postgres.log"
+	fi
+
+	owner_pw=$(conf_get OWNER_PASSWORD); [ -n "$owner_pw" ] || owner_pw=$(random_secret)
+	app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
+	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d postgres -qAt -v ON_ERROR_STOP=1 \
+		-v owner_pw="$owner_pw" -v app_pw="$app_pw" >/dev/null <<-'SQL'
+		SELECT 'CREATE ROLE minicrm_owner LOGIN'
+		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_owner') \gexec
+		SELECT 'CREATE ROLE minicrm_app LOGIN'
+		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app') \gexec
+		ALTER ROLE minicrm_owner LOGIN PASSWORD :'owner_pw';
+		ALTER ROLE minicrm_app LOGIN PASSWORD :'app_pw';
+		SELECT 'CREATE DATABASE minicrm OWNER minicrm_owner'
+		  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'minicrm') \gexec
+		SQL
+	write_conf "postgresql://minicrm_owner:$owner_pw@/minicrm?host=$sock" \
+		"postgresql://minicrm_app:$app_pw@/minicrm?host=$sock" "$owner_pw" "$app_pw"
+}
+
+# With DATABASE_URL: migrations run as it; the application gets its own
+# minicrm_app login if the owner may create roles, else DATABASE_URL too.
+external_db() {
+	local app=${MINICRM_APP_DATABASE_URL:-} app_pw
+	if [ -z "$app" ]; then
+		app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
+		if psql "$DATABASE_URL" -qAt -v ON_ERROR_STOP=1 -v app_pw="$app_pw" >/dev/null 2>&1 <<-'SQL'
+			SELECT 'CREATE ROLE minicrm_app LOGIN'
+			  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app') \gexec
+			ALTER ROLE minicrm_app LOGIN PASSWORD :'app_pw';
+			SQL
+		then
+			app=$(printf '%s' "$DATABASE_URL" | sed -E "s#^(postgres(ql)?://)([^@/]*@)?#\1minicrm_app:$app_pw@#")
+		else
+			say "warning: cannot create role minicrm_app; the application uses DATABASE_URL"
+			app=$DATABASE_URL
+		fi
+	fi
+	write_conf "$DATABASE_URL" "$app" "" "${app_pw:-}"
+}
+
+write_conf() {
+	umask 077
+	cat > "$conf.tmp" <<-CONF
+		# Written by scripts/instance.sh; read by bin/minicrm and cgi-bin/*.fcgi.
+		DATABASE_URL='$1'
+		MINICRM_APP_DATABASE_URL='$2'
+		OWNER_PASSWORD='$3'
+		APP_PASSWORD='$4'
+		MINICRM_PORT='$port'
+		MINICRM_VAR='$var'
+	CONF
+	mv "$conf.tmp" "$conf"
+}
+
+start_fcgi() {
+	local name=$1 pidfile=$var/run/$1.pid
+	if alive "$pidfile"; then
+		kill "$(cat "$pidfile")"
+		for _ in $(seq 50); do alive "$pidfile" || break; sleep 0.1; done
+	fi
+	rm -f "$var/run/$name.sock"
+	nohup "$top/cgi-bin/$name.fcgi" --socket "$var/run/$name.sock" \
+		>>"$var/log/$name.log" 2>&1 </dev/null &
+	echo $! > "$pidfile"
+}
+
+start_nginx() {
+	local user=""
+	[ "$(id -u)" -eq 0 ] && user="user root root;"
+	mkdir -p "$var/nginx"
+	sed -e "s#@VAR@#$var#g" -e "s#@TOP@#$top#g" -e "s#@PORT@#$port#g" \
+		-e "s#@USER@#$user#g" "$top/nginx/minicrm.conf.in" > "$var/nginx/nginx.conf"
+	nginx -t -q -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/log/nginx-error.log" ||
+		die "nginx config test failed"
+	if alive "$var/run/nginx.pid"; then
+		nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/log/nginx-error.log" -s reload
+	else
+		nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/log/nginx-error.log"
+	fi
+}
+
+wait_ready() {
+	for _ in $(seq 100); do
+		curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "the API did not become ready; see $var/log/"
+}
+
+up() {
+	port=${MINICRM_PORT:-$(conf_get MINICRM_PORT)}
+	port=${port:-8080}
+	mkdir -p "$var/run" "$var/log" "$var/nginx"
+	chmod 711 "$var"
+	[ -x "$top/bin/minicrm" ] || die "not built: run make first"
+	if [ -n "${DATABASE_URL:-}" ]; then external_db; else pg_up; fi
+	"$top/bin/minicrm" migrate up >/dev/null
+	start_fcgi api
+	start_fcgi admin
+	start_nginx
+	wait_ready
+	say "running at http://127.0.0.1:$port/ (admin) — API at http://127.0.0.1:$port/api/internal/"
+	if ! "$top/bin/minicrm" apikey list | grep -q ' live$'; then
+		say "first API key (shown once; it is not stored):"
+		"$top/bin/minicrm" apikey create --name first-key 2>/dev/null | sed 's/^/    /'
+	else
+		say "API keys exist; make another with: bin/minicrm apikey create --name NAME"
+	fi
+	say "stop with: make stop"
+}
+
+down() {
+	local pg
+	if alive "$var/run/nginx.pid"; then
+		kill -QUIT "$(cat "$var/run/nginx.pid")" || true
+	fi
+	for name in api admin worker; do
+		alive "$var/run/$name.pid" && kill "$(cat "$var/run/$name.pid")" || true
+		rm -f "$var/run/$name.pid"
+	done
+	if [ -e "$var/pg" ]; then
+		pg=$(if [ -L "$var/pg" ]; then readlink "$var/pg"; else echo "$var/pg"; fi)
+		if [ -f "$pg/data/PG_VERSION" ] &&
+			as_pg "$pg_bin/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
+			as_pg "$pg_bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null
+		fi
+	fi
+	for _ in $(seq 50); do alive "$var/run/nginx.pid" || break; sleep 0.1; done
+	say "stopped"
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+psql)
+	url=${DATABASE_URL:-$(conf_get DATABASE_URL)}
+	[ -n "$url" ] || die "no instance in $var: run make run"
+	shift; exec psql "$url" "$@" ;;
+*) echo "usage: $0 up|down|psql" >&2; exit 2 ;;
+esac

@@ -1,0 +1,140 @@
+/* apikey: generate, hash and verify API keys (see apikey.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "apikey.h"
+#include "log.h"
+
+int
+apikey_generate(char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1],
+    unsigned char hash[APIKEY_HASH_LEN])
+{
+	unsigned char	 id[APIKEY_PREFIX_LEN / 2], secret[32];
+	char		 secret64[64];
+
+	if (sodium_init() < 0)
+		return -1;
+	randombytes_buf(id, sizeof(id));
+	randombytes_buf(secret, sizeof(secret));
+	sodium_bin2hex(prefix, APIKEY_PREFIX_LEN + 1, id, sizeof(id));
+	sodium_bin2base64(secret64, sizeof(secret64), secret, sizeof(secret),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	/* "mcrm_" prefix "_" secret: 5 + 12 + 1 + 43 = APIKEY_LEN */
+	memcpy(key, "mcrm_", 5);
+	memcpy(key + 5, prefix, APIKEY_PREFIX_LEN);
+	key[5 + APIKEY_PREFIX_LEN] = '_';
+	memcpy(key + 6 + APIKEY_PREFIX_LEN, secret64, 43);
+	key[APIKEY_LEN] = '\0';
+	sodium_memzero(secret, sizeof(secret));
+	apikey_hash(key, hash);
+	return 0;
+}
+
+int
+apikey_prefix(const char *key, char prefix[APIKEY_PREFIX_LEN + 1])
+{
+	size_t	 i;
+
+	if (key == NULL || strlen(key) != APIKEY_LEN ||
+	    strncmp(key, "mcrm_", 5) != 0 || key[5 + APIKEY_PREFIX_LEN] != '_')
+		return -1;
+	for (i = 0; i < APIKEY_PREFIX_LEN; i++) {
+		char c = key[5 + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -1;
+		prefix[i] = c;
+	}
+	prefix[APIKEY_PREFIX_LEN] = '\0';
+	return 0;
+}
+
+void
+apikey_hash(const char *key, unsigned char hash[APIKEY_HASH_LEN])
+{
+	crypto_hash_sha256(hash, (const unsigned char *)key, strlen(key));
+}
+
+static bool
+apikey_cached(struct apikey_cache *cache, const unsigned char *hash,
+    struct apikey_identity *who)
+{
+	time_t	 now = time(NULL);
+	unsigned i;
+
+	for (i = 0; i < APIKEY_CACHE_SLOTS; i++) {
+		if (cache->slot[i].expires <= now)
+			continue;
+		if (sodium_memcmp(cache->slot[i].hash, hash,
+		    APIKEY_HASH_LEN) == 0) {
+			*who = cache->slot[i].who;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+apikey_remember(struct apikey_cache *cache, const unsigned char *hash,
+    const struct apikey_identity *who)
+{
+	unsigned i = cache->next++ % APIKEY_CACHE_SLOTS;
+
+	if (cache->ttl <= 0)
+		return;
+	memcpy(cache->slot[i].hash, hash, APIKEY_HASH_LEN);
+	cache->slot[i].who = *who;
+	cache->slot[i].expires = time(NULL) + cache->ttl;
+}
+
+int
+apikey_authenticate(struct db *db, struct apikey_cache *cache,
+    const char *presented, struct apikey_identity *who)
+{
+	unsigned char	 hash[APIKEY_HASH_LEN];
+	char		 prefix[APIKEY_PREFIX_LEN + 1];
+	const char	*params[1];
+	PGresult	*res;
+	int		 rc, result = APIKEY_INVALID;
+
+	if (presented == NULL || *presented == '\0')
+		return APIKEY_MISSING;
+	if (apikey_prefix(presented, prefix) == -1)
+		return APIKEY_INVALID;
+	apikey_hash(presented, hash);
+	if (apikey_cached(cache, hash, who))
+		return APIKEY_OK;
+
+	params[0] = prefix;
+	if ((rc = db_exec(db, STMT_APIKEY_BY_PREFIX, params, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 1 && PQgetlength(res, 0, 1) > 0) {
+		size_t		 len;
+		unsigned char	*stored = PQunescapeBytea(
+		    (const unsigned char *)PQgetvalue(res, 0, 1), &len);
+
+		if (stored != NULL && len == APIKEY_HASH_LEN &&
+		    sodium_memcmp(stored, hash, APIKEY_HASH_LEN) == 0 &&
+		    strcmp(PQgetvalue(res, 0, 3), "f") == 0) {
+			snprintf(who->key_id, sizeof(who->key_id), "%s",
+			    PQgetvalue(res, 0, 0));
+			snprintf(who->client_id, sizeof(who->client_id), "%s",
+			    PQgetvalue(res, 0, 2));
+			result = APIKEY_OK;
+		}
+		PQfreemem(stored);
+	}
+	PQclear(res);
+	if (result != APIKEY_OK)
+		return result;
+
+	apikey_remember(cache, hash, who);
+	params[0] = who->key_id;
+	if (db_exec(db, STMT_APIKEY_TOUCH, params, &res) == DB_OK)
+		PQclear(res);
+	else
+		log_warn("could not record the use of key %s: %s",
+		    prefix, db->error);
+	return APIKEY_OK;
+}

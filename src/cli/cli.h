@@ -1,0 +1,21 @@
+/*
+ * cli: the subcommands of bin/minicrm. Each takes its own argv (argv[0] is
+ * the subcommand's name) and returns the process exit status: 0 done,
+ * 1 failed, 2 usage error.
+ */
+#ifndef MINICRM_CLI_H
+#define MINICRM_CLI_H
+
+#include "db.h"
+
+int	cli_migrate(int argc, char **argv);
+int	cli_apikey(int argc, char **argv);
+int	cli_client(int argc, char **argv);
+
+/*
+ * Connect with the URL in the first of the named settings that is set;
+ * prints why and returns -1 if none is or the connection fails.
+ */
+int	cli_connect(struct db *, const char *setting, const char *fallback);
+
+#endif

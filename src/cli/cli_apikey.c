@@ -1,0 +1,202 @@
+/*
+ * minicrm apikey: create (the key is printed once and never stored), list,
+ * revoke. To rotate a key without downtime: create the new one, put it in
+ * the n8n credential, then revoke the old one.
+ *
+ * minicrm client: the tenants whose leads are logged.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "apikey.h"
+#include "cli.h"
+
+static int
+apikey_usage(void)
+{
+	fprintf(stderr, "usage: minicrm apikey create --name NAME "
+	    "[--client CLIENT]\n       minicrm apikey list\n"
+	    "       minicrm apikey revoke ID|PREFIX|NAME\n");
+	return 2;
+}
+
+/* The id of the client named by slug; NULL (and a message) if none. */
+static const char *
+client_id(struct db *db, const char *slug, char out[37])
+{
+	const char	*params[1] = { slug };
+	PGresult	*res;
+
+	if (db_exec(db, STMT_CLIENT_BY_SLUG, params, &res) != DB_OK) {
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		return NULL;
+	}
+	if (PQntuples(res) != 1) {
+		fprintf(stderr, "minicrm: no client %s (create it with "
+		    "minicrm client create %s)\n", slug, slug);
+		PQclear(res);
+		return NULL;
+	}
+	snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return out;
+}
+
+static int
+apikey_create(struct db *db, const char *name, const char *client)
+{
+	char		 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
+	char		 hex[2 * APIKEY_HASH_LEN + 1], cid[37];
+	unsigned char	 hash[APIKEY_HASH_LEN];
+	const char	*params[4];
+	PGresult	*res;
+
+	if (client != NULL && client_id(db, client, cid) == NULL)
+		return 1;
+	if (apikey_generate(key, prefix, hash) == -1)
+		return 1;
+	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+	params[0] = name;
+	params[1] = prefix;
+	params[2] = hex;
+	params[3] = client ? cid : NULL;
+	if (db_exec(db, STMT_APIKEY_INSERT, params, &res) != DB_OK) {
+		fprintf(stderr, "minicrm: cannot store the key: %s\n",
+		    db->error);
+		sodium_memzero(key, sizeof(key));
+		return 1;
+	}
+	PQclear(res);
+	printf("%s\n", key);
+	fprintf(stderr, "API key %s (%s) created. It is shown only now: put "
+	    "it in the n8n credential (header x-api-key).\n", prefix, name);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+static int
+apikey_list(struct db *db)
+{
+	PGresult	*res;
+	int		 i;
+
+	if (db_exec(db, STMT_APIKEY_LIST, NULL, &res) != DB_OK) {
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		return 1;
+	}
+	printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %s\n", "id", "name",
+	    "prefix", "client", "created", "last used", "state");
+	for (i = 0; i < PQntuples(res); i++)
+		printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %s\n",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+		    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
+		    PQgetvalue(res, i, 6));
+	PQclear(res);
+	return 0;
+}
+
+static int
+apikey_revoke(struct db *db, const char *which)
+{
+	const char	*params[1] = { which };
+	PGresult	*res;
+	int		 n;
+
+	if (db_exec(db, STMT_APIKEY_REVOKE, params, &res) != DB_OK) {
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		return 1;
+	}
+	n = PQntuples(res);
+	if (n == 0)
+		fprintf(stderr, "minicrm: no live key matches %s\n", which);
+	else
+		printf("revoked %d key%s\n", n, n == 1 ? "" : "s");
+	PQclear(res);
+	return n == 0;
+}
+
+int
+cli_apikey(int argc, char **argv)
+{
+	struct db	 db;
+	const char	*name = NULL, *client = NULL;
+	int		 i, rc;
+
+	if (argc < 2)
+		return apikey_usage();
+	if (strcmp(argv[1], "create") == 0) {
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+				name = argv[++i];
+			else if (strcmp(argv[i], "--client") == 0 &&
+			    i + 1 < argc)
+				client = argv[++i];
+			else
+				return apikey_usage();
+		}
+		if (name == NULL)
+			return apikey_usage();
+	} else if (!(strcmp(argv[1], "list") == 0 && argc == 2) &&
+	    !(strcmp(argv[1], "revoke") == 0 && argc == 3))
+		return apikey_usage();
+
+	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
+		return 1;
+	if (strcmp(argv[1], "create") == 0)
+		rc = apikey_create(&db, name, client);
+	else if (strcmp(argv[1], "list") == 0)
+		rc = apikey_list(&db);
+	else
+		rc = apikey_revoke(&db, argv[2]);
+	db_close(&db);
+	return rc;
+}
+
+static int
+client_usage(void)
+{
+	fprintf(stderr, "usage: minicrm client create SLUG [--name NAME]\n"
+	    "       minicrm client list\n");
+	return 2;
+}
+
+int
+cli_client(int argc, char **argv)
+{
+	struct db	 db;
+	PGresult	*res;
+	const char	*params[2];
+	int		 i, rc = 0;
+
+	if (argc == 3 || argc == 5) {
+		if (strcmp(argv[1], "create") != 0 || (argc == 5 &&
+		    strcmp(argv[3], "--name") != 0))
+			return client_usage();
+	} else if (argc != 2 || strcmp(argv[1], "list") != 0)
+		return client_usage();
+	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
+		return 1;
+	if (argc == 2) {
+		if (db_exec(&db, STMT_CLIENTS_ALL, NULL, &res) != DB_OK)
+			rc = 1;
+		for (i = 0; rc == 0 && i < PQntuples(res); i++)
+			printf("%s  %s\n", PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1));
+	} else {
+		params[0] = argv[2];
+		params[1] = argc == 5 ? argv[4] : argv[2];
+		if (db_exec(&db, STMT_CLIENT_INSERT, params, &res) != DB_OK)
+			rc = 1;
+		else
+			printf("%s\n", PQgetvalue(res, 0, 0));
+	}
+	if (rc != 0)
+		fprintf(stderr, "minicrm: %s\n", db.error);
+	else
+		PQclear(res);
+	db_close(&db);
+	return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * minicrm: the operator's command line. Run from the tree it finds the
+ * instance that `make run` started (var/minicrm.conf) by itself.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+static const struct {
+	const char	*name;
+	int		 (*run)(int, char **);
+	const char	*usage;
+} commands[] = {
+	{ "migrate", cli_migrate, "migrate up [N] | down [N] | status" },
+	{ "apikey", cli_apikey,
+	    "apikey create --name NAME [--client CLIENT] | list | revoke KEY" },
+	{ "client", cli_client, "client create SLUG [--name NAME] | list" },
+};
+
+static int
+usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  minicrm %s\n", commands[i].usage);
+	return 2;
+}
+
+int
+cli_connect(struct db *db, const char *setting, const char *fallback)
+{
+	const char *url = config_get(setting);
+
+	if (url == NULL && fallback != NULL)
+		url = config_get(fallback);
+	if (url == NULL) {
+		fprintf(stderr, "minicrm: %s is not set and no instance was "
+		    "found (start one with make run, or set MINICRM_CONF)\n",
+		    setting);
+		return -1;
+	}
+	if (db_open(db, url) != DB_OK) {
+		fprintf(stderr, "minicrm: cannot connect: %s\n", db->error);
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	log_init("minicrm");
+	config_load();
+	if (argc < 2)
+		return usage();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	return usage();
+}

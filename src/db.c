@@ -1,0 +1,239 @@
+/* db: a self-healing libpq connection with prepared statements (see db.h). */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+static void
+db_set_error(struct db *db, const char *msg)
+{
+	size_t	 n;
+
+	snprintf(db->error, sizeof(db->error), "%s", msg ? msg : "");
+	n = strlen(db->error);
+	while (n > 0 && db->error[n - 1] == '\n')
+		db->error[--n] = '\0';
+}
+
+/* Map a failed result to its meaning, by SQLSTATE class. */
+static int
+db_classify(struct db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (PQstatus(db->conn) != CONNECTION_OK || state == NULL)
+		return DB_UNAVAILABLE;
+	if (strcmp(state, "23505") == 0)
+		return DB_CONFLICT;
+	if (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0)
+		return DB_RETRY;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+	    strncmp(state, "53", 2) == 0)
+		return DB_UNAVAILABLE;
+	if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
+		return DB_BAD_INPUT;
+	return DB_ERROR;
+}
+
+/* Server NOTICEs ("relation exists, skipping") are not worth a log line;
+ * warnings are. */
+static void
+db_notice(void *arg, const PGresult *res)
+{
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	(void)arg;
+	if (severity != NULL && strcmp(severity, "WARNING") == 0)
+		log_warn("database: %s", PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY));
+}
+
+static int
+db_connect(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	memset(db->prepared, 0, sizeof(db->prepared));
+	db->in_transaction = false;
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_set_error(db, PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return DB_UNAVAILABLE;
+	}
+	PQsetNoticeReceiver(db->conn, db_notice, NULL);
+	return DB_OK;
+}
+
+int
+db_open(struct db *db, const char *conninfo)
+{
+	memset(db, 0, sizeof(*db));
+	if ((db->conninfo = strdup(conninfo)) == NULL)
+		return DB_ERROR;
+	return db_connect(db);
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	memset(db, 0, sizeof(*db));
+}
+
+/*
+ * A server that shut down or restarted has sent its goodbye and closed the
+ * socket; it is readable now. Reading it marks the connection bad, which is
+ * how we notice before a statement is lost on a dead connection.
+ */
+static bool
+db_server_went_away(struct db *db)
+{
+	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
+
+	if (pfd.fd < 0)
+		return true;
+	if (poll(&pfd, 1, 0) > 0 && PQconsumeInput(db->conn) == 0)
+		return true;
+	return PQstatus(db->conn) != CONNECTION_OK;
+}
+
+int
+db_ensure(struct db *db)
+{
+	if (db->conn != NULL && !db_server_went_away(db))
+		return DB_OK;
+	/* A new connection would silently run the rest outside the
+	 * transaction (and COMMIT would "succeed"): fail instead. */
+	if (db->in_transaction)
+		return DB_UNAVAILABLE;
+	return db_connect(db);
+}
+
+static int
+db_prepare(struct db *db, enum stmt s)
+{
+	PGresult	*res;
+	int		 rc = DB_OK;
+
+	res = PQprepare(db->conn, stmt_defs[s].name, stmt_defs[s].sql,
+	    stmt_defs[s].nparams, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_set_error(db, PQresultErrorMessage(res));
+		rc = db_classify(db, res);
+	} else
+		db->prepared[s] = true;
+	PQclear(res);
+	return rc;
+}
+
+int
+db_exec(struct db *db, enum stmt s, const char *const *params,
+    PGresult **out)
+{
+	PGresult	*res;
+	ExecStatusType	 st;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = db_ensure(db)) != DB_OK)
+		return rc;
+	if (!db->prepared[s] && (rc = db_prepare(db, s)) != DB_OK)
+		return rc;
+	res = PQexecPrepared(db->conn, stmt_defs[s].name,
+	    stmt_defs[s].nparams, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		*out = res;
+		return DB_OK;
+	}
+	db_set_error(db, PQresultErrorMessage(res));
+	rc = db_classify(db, res);
+	PQclear(res);
+	return rc;
+}
+
+int
+db_exec_script(struct db *db, const char *sql)
+{
+	PGresult	*res;
+	int		 rc = DB_OK;
+
+	if ((rc = db_ensure(db)) != DB_OK)
+		return rc;
+	res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_set_error(db, PQresultErrorMessage(res));
+		rc = db_classify(db, res);
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+db_begin(struct db *db)
+{
+	int rc;
+
+	if ((rc = db_exec_script(db, "BEGIN")) == DB_OK)
+		db->in_transaction = true;
+	return rc;
+}
+
+/* DB_OK only if the server confirmed the commit of an open transaction. */
+int
+db_commit(struct db *db)
+{
+	int rc;
+
+	if (PQtransactionStatus(db->conn) != PQTRANS_INTRANS) {
+		db_rollback(db);
+		return DB_ERROR;
+	}
+	rc = db_exec_script(db, "COMMIT");
+	db->in_transaction = false;
+	return rc;
+}
+
+/* Leave the connection clean whatever state the transaction is in. */
+void
+db_rollback(struct db *db)
+{
+	PGresult *res;
+
+	db->in_transaction = false;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	res = PQexec(db->conn, "ROLLBACK");
+	PQclear(res);
+}
+
+const char *
+db_status_text(int status)
+{
+	switch (status) {
+	case DB_OK:
+		return "ok";
+	case DB_UNAVAILABLE:
+		return "database unavailable";
+	case DB_CONFLICT:
+		return "conflict";
+	case DB_RETRY:
+		return "transaction conflict, retry";
+	case DB_BAD_INPUT:
+		return "value refused by the database";
+	default:
+		return "database error";
+	}
+}

@@ -1,0 +1,30 @@
+/*
+ * fcgi_server: the long-lived FastCGI process both programs share.
+ *
+ * It listens on a unix socket it opens itself (--socket PATH) or on the
+ * socket inherited on fd 0 (spawn-fcgi, systemd socket activation), and runs
+ * --workers threads (MINICRM_WORKERS), each accepting requests with its own
+ * context: its own database connection, prepared statements and caches.
+ * A request that fails is answered and forgotten; a worker never exits
+ * because of one. SIGTERM and SIGINT stop the process; SIGHUP calls
+ * app->reload (templates, say) in the main thread.
+ */
+#ifndef MINICRM_FCGI_SERVER_H
+#define MINICRM_FCGI_SERVER_H
+
+#include "http.h"
+
+struct fcgi_app {
+	const char	*name;
+	/* Make a worker's context; NULL stops the program. */
+	void		*(*worker_new)(void);
+	void		 (*worker_free)(void *);
+	/* Answer one request; must send exactly one response. */
+	void		 (*handle)(void *, struct http_request *);
+	void		 (*reload)(void);	/* may be NULL */
+};
+
+/* Parse argv, open the socket, run the workers. Returns the exit status. */
+int	fcgi_server_main(const struct fcgi_app *, int argc, char **argv);
+
+#endif

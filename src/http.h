@@ -1,0 +1,60 @@
+/*
+ * http: one FastCGI request as the handlers see it, and the one place where
+ * responses are written. A response is rendered completely into a buffer
+ * first; status and headers are written only when the outcome is known.
+ * Every response carries the same security headers (http.c).
+ */
+#ifndef MINICRM_HTTP_H
+#define MINICRM_HTTP_H
+
+#include <stddef.h>
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "buf.h"
+
+struct http_request {
+	FCGX_Request	*fcgi;
+	const char	*method;	/* "GET", "POST", ... */
+	const char	*path;		/* without the query string */
+	const char	*query;		/* "" if none */
+	const char	*content_type;	/* NULL if absent */
+	const char	*content_length;/* NULL if absent */
+	const char	*api_key;	/* x-api-key header, NULL if absent */
+	const char	*remote_addr;
+	struct buf	 body;		/* filled by http_read_body() */
+};
+
+/* Fill the request's fields from the FastCGI parameters. */
+void	http_request_init(struct http_request *, FCGX_Request *);
+
+/*
+ * Read the body (at most max bytes). Returns 0, or the HTTP status to
+ * answer: 411 without a length, 413 over max, 400 if it is cut short.
+ */
+int	http_read_body(struct http_request *, size_t max);
+
+/* Is the content type application/json (parameters such as charset ok)? */
+int	http_is_json(const struct http_request *);
+
+/*
+ * Write a complete response. extra_headers is NULL or CRLF-terminated
+ * header lines. A body whose buffer failed becomes a plain 500.
+ */
+void	http_send(struct http_request *, int status, const char *content_type,
+	    const char *extra_headers, const struct buf *body);
+
+/* Serialize obj (not freed: the caller owns it) and send it. */
+void	http_send_json(struct http_request *, int status,
+	    const char *extra_headers, json_object *obj);
+
+/*
+ * Send {"error": message} plus "errors" if given (ownership of errors
+ * passes to this function).
+ */
+void	http_send_error(struct http_request *, int status, const char *message,
+	    json_object *errors);
+
+const char *http_status_text(int status);
+
+#endif
