@@ -32,27 +32,27 @@ deps:
 
 build/%.o: src/%.c $(wildcard src/*.h src/cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(CFLAGS) -c -o $@ $<
 
 build/libminicrm.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 bin/minicrm: $(CLI_OBJ) build/libminicrm.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) -o $@ $(CLI_OBJ) build/libminicrm.a $(LDLIBS)
 
 cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(wildcard src/*.h)
-	$(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
-build/tests/%: tests/unit/%.c build/libminicrm.a
+build/tests/%: tests/unit/%.c build/libminicrm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 # The sanitizer build compiles the library sources again with the sanitizers on.
-build/san/%: tests/unit/%.c $(LIB_SRC) $(wildcard src/*.h)
+build/san/%: tests/unit/%.c $(LIB_SRC) $(wildcard src/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@scripts/run-each.sh $(UNIT_BIN)

@@ -41,9 +41,10 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_CLIENT_BY_SLUG] = { "client_by_slug", 1,
 	    "SELECT id FROM clients WHERE slug = $1" },
 	[STMT_CLIENT_INSERT] = { "client_insert", 2,
-	    "INSERT INTO clients (slug, name) VALUES ($1, $2)"
-	    " ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug"
-	    " RETURNING id" },
+	    "WITH ins AS (INSERT INTO clients (slug, name) VALUES ($1, $2)"
+	    " ON CONFLICT (slug) DO NOTHING RETURNING id)"
+	    " SELECT id FROM ins UNION ALL"
+	    " SELECT id FROM clients WHERE slug = $1 LIMIT 1" },
 	[STMT_EVENT_TYPES_ALL] = { "event_types_all", 0,
 	    "SELECT name FROM event_types ORDER BY name" },
 	[STMT_MIGRATIONS_TABLE] = { "migrations_table", 0,
