@@ -407,11 +407,15 @@ scan(struct compiler *c)
 		}
 		r = find(c, q, close, closelen);
 		if (r == UINT32_MAX) {
+			uint32_t el = c->len - p < 24 ? c->len - p : 24;
+			const char *nl = memchr(c->src + p, '\n', el);
+
+			if (nl)
+				el = (uint32_t)(nl - (c->src + p));
 			close[closelen] = '\0';
 			return cerr(c, MUSTACHE_ERR_SYNTAX, &t,
 				    "unclosed tag: no '%s' after '%s'", close,
-				    excerpt(c->src + p, c->len - p < 20 ? c->len - p : 20,
-					    ex, sizeof ex));
+				    excerpt(c->src + p, el, ex, sizeof ex));
 		}
 		t.e = r + (uint32_t)closelen;
 		pos = t.e;
@@ -821,7 +825,7 @@ emit_text(struct compiler *c, uint32_t s, uint32_t e, uint32_t strip_s,
 	  uint32_t strip_len, int32_t *merge)
 {
 	struct node *n;
-	uint32_t start_len = (uint32_t)c->pool_len, off;
+	uint32_t start_len = (uint32_t)c->pool_len, off, pos0 = s;
 	bool bol = s > 0 && c->src[s - 1] == '\n';
 	int rc;
 
@@ -850,6 +854,7 @@ emit_text(struct compiler *c, uint32_t s, uint32_t e, uint32_t strip_s,
 	} else {
 		if ((rc = new_node(c, N_TEXT, NULL, &n)) != 0)
 			return rc;
+		position(c, pos0, &n->line, &n->col);
 		n->a = start_len;
 		n->len = (uint32_t)(c->pool_len - start_len);
 		*merge = (int32_t)(c->nnodes - 1);
