@@ -569,8 +569,19 @@ is_interp(uint8_t k)
 	return k == 'v' || k == '{' || k == '&';
 }
 
-/* Pass C: standalone lines.  A line is standalone when it holds at least one
- * tag, no interpolation tag, and only spaces/tabs as text. */
+/* Tags that may share a standalone line with others: the inheritance
+ * pairs {{<p}}{{/p}}, {{<p}}{{$b}}, {{/b}}{{/p}} and {{$b}}{{/b}}. */
+static bool
+is_inherit(const struct compiler *c, const struct tok *t)
+{
+	return t->kind == '<' || t->kind == '$' ||
+	       (t->kind == '/' && (c->toks[t->match].kind == '<' ||
+				   c->toks[t->match].kind == '$'));
+}
+
+/* Pass C: standalone lines.  A line is standalone when its text is only
+ * spaces/tabs and it holds one non-interpolation tag, or only inheritance
+ * tags. */
 static void
 standalone(struct compiler *c)
 {
@@ -579,7 +590,7 @@ standalone(struct compiler *c)
 	while (i < c->ntoks) {
 		uint32_t j = i, o = off, ntags = 0, first = UINT32_MAX, last = 0;
 		uint32_t endtok = UINT32_MAX, nl = 0;
-		bool ok = true;
+		bool ok = true, inherit = true;
 
 		/* find the end of the line that starts at token i, offset off */
 		while (j < c->ntoks) {
@@ -601,6 +612,8 @@ standalone(struct compiler *c)
 			} else {
 				if (is_interp(t->kind))
 					ok = false;
+				if (!is_inherit(c, t))
+					inherit = false;
 				ntags++;
 				if (first == UINT32_MAX)
 					first = j;
@@ -611,7 +624,7 @@ standalone(struct compiler *c)
 				o = c->toks[j].s;
 		}
 
-		if (ok && ntags > 0) {
+		if (ok && (ntags == 1 || (ntags > 1 && inherit))) {
 			uint32_t ind_e = c->toks[first].s, k, eol;
 			bool keep = false;
 			struct tok *lt = &c->toks[last];
