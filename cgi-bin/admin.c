@@ -46,7 +46,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
-		"admin.fcgi", admin_worker_new, admin_worker_free,
+		"admin.fcgi", NULL, admin_worker_new, admin_worker_free,
 		admin_handle, NULL
 	};
 

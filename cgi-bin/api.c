@@ -20,8 +20,12 @@
 #include "config.h"
 #include "db.h"
 #include "fcgi_server.h"
+#include "group_commit.h"
 #include "health.h"
 #include "log.h"
+
+/* Shared by the workers: the group committer that stores their events. */
+static struct activity_store store;
 
 /* What each worker thread owns for the life of the process. */
 struct api_worker {
@@ -112,7 +116,8 @@ log_activity(struct api_worker *w, struct http_request *req)
 		http_send_error(req, 400, "the body could not be read", NULL);
 		return;
 	}
-	answer = activity_ingest(&w->db, &w->catalog, &who, req->body.data,
+	answer = activity_ingest(&w->db, &w->catalog, &store, &who,
+	    req->body.data,
 	    req->body.len, &status);
 	send_and_free(req, status, answer);
 }
@@ -210,11 +215,29 @@ api_worker_free(void *ctx)
 	free(w);
 }
 
+/* Once, before the workers: start the committers they share. */
+static int
+api_init(void)
+{
+	const char	*url = config_get("MINICRM_APP_DATABASE_URL");
+	long		 n = config_get_long("MINICRM_COMMITTERS", 2, 1, 16);
+
+	if (url == NULL) {
+		log_error("MINICRM_APP_DATABASE_URL is not set (run make run, "
+		    "or set it or MINICRM_CONF)");
+		return -1;
+	}
+	store.store = group_commit_store;
+	store.arg = group_commit_start(url, (int)n, 5000);
+	return store.arg == NULL ? -1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
-		"api.fcgi", api_worker_new, api_worker_free, api_handle, NULL
+		"api.fcgi", api_init, api_worker_new, api_worker_free,
+		api_handle, NULL
 	};
 
 	return fcgi_server_main(&app, argc, argv);

@@ -129,7 +129,7 @@ resolve_client(struct db *db, struct catalog *cat,
 
 /* The event as log_activity_batch() reads it. Caller frees. */
 static json_object *
-event_row(const struct event *ev, const char *client_id)
+event_row(const struct event *ev, const char *client_id, const char *key_id)
 {
 	static const enum event_field copied[] = { EVF_LEAD_ID,
 	    EVF_EVENT_TYPE, EVF_SOURCE, EVF_EXECUTION_ID, EVF_CHANNEL,
@@ -157,6 +157,9 @@ event_row(const struct event *ev, const char *client_id)
 	if (ev->metadata != NULL)
 		json_object_object_add(row, "metadata",
 		    json_object_get(ev->metadata));
+	if (key_id[0] != '\0')
+		json_object_object_add(row, "api_key_id",
+		    json_object_new_string(key_id));
 	return row;
 }
 
@@ -195,23 +198,20 @@ check_item(struct db *db, struct catalog *cat,
 		return rc;
 	if (!valid || client == NULL)
 		return DB_OK;
-	json_object_array_add(rows, event_row(&ev, client));
+	json_object_array_add(rows, event_row(&ev, client, who->key_id));
 	it->row = (int)json_object_array_length(rows);
 	return DB_OK;
 }
 
-/* Store rows; fills ids[] and dups[] by row ordinal (1-based). */
-static int
-store_rows(struct db *db, const struct apikey_identity *who,
-    json_object *rows, long long *ids, int *dups)
+int
+activity_store_direct(void *arg, const char *rows, size_t nrows,
+    long long *ids, int *dups)
 {
-	const char	*params[2];
+	struct db	*db = arg;
+	const char	*params[1] = { rows };
 	PGresult	*res = NULL;
 	int		 rc = DB_ERROR, attempt, i, n;
 
-	params[0] = json_object_to_json_string_ext(rows,
-	    JSON_C_TO_STRING_PLAIN);
-	params[1] = who->key_id[0] ? who->key_id : NULL;
 	/* A deadlock between two batches is retried, not reported. */
 	for (attempt = 0; attempt < 3; attempt++)
 		if ((rc = db_exec(db, STMT_LOG_BATCH, params, &res)) !=
@@ -224,8 +224,9 @@ store_rows(struct db *db, const struct apikey_identity *who,
 	}
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		int row = (int)strtol(PQgetvalue(res, i, 0), NULL, 10);
-		if (row < 1 || row > (int)json_object_array_length(rows))
+		long row = strtol(PQgetvalue(res, i, 0), NULL, 10);
+
+		if (row < 1 || (size_t)row > nrows)
 			continue;
 		ids[row] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		dups[row] = PQgetvalue(res, i, 2)[0] == 't';
@@ -319,7 +320,8 @@ batch_answer(struct item *items, size_t n, long long *ids, int *dups,
 
 json_object *
 activity_ingest(struct db *db, struct catalog *cat,
-    const struct apikey_identity *who, const char *body, size_t len,
+    const struct activity_store *store, const struct apikey_identity *who,
+    const char *body, size_t len,
     int *status)
 {
 	static struct item	 no_items[1];
@@ -368,7 +370,9 @@ activity_ingest(struct db *db, struct catalog *cat,
 		    json_object_array_get_idx(root, i) : root, now, &items[i],
 		    rows);
 	if (rc == DB_OK && json_object_array_length(rows) > 0)
-		rc = store_rows(db, who, rows, ids, dups);
+		rc = store->store(store->arg, json_object_to_json_string_ext(
+		    rows, JSON_C_TO_STRING_PLAIN),
+		    json_object_array_length(rows), ids, dups);
 	if (rc != DB_OK)
 		answer = db_failure(rc, status);
 	else if (batch)

@@ -90,20 +90,19 @@ db_close(struct db *db)
 }
 
 /*
- * A server that shut down or restarted has sent its goodbye and closed the
- * socket; it is readable now. Reading it marks the connection bad, which is
- * how we notice before a statement is lost on a dead connection.
+ * An idle connection has nothing to read. If its socket is readable, the
+ * server has sent its goodbye (shutdown, restart, idle timeout) or closed
+ * it: either way the connection is not worth a statement. This is how a
+ * dead connection is noticed before a statement is lost on it.
  */
 static bool
 db_server_went_away(struct db *db)
 {
 	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
 
-	if (pfd.fd < 0)
+	if (pfd.fd < 0 || PQstatus(db->conn) != CONNECTION_OK)
 		return true;
-	if (poll(&pfd, 1, 0) > 0 && PQconsumeInput(db->conn) == 0)
-		return true;
-	return PQstatus(db->conn) != CONNECTION_OK;
+	return poll(&pfd, 1, 0) != 0;
 }
 
 int

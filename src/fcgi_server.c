@@ -1,5 +1,6 @@
 /* fcgi_server: socket, worker threads and signals (see fcgi_server.h). */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,7 +68,7 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 
 	log_init(app->name);
 	config_load();
-	nworkers = config_get_long("MINICRM_WORKERS", 16, 1, 256);
+	nworkers = config_get_long("MINICRM_WORKERS", 32, 1, 256);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
 			socket_path = argv[++i];
@@ -90,6 +91,12 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+#ifdef __GLIBC__
+	/* One malloc arena per thread would keep tens of MB resident. */
+	mallopt(M_ARENA_MAX, 2);
+#endif
+	if (app->init != NULL && app->init() == -1)
+		return 1;
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
 		return 1;

@@ -16,6 +16,8 @@
 
 struct fcgi_app {
 	const char	*name;
+	/* Once, after the configuration is read; -1 stops. May be NULL. */
+	int		 (*init)(void);
 	/* Make a worker's context; NULL stops the program. */
 	void		*(*worker_new)(void);
 	void		 (*worker_free)(void *);

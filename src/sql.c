@@ -3,8 +3,8 @@
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_PING] = { "ping", 0, "SELECT 1" },
-	[STMT_LOG_BATCH] = { "log_batch", 2,
-	    "SELECT ord, id, duplicate FROM log_activity_batch($1::jsonb, $2::uuid)" },
+	[STMT_LOG_BATCH] = { "log_batch", 1,
+	    "SELECT ord, id, duplicate FROM log_activity_batch($1::jsonb)" },
 	[STMT_HEALTH] = { "health", 1,
 	    "SELECT events_last_hour, events_last_24h, retry_queue_size,"
 	    " oldest_retry_age_seconds,"

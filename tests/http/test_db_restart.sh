@@ -16,7 +16,7 @@ expect_status 201 "events are logged before the outage"
 
 pg_control stop
 for i in $(seq 20); do
-	post "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"down-$i\",\"idempotency_key\":\"down-$i\"}"
+	post "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"down-$$-$i\",\"idempotency_key\":\"down-$$-$i\"}"
 	[ "$STATUS" = 503 ] || break
 done
 expect_status 503 "while the database is down, every event gets 503"
@@ -37,12 +37,12 @@ pg_control start
 # a new one before sending anything: no request fails after the restart.
 ok=0
 for i in $(seq 60); do
-	post "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"back-$i\",\"idempotency_key\":\"back-$i\"}"
+	post "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"back-$$-$i\",\"idempotency_key\":\"back-$$-$i\"}"
 	[ "$STATUS" = 201 ] && ok=$((ok + 1))
 done
 expect_eq "$ok" 60 "after the database is back, all 60 events are logged at once"
-expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE idempotency_key LIKE 'back-%'")" 60 "...and stored"
-expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE idempotency_key LIKE 'down-%'")" 0 "nothing answered 503 was stored"
+expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE idempotency_key LIKE 'back-$$-%'")" 60 "...and stored"
+expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE idempotency_key LIKE 'down-$$-%'")" 0 "nothing answered 503 was stored"
 request GET /health
 expect_status 200 "/health is healthy again"
 expect_eq "$(cat "$MINICRM_VAR/run/api.pid")" "$api_pid" "the same API process served throughout"
