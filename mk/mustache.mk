@@ -43,7 +43,9 @@ fuzz-mustache: build/fuzz/fuzz_mustache
 
 build/bench/bench_mustache: bench/mustache/bench_mustache.c build/libminicrm.a
 	@mkdir -p build/bench
-	@echo "LD $@"; $(CC) $(CFLAGS) -O2 -o $@ $< build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) -O2 -DBENCH_WRAP_MALLOC \
+	  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
+	  build/libminicrm.a $(LDLIBS)
 
 bench-mustache: build/bench/bench_mustache
 	@bench/mustache/run.sh build/bench/bench_mustache

@@ -131,7 +131,8 @@ enum node_type {
 };
 
 enum node_flag {
-	F_DYNAMIC = 1	/* {{>*name}}: the name is looked up in the data */
+	F_DYNAMIC = 1,	/* {{>*name}}: the name is looked up in the data */
+	F_HAS_NL = 2	/* text holds a '\n' */
 };
 
 struct node {
@@ -872,6 +873,8 @@ emit_text(struct compiler *c, uint32_t s, uint32_t e, uint32_t strip_s,
 		n->len = (uint32_t)(c->pool_len - start_len);
 		*merge = (int32_t)(c->nnodes - 1);
 	}
+	if (memchr(c->pool + start_len, '\n', c->pool_len - start_len))
+		n->flags |= F_HAS_NL;
 	return 0;
 }
 
@@ -1072,6 +1075,8 @@ mustache_buf_free(mustache_buf *b)
  * Renderer
  */
 
+#define PMEMO_SLOTS 32
+
 struct pframe {			/* a {{<parent}} call: its block overrides */
 	const mustache_template *t;
 	uint32_t begin, end;
@@ -1101,6 +1106,10 @@ struct rs {
 	struct indent ind[MUSTACHE_DEPTH_CAP + 2];
 	struct pframe chain[MUSTACHE_DEPTH_CAP + 2];
 	char scratch[MUSTACHE_SCRATCH];
+	struct {		/* static partial names already found this render */
+		const char *name;
+		const mustache_template *t;
+	} pmemo[PMEMO_SLOTS];
 };
 
 static void render_nodes(struct rs *rs, const mustache_template *t,
@@ -1182,6 +1191,31 @@ static const unsigned char esc_class[256] = {
 static const char *const esc_text[] = { "", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;" };
 static const unsigned char esc_len[] = { 0, 5, 4, 4, 6, 5 };
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Non-zero if one of the 8 bytes of w equals byte c (times ONES). */
+#define HAS_BYTE(w, c) ((((w) ^ (c)) - ONES) & ~((w) ^ (c)) & HIGHS)
+
+/* Index of the first byte of s[i, n) that needs escaping, or n.  Eight
+ * bytes at a time: most values have nothing to escape. */
+static inline size_t
+next_special(const char *s, size_t i, size_t n)
+{
+	while (i + 8 <= n) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (HAS_BYTE(w, ONES * '&') | HAS_BYTE(w, ONES * '<') |
+		    HAS_BYTE(w, ONES * '>') | HAS_BYTE(w, ONES * '"') |
+		    HAS_BYTE(w, ONES * '\''))
+			break;
+		i += 8;
+	}
+	while (i < n && !esc_class[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
 /* Write s escaping & < > " ' for HTML. */
 static void
 put_escaped(struct rs *rs, const char *s, size_t n, const mustache_template *t,
@@ -1190,12 +1224,12 @@ put_escaped(struct rs *rs, const char *s, size_t n, const mustache_template *t,
 	size_t i = 0, run = 0;
 
 	while (i < n) {
-		unsigned char k = esc_class[(unsigned char)s[i]];
+		unsigned char k;
 
-		if (!k) {
-			i++;
-			continue;
-		}
+		i = next_special(s, i, n);
+		if (i == n)
+			break;
+		k = esc_class[(unsigned char)s[i]];
 		if (i > run)
 			put(rs, s + run, i - run, t, nd);
 		put(rs, esc_text[k], esc_len[k], t, nd);
@@ -1212,6 +1246,14 @@ put_text(struct rs *rs, const mustache_template *t, const struct node *n)
 	const char *s = t->pool + n->a, *end = s + n->len;
 
 	if (rs->nind == 0) {
+		put(rs, s, n->len, t, n);
+		return;
+	}
+	if (!(n->flags & F_HAS_NL)) {
+		if (rs->pending) {
+			put_indent(rs, t, n);
+			rs->pending = false;
+		}
 		put(rs, s, n->len, t, n);
 		return;
 	}
@@ -1250,7 +1292,7 @@ lookup(struct rs *rs, const mustache_template *t, const struct node *n)
 		if (rs->ctx[k] && (v = rs->be->member(rs->cl, rs->ctx[k], p)) != NULL)
 			break;
 	for (part = 1; v && part < n->nparts; part++) {
-		p += strlen(p) + 1;
+		p += strlen(p) + 1;	/* only dotted names get here */
 		v = rs->be->member(rs->cl, v, p);
 	}
 	return v;
@@ -1393,8 +1435,25 @@ find_partial(struct rs *rs, const mustache_template *t, const struct node *n)
 		buf[len] = '\0';
 		name = buf;
 	}
-	rc = rs->partials ? rs->partials->get(rs->partials->closure, name, &pt, &perr)
-			  : MUSTACHE_ERR_PARTIAL_NOT_FOUND;
+	/* a static name lives at a fixed address: remember what it found, so
+	 * a partial in a 100-row loop is looked up once per render */
+	if (!(n->flags & F_DYNAMIC)) {
+		size_t k = ((uintptr_t)name >> 2) % PMEMO_SLOTS;
+
+		if (rs->pmemo[k].name == name)
+			pt = rs->pmemo[k].t;
+	}
+	if (pt)
+		rc = 0;
+	else
+		rc = rs->partials ? rs->partials->get(rs->partials->closure, name, &pt, &perr)
+				  : MUSTACHE_ERR_PARTIAL_NOT_FOUND;
+	if (rc == 0 && !(n->flags & F_DYNAMIC)) {
+		size_t k = ((uintptr_t)name >> 2) % PMEMO_SLOTS;
+
+		rs->pmemo[k].name = name;
+		rs->pmemo[k].t = pt;
+	}
 	if (rc == MUSTACHE_ERR_PARTIAL_NOT_FOUND) {
 		if (!(rs->flags & MUSTACHE_MISSING_PARTIAL_EMPTY))
 			rfail(rs, rc, t, n, "partial '%s' not found",
@@ -1569,6 +1628,7 @@ mustache_render(const mustache_template *t, const mustache_backend *be,
 	rs.steps = 0;
 	rs.pending = false;
 	rs.nctx = rs.nind = rs.nchain = 0;
+	memset(rs.pmemo, 0, sizeof rs.pmemo);
 	rs.ctx[rs.nctx++] = root;
 
 	render_nodes(&rs, t, 0, t->nnodes);

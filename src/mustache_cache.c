@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,15 +229,21 @@ mustache_cache_add(mustache_cache *c, const char *name, const char *src,
 	return rc;
 }
 
+/* Fill *err (if any) for an error without a position; returns code. */
 static int
-plain_err(mustache_error *err, int code, const char *name, const char *fmt,
-	  const char *a, const char *b)
+__attribute__((format(printf, 4, 5)))
+plain_err(mustache_error *err, int code, const char *name, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (err) {
 		memset(err, 0, sizeof *err);
 		err->code = code;
-		snprintf(err->template_name, sizeof err->template_name, "%s", name);
-		snprintf(err->message, sizeof err->message, fmt, a, b);
+		if (strlen(name) < sizeof err->template_name)
+			memcpy(err->template_name, name, strlen(name) + 1);
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof err->message, fmt, ap);
+		va_end(ap);
 	}
 	return code;
 }

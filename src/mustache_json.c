@@ -11,6 +11,8 @@
 #include "mustache_json.h"
 
 #include <inttypes.h>
+#include <json-c/linkhash.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,18 +32,52 @@ mustache_json_value(const json_object *o)
 	return o ? (mustache_value)o : (mustache_value)&json_null;
 }
 
+/*
+ * Per-render memo of json-c key hashes.  Name parts live at fixed addresses
+ * in a compiled template, so the address identifies the key: a page that
+ * looks up "subject" in 100 rows hashes it once.  Lives on the stack of the
+ * render functions below (one per render, so no sharing between threads);
+ * with a NULL closure every lookup hashes as json-c normally does.
+ */
+#define KEY_SLOTS 256
+
+struct key_memo {
+	struct {
+		const char *key;
+		lh_hash_fn *fn;
+		unsigned long hash;
+	} slot[KEY_SLOTS];
+};
+
 static mustache_value
 jmember(void *closure, mustache_value v, const char *key)
 {
 	const json_object *o = J(v);
+	struct key_memo *memo = closure;
+	struct lh_table *t;
+	struct lh_entry *e;
 	json_object *r;
 
-	(void)closure;
-	if (!o || json_object_get_type(o) != json_type_object)
+	if (!o)
 		return NULL;
-	if (!json_object_object_get_ex(o, key, &r))
+	if (!memo) {
+		if (!json_object_object_get_ex(o, key, &r))
+			return NULL;
+		return mustache_json_value(r);
+	}
+	if (!(t = json_object_get_object(o)))	/* NULL unless an object */
 		return NULL;
-	return mustache_json_value(r);
+	{
+		size_t i = ((uintptr_t)key >> 2) % KEY_SLOTS;
+
+		if (memo->slot[i].key != key || memo->slot[i].fn != t->hash_fn) {
+			memo->slot[i].key = key;
+			memo->slot[i].fn = t->hash_fn;
+			memo->slot[i].hash = lh_get_hash(t, key);
+		}
+		e = lh_table_lookup_entry_w_hash(t, key, memo->slot[i].hash);
+	}
+	return e ? mustache_json_value(lh_entry_v(e)) : NULL;
 }
 
 static long
@@ -166,7 +202,10 @@ mustache_render_json(const mustache_template *t, const json_object *data,
 		     const mustache_limits *limits, mustache_buf *out,
 		     mustache_error *err)
 {
-	return mustache_render(t, &mustache_json_backend, NULL,
+	struct key_memo memo;
+
+	memset(&memo, 0, sizeof memo);
+	return mustache_render(t, &mustache_json_backend, &memo,
 			       mustache_json_value(data), partials, flags, limits,
 			       out, err);
 }
@@ -176,7 +215,10 @@ mustache_cache_render_json(mustache_cache *c, const char *name,
 			   const json_object *data, unsigned flags,
 			   mustache_buf *out, mustache_error *err)
 {
-	return mustache_cache_render(c, name, &mustache_json_backend, NULL,
+	struct key_memo memo;
+
+	memset(&memo, 0, sizeof memo);
+	return mustache_cache_render(c, name, &mustache_json_backend, &memo,
 				     mustache_json_value(data), flags, out, err);
 }
 
@@ -185,7 +227,10 @@ mustache_cache_render_template_json(mustache_cache *c, const mustache_template *
 				    const json_object *data, unsigned flags,
 				    mustache_buf *out, mustache_error *err)
 {
-	return mustache_cache_render_template(c, t, &mustache_json_backend, NULL,
+	struct key_memo memo;
+
+	memset(&memo, 0, sizeof memo);
+	return mustache_cache_render_template(c, t, &mustache_json_backend, &memo,
 					      mustache_json_value(data), flags,
 					      out, err);
 }

@@ -16,7 +16,8 @@
 
 #include "mustache.h"
 
-/* The json-c backend; its closure is unused (pass NULL). */
+/* The json-c backend; pass NULL as its closure (the render functions below
+ * use a private closure that memoizes key hashes). */
 extern const mustache_backend mustache_json_backend;
 
 /* The mustache_value for a json-c object (json null, i.e. NULL, included).
