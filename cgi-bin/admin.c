@@ -10,7 +10,9 @@
 
 static const char placeholder[] =
     "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<title>minicrm admin</title></head>\n<body><h1>minicrm</h1>\n"
+    "<title>minicrm admin</title>"
+    "<link rel=\"stylesheet\" href=\"/static/minicrm.css\"></head>\n"
+    "<body><h1>minicrm</h1>\n"
     "<p>The admin portal is being built. The activity log is live: see "
     "<a href=\"/api/internal/activity-health\">activity health</a>.</p>"
     "\n</body></html>\n";
