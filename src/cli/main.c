@@ -18,6 +18,8 @@ static const struct {
 	{ "apikey", cli_apikey,
 	    "apikey create --name NAME [--client CLIENT] | list | revoke KEY" },
 	{ "client", cli_client, "client create SLUG [--name NAME] | list" },
+	{ "render", cli_render,
+	    "render [--partials DIR] [--strict] TEMPLATE DATA.json" },
 };
 
 static int
