@@ -169,7 +169,7 @@ main(void)
 		printf("%s\n", json_object_to_json_string_ext(doc,
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
-		printf("mustache golden: %d passed, %d failed\n", passed, failed);
+		printf("mustache-golden: %d passed, %d failed\n", passed, failed);
 	mustache_buf_free(&out);
 	json_object_put(doc);
 	return failed ? 1 : 0;

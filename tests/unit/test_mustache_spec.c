@@ -139,6 +139,6 @@ main(void)
 			passed + failed);
 		failed++;
 	}
-	printf("mustache spec: %d passed, %d failed\n", passed, failed);
+	printf("mustache-spec: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
