@@ -173,7 +173,8 @@ parse_long(const char *s, long min, long max, long *out)
 	char	*end;
 	long	 v;
 
-	if (s == NULL || *s == '\0')
+	/* strtol would skip leading spaces and take a '+': we do not. */
+	if (s == NULL || !((*s >= '0' && *s <= '9') || *s == '-'))
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
