@@ -27,7 +27,14 @@ conf_get() {
 	[ -f "$conf" ] && sed -n "s/^$1='\{0,1\}\([^']*\)'\{0,1\}\$/\1/p" "$conf" | tail -n 1 || true
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Is the process in PID file $1 running? A zombie is not: here PID 1 may
+# reap the programs we started late, long after they exited.
+alive() {
+	local pid
+	[ -f "$1" ] && pid=$(cat "$1") && [[ $pid =~ ^[0-9]+$ ]] &&
+		[ -r "/proc/$pid/stat" ] &&
+		! grep -qE '^[0-9]+ \(.*\) Z' "/proc/$pid/stat" 2>/dev/null
+}
 
 # The cluster's folder: var/pg, unless the postgres user cannot reach the
 # tree (a clone under /root, say); then a folder in /tmp linked from var/pg.

@@ -92,8 +92,12 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 #ifdef __GLIBC__
-	/* One malloc arena per thread would keep tens of MB resident. */
+	/* One malloc arena per thread would keep tens of MB resident, and a
+	 * 1 MiB batch's buffers would stay in the heap after it: give large
+	 * blocks back to the kernel as soon as they are freed. */
 	mallopt(M_ARENA_MAX, 2);
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 #endif
 	if (app->init != NULL && app->init() == -1)
 		return 1;

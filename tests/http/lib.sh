@@ -75,3 +75,14 @@ pg_control() {
 		"$bin/pg_ctl" -D "$data" -l "$data/../log/postgres.log" -w -m fast "$1" >/dev/null
 	fi
 }
+
+# psql as the cluster's superuser (peer authentication as postgres).
+superuser_sql() {
+	local sock
+	sock=$(readlink -f "$MINICRM_VAR/pg")/run
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- psql -h "$sock" -d postgres -qAtX -v ON_ERROR_STOP=1 -c "$1"
+	else
+		psql -h "$sock" -d postgres -qAtX -v ON_ERROR_STOP=1 -c "$1"
+	fi
+}
