@@ -81,6 +81,7 @@ pg_up() {
 			shared_buffers = 256MB
 			wal_buffers = 16MB
 			max_wal_size = 2GB
+			jit = off
 			logging_collector = off
 		PGCONF
 	fi

@@ -231,7 +231,8 @@ BEGIN
 	UPDATE activity_rollup_state SET watermark = v_to;
 	RETURN (extract(epoch FROM v_to - v_from) / 60)::integer;
 END
-$$;
+$$
+SET jit = off;
 
 -- The health figures: events in the last hour and 24 hours, the retry
 -- queue, and the age of the newest event. Reads at most 1,440 roll-up rows
@@ -268,8 +269,11 @@ END
 $$
 -- Every lookup here is a short index range; without statistics (a freshly
 -- loaded log) the planner would guess a third of the log is recent and
--- scan all of it.
-SET enable_seqscan = off;
+-- scan all of it. The penalty that keeps it off the scan must not make
+-- the plan look expensive enough for JIT or parallel workers.
+SET enable_seqscan = off
+SET jit = off
+SET max_parallel_workers_per_gather = 0;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
 GRANT SELECT, INSERT ON clients, event_types TO minicrm_app;

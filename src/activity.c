@@ -6,6 +6,7 @@
 
 #include "activity.h"
 #include "event.h"
+#include "json_body.h"
 #include "log.h"
 #include "validate.h"
 
@@ -37,61 +38,6 @@ error_body(const char *message, json_object *errors)
 	json_object_object_add(obj, "error", json_object_new_string(message));
 	json_object_object_add(obj, "errors", errors);
 	return obj;
-}
-
-/* Parse the body: one JSON value, nothing after it, at most 32 deep. */
-static json_object *
-parse_body(const char *body, size_t len, json_object **error)
-{
-	struct json_tokener	*tok;
-	json_object		*root;
-	enum json_tokener_error	 jerr;
-	size_t			 end;
-	char			 msg[160];
-
-	*error = NULL;
-	if (memchr(body, '\0', len) != NULL) {
-		*error = error_body("body contains a NUL byte", NULL);
-		return NULL;
-	}
-	if (!utf8_valid(body, len)) {
-		*error = error_body("body is not valid UTF-8", NULL);
-		return NULL;
-	}
-	tok = json_tokener_new_ex(ACTIVITY_MAX_DEPTH);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-
-	if (jerr == json_tokener_error_depth) {
-		snprintf(msg, sizeof(msg), "JSON nesting is deeper than %d",
-		    ACTIVITY_MAX_DEPTH);
-		*error = error_body(msg, NULL);
-	} else if (jerr == json_tokener_continue || (root == NULL &&
-	    jerr == json_tokener_success)) {
-		*error = error_body("malformed JSON: the body ends too early",
-		    NULL);
-	} else if (jerr != json_tokener_success) {
-		snprintf(msg, sizeof(msg), "malformed JSON at byte %zu: %s",
-		    end, json_tokener_error_desc(jerr));
-		*error = error_body(msg, NULL);
-	} else {
-		while (end < len && strchr(" \t\r\n", body[end]) != NULL)
-			end++;
-		if (end < len) {
-			snprintf(msg, sizeof(msg), "malformed JSON: unexpected"
-			    " data after the value at byte %zu", end);
-			*error = error_body(msg, NULL);
-		}
-	}
-	if (*error != NULL) {
-		json_object_put(root);
-		return NULL;
-	}
-	return root;
 }
 
 /*
@@ -325,7 +271,8 @@ activity_ingest(struct db *db, struct catalog *cat,
     int *status)
 {
 	static struct item	 no_items[1];
-	json_object		*root, *error, *rows = NULL, *answer = NULL;
+	json_object		*root, *rows = NULL, *answer = NULL;
+	char			 why[160];
 	struct item		*items = no_items;
 	long long		*ids = NULL;
 	int			*dups = NULL;
@@ -334,9 +281,10 @@ activity_ingest(struct db *db, struct catalog *cat,
 	int64_t			 now = now_usec();
 	int			 rc = DB_OK;
 
-	if ((root = parse_body(body, len, &error)) == NULL) {
+	if ((root = json_body_parse(body, len, ACTIVITY_MAX_DEPTH, why,
+	    sizeof(why))) == NULL) {
 		*status = 400;
-		return error;
+		return error_body(why, NULL);
 	}
 	batch = json_object_is_type(root, json_type_array);
 	if (!batch && !json_object_is_type(root, json_type_object)) {

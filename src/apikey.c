@@ -46,6 +46,12 @@ apikey_prefix(const char *key, char prefix[APIKEY_PREFIX_LEN + 1])
 			return -1;
 		prefix[i] = c;
 	}
+	for (i = 6 + APIKEY_PREFIX_LEN; i < APIKEY_LEN; i++) {
+		char c = key[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return -1;	/* not base64url */
+	}
 	prefix[APIKEY_PREFIX_LEN] = '\0';
 	return 0;
 }

@@ -9,16 +9,23 @@
 
 typedef const char *(*validator)(const char *, size_t, int64_t, int64_t *);
 
-/* Identifiers and names: one line of printable text. */
+/* Identifiers and names: one line of printable text. Besides the ASCII
+ * controls this refuses C1 controls (U+0080..U+009F, e.g. NEL) and the
+ * Unicode line and paragraph separators, which also break a line. */
 static const char *
-valid_single_line(const char *s, size_t len, int64_t now, int64_t *usec)
+valid_single_line(const char *str, size_t len, int64_t now, int64_t *usec)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t i;
 
 	(void)now; (void)usec;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (i = 0; i < len; i++) {
+		if (s[i] < 0x20 || s[i] == 0x7f ||
+		    (s[i] == 0xc2 && i + 1 < len && s[i + 1] <= 0x9f) ||
+		    (s[i] == 0xe2 && i + 2 < len && s[i + 1] == 0x80 &&
+		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)))
 			return "must not contain control characters";
+	}
 	return NULL;
 }
 

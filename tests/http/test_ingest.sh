@@ -63,6 +63,17 @@ expect_eq "$(events)" "$((before + 1000))" "all 1000 are stored"
 post @"$TMP/big.json"
 expect_json '.duplicates == 1000' "replaying the whole batch stores nothing twice"
 
+# --- json-c would cut an object key at a NUL: such a body is refused whole
+before=$(events)
+post '{"event_type":"MESSAGE_SENT","lead_id":"recN","metadata":{"k\u0000x":1}}'
+expect_status 400 "a NUL in an object key is refused"
+expect_json '.errors[0].field == "body" and (.error | test("NUL"))' "...and the answer says why"
+post '{"event_type":"MESSAGE_SENT","lead_id":"recN\u2028x"}'
+expect_status 400 "a line separator in lead_id is refused"
+expect_eq "$(events)" "$before" "neither wrote anything"
+post '{"event_type":"MESSAGE_SENT","lead_id":"recN","metadata":{"k\\u0000x":"line1\nline2"}}'
+expect_status 201 "an escaped backslash before u0000 is no NUL"
+
 # --- clients: default, named, and keys bound to one client
 minicrm client create acme --name "Acme Inc" >/dev/null
 post '{"event_type":"MESSAGE_SENT","lead_id":"recC1","client_id":"acme"}'
