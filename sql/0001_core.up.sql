@@ -204,7 +204,15 @@ BEGIN
 	 AND a.idempotency_key = x.e->>'idempotency_key'
 	ORDER BY x.n;
 END
-$$;
+$$
+-- Always a few thousand rows at most, each found by an index: a plan made
+-- while leads was small (hash join over a scan of all leads) must not
+-- stay cached as leads grows, and nothing here is worth JIT or workers.
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+SET max_parallel_workers_per_gather = 0;
 
 -- Fold every whole minute before now() - 1 minute into activity_counts_minute.
 -- Runs at most once at a time (advisory lock); returns minutes folded.
