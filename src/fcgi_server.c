@@ -64,6 +64,7 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 	long		 nworkers;
 	struct worker	*workers;
 	sigset_t	 sigs;
+	pthread_attr_t	 attr;
 	int		 i, sig, fd = 0;
 
 	log_init(app->name);
@@ -117,10 +118,14 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 
 	if ((workers = calloc((size_t)nworkers, sizeof(*workers))) == NULL)
 		return 1;
+	/* Handlers neither recurse deeply (JSON is at most 32 levels) nor
+	 * keep big arrays on the stack: 256 KiB is plenty. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (i = 0; i < nworkers; i++) {
 		workers[i].app = app;
 		workers[i].listen_fd = fd;
-		if (pthread_create(&workers[i].thread, NULL, worker_run,
+		if (pthread_create(&workers[i].thread, &attr, worker_run,
 		    &workers[i]) != 0) {
 			log_error("cannot start worker thread %d", i);
 			return 1;
