@@ -1546,6 +1546,13 @@ block(struct rs *rs, const mustache_template *t, uint32_t i)
 		while (k < fr->end) {
 			const struct node *o = &fr->t->nodes[k];
 
+			/* scanning overrides is work too: bound it like rendering */
+			if (++rs->steps > rs->lim.max_steps) {
+				rfail(rs, MUSTACHE_ERR_STEPS, t, n,
+				      "render stopped after %lu steps", rs->lim.max_steps);
+				rs->depth--;
+				return;
+			}
 			if (o->type == N_BLOCK && o->len == n->len &&
 			    memcmp(fr->t->pool + o->a, name, n->len) == 0) {
 				with_indent(rs, n, t, fr->t, k + 1, o->end);
