@@ -1402,7 +1402,11 @@ section(struct rs *rs, const mustache_template *t, uint32_t i)
 }
 
 /* The template named by a partial or parent node, or NULL (missing and
- * allowed to be, or an error already recorded). */
+ * allowed to be, or an error already recorded).  Kept out of line: its
+ * buffers (2 KiB) must not stay on the stack of every recursion level. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
 static const mustache_template *
 find_partial(struct rs *rs, const mustache_template *t, const struct node *n)
 {
