@@ -2,10 +2,12 @@
  * test_mustache_api.c - the core's contracts, without JSON: a tiny backend
  * over C structs (the core knows nothing of json-c), output buffer reuse
  * (compile once, render many without reallocating), no half page after an
- * error, argument checks, free(NULL)-style frees, and hostile templates
+ * error, argument checks, free(NULL)-style frees, the deepest render in a
+ * 256 KiB thread stack, and hostile templates
  * generated here (very deep nesting, huge names, random bytes) that must
  * give an error or output, never a crash.  Exit 0 = pass.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,9 +261,75 @@ test_hostile(void)
 	mustache_buf_free(&out);
 }
 
+/* The deepest render the limits allow, in a thread with the 256 KiB stack
+ * the FastCGI workers use: it must end with the depth error, not a crash. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SMALL_STACK (2u << 20)	/* ASan frames are several times larger */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SMALL_STACK (2u << 20)
+#endif
+#endif
+#ifndef SMALL_STACK
+#define SMALL_STACK (256u << 10)
+#endif
+
+static void *
+deep_render(void *arg)
+{
+	static const char *const keys[] = { "a" };
+	static const struct val yes = { V_STR, "y", NULL, NULL, 0 };
+	static const struct val root = { V_MAP, NULL, keys, &yes, 1 };
+	mustache_cache *c;
+	mustache_limits lim;
+	mustache_template *t;
+	mustache_error err;
+	mustache_buf out;
+	int calls = 0, *rc = arg;
+
+	mustache_limits_default(&lim);
+	lim.max_depth = MUSTACHE_DEPTH_CAP;
+	lim.max_partial_depth = MUSTACHE_DEPTH_CAP;
+	c = mustache_cache_new(NULL, &lim);
+	mustache_buf_init(&out);
+	if (!c || mustache_cache_add(c, "p", "{{#a}}{{>p}}{{/a}}", 18, &err) != 0 ||
+	    mustache_compile("top", "{{>p}}", 6, &lim, &t, &err) != 0) {
+		*rc = -100;
+		return NULL;
+	}
+	*rc = mustache_cache_render_template(c, t, &toy, &calls, &root, 0, &out, &err);
+	if (*rc == MUSTACHE_ERR_DEPTH &&
+	    strcmp(err.message, "p:1:7: rendering nested deeper than 256") != 0)
+		*rc = -101;
+	mustache_template_free(t);
+	mustache_cache_free(c);
+	mustache_buf_free(&out);
+	return NULL;
+}
+
+static void
+test_small_stack(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc = 0;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, SMALL_STACK);
+	if (pthread_create(&th, &attr, deep_render, &rc) != 0) {
+		fprintf(stderr, "FAIL pthread_create\n");
+		failures++;
+		return;
+	}
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&attr);
+	CHECK(rc == MUSTACHE_ERR_DEPTH, "deep render in a small stack: rc=%d", rc);
+}
+
 int
 main(void)
 {
+	test_small_stack();
 	test_toy_backend();
 	test_arguments();
 	test_hostile();
