@@ -5,9 +5,10 @@
  * Compilation runs in four passes over the source:
  *   A. scan: split into text and tag tokens, applying {{=<% %>=}} as it goes;
  *   B. match: pair every section/parent/block opener with its {{/close}};
- *   C. standalone: a line holding only whitespace and non-interpolation tags
- *      loses its whitespace and line ending (the indentation is kept on
- *      partial, parent and block tags);
+ *   C. standalone: a line holding only whitespace and one non-interpolation
+ *      tag (or only inheritance tags, like {{<p}}{{$b}}) loses its
+ *      whitespace and line ending (the indentation is kept on partial,
+ *      parent and block tags);
  *   D. emit: build nodes; text inside a standalone block has the block's own
  *      indentation removed, to be added back where the block is expanded.
  * Rendering walks the node array recursively; sections jump over their body
