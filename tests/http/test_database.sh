@@ -52,6 +52,17 @@ check "the SOP's weekly query runs and counts by event type" grep -q '^MESSAGE_S
 monthly=$(sql "SELECT COUNT(*) as total_events, pg_size_pretty(pg_total_relation_size('lead_activity_log')) as table_size FROM lead_activity_log;")
 check "the SOP's monthly growth query runs" grep -qE '^[0-9]+\|[0-9]+ (bytes|kB|MB)$' <<<"$monthly"
 
+# --- make run a second time is harmless: same data, keys still work
+api_before=$(cat "$MINICRM_VAR/run/api.pid")
+events_before=$(sql "SELECT count(*) FROM lead_activity_log")
+out=$("$TOP/scripts/instance.sh" up 2>&1)
+check "a second make run succeeds" grep -q "running at" <<<"$out"
+check "it does not print a new key when keys exist" grep -q "API keys exist" <<<"$out"
+expect_eq "$(sql "SELECT count(*) FROM lead_activity_log")" "$events_before" "the data is kept"
+check "the API was restarted on the current build" test "$(cat "$MINICRM_VAR/run/api.pid")" != "$api_before"
+request POST /api/internal/log-activity -H "x-api-key: $KEY" -H 'Content-Type: application/json' --data '{"event_type":"MESSAGE_SENT","lead_id":"rb3"}'
+expect_status 201 "existing keys keep working"
+
 # --- make psql reads SQL from standard input
 out=$(echo "SELECT 'psql ' || count(*) FROM event_types;" | "$TOP/scripts/instance.sh" psql -qAtX)
 check "make psql runs SQL from standard input" grep -q '^psql [0-9]' <<<"$out"
