@@ -17,22 +17,9 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 out=$top/bench/out
 mkdir -p "$out"
 
-free_port() {
-	local p
-	for p in $(seq 19080 19999); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-}
-MINICRM_VAR=$(mktemp -d /tmp/minicrm-bench.XXXXXX)
-MINICRM_PORT=$(free_port)
-export MINICRM_VAR MINICRM_PORT MINICRM_CONF=$MINICRM_VAR/minicrm.conf
-cleanup() {
-	scripts/instance.sh down >/dev/null 2>&1 || true
-	[ -L "$MINICRM_VAR/pg" ] && rm -rf "$(readlink "$MINICRM_VAR/pg")"
-	rm -rf "$MINICRM_VAR"
-}
-trap cleanup EXIT
-scripts/instance.sh up > "$MINICRM_VAR/up.log" 2>&1 || { cat "$MINICRM_VAR/up.log"; exit 1; }
+source "$top/scripts/throwaway.sh"
+throwaway_start 19080
+throwaway_up
 
 conf() { sed -n "s/^$1='\(.*\)'$/\1/p" "$MINICRM_CONF"; }
 OWNER_URL=$(conf DATABASE_URL)

@@ -65,36 +65,31 @@ run_json(int line, struct run *r, const char *text)
 	run_obj(r, parse(line, text));
 }
 
-/* json_body_parse must refuse text, with a reason that mentions word. */
-#define EXPECT_BODY_REFUSED(text, word) do {				\
-	char		 why_[160];					\
-	const char	*t_ = (text);					\
-	json_object	*o_ = json_body_parse(t_, strlen(t_), 32, why_,	\
-	    sizeof(why_));						\
-	check_count++;							\
-	if (o_ != NULL || strstr(why_, (word)) == NULL) {		\
-		check_failed++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: body %s: expected a "	\
-		    "refusal naming %s, got %s\n", __FILE__, __LINE__, t_,	\
-		    (word), o_ ? "a parsed value" : why_);		\
-	}								\
-	json_object_put(o_);						\
-} while (0)
+/*
+ * json_body_parse on text: with word, it must refuse it with a reason that
+ * mentions word; with word NULL, it must accept it.
+ */
+static void
+expect_body(int line, const char *text, const char *word)
+{
+	char		 why[160];
+	json_object	*obj = json_body_parse(text, strlen(text), 32, why,
+			    sizeof(why));
+	bool		 ok = word ? obj == NULL && strstr(why, word) != NULL :
+			    obj != NULL;
 
-/* json_body_parse must accept text. */
-#define EXPECT_BODY_PARSED(text) do {					\
-	char		 why_[160];					\
-	const char	*t_ = (text);					\
-	json_object	*o_ = json_body_parse(t_, strlen(t_), 32, why_,	\
-	    sizeof(why_));						\
-	check_count++;							\
-	if (o_ == NULL) {						\
-		check_failed++;						\
-		fprintf(stderr, "%s:%d: CHECK failed: body %s refused: %s\n",\
-		    __FILE__, __LINE__, t_, why_);			\
-	}								\
-	json_object_put(o_);						\
-} while (0)
+	check_count++;
+	if (!ok) {
+		check_failed++;
+		fprintf(stderr, "%s:%d: CHECK failed: body %s: expected %s%s, "
+		    "got %s\n", __FILE__, line, text,
+		    word ? "a refusal naming " : "it parsed", word ? word : "",
+		    obj ? "a parsed value" : why);
+	}
+	json_object_put(obj);
+}
+#define EXPECT_BODY_REFUSED(text, word)	expect_body(__LINE__, (text), (word))
+#define EXPECT_BODY_PARSED(text)	expect_body(__LINE__, (text), NULL)
 
 static void
 run_free(struct run *r)
@@ -865,9 +860,52 @@ test_idempotency_key(void)
 	run_free(&r);
 }
 
+/*
+ * The body parser refuses what json-c would accept or alter, and accepts
+ * the JSON that is merely unusual.
+ */
+static void
+test_body(void)
+{
+	char deep[200];
+	int i;
+
+	EXPECT_BODY_REFUSED("{\"lead_id\": \"a\\ud800\"}", "surrogate");
+	EXPECT_BODY_REFUSED("{\"lead_id\": \"a\\udc00b\"}", "surrogate");
+	EXPECT_BODY_REFUSED("{\"lead_id\": \"a\\ud800\\u0041\"}", "surrogate");
+	EXPECT_BODY_PARSED("{\"lead_id\": \"\\ud83d\\ude00\"}");
+	EXPECT_BODY_REFUSED("{\"n\": NaN}", "NaN");
+	EXPECT_BODY_REFUSED("{\"n\": -Infinity}", "Infinity");
+	EXPECT_BODY_REFUSED("{\"n\": nan}", "NaN");
+	EXPECT_BODY_REFUSED("{\"n\": 9223372036854775808}", "64 bits");
+	EXPECT_BODY_REFUSED("{\"n\": -9223372036854775809}", "64 bits");
+	EXPECT_BODY_PARSED("{\"n\": 9223372036854775807, \"m\": 1e300}");
+	EXPECT_BODY_REFUSED("{\"m\": \"a\tb\"}", "control character");
+	EXPECT_BODY_PARSED("{\"m\": \"a\\tb\", \"t\": true, \"f\": false}");
+	EXPECT_BODY_PARSED("42");
+	EXPECT_BODY_REFUSED("null", "null");
+	EXPECT_BODY_REFUSED("{\"a\": 1", "too early");
+	EXPECT_BODY_REFUSED("{\"a\": 1} 2", "after the value");
+	EXPECT_BODY_REFUSED("{\"a\": 1} x", "malformed");
+	/* 32 nested arrays holding a value are fine; 33 are not. */
+	for (i = 0; i < 32; i++)
+		deep[i] = '[';
+	deep[32] = '1';
+	for (i = 0; i < 32; i++)
+		deep[33 + i] = ']';
+	deep[65] = '\0';
+	EXPECT_BODY_PARSED(deep);
+	memmove(deep + 1, deep, 66);
+	deep[0] = '[';
+	deep[66] = ']';
+	deep[67] = '\0';
+	EXPECT_BODY_REFUSED(deep, "deeper than 32");
+}
+
 int
 main(void)
 {
+	test_body();
 	test_field_names();
 	test_full_event();
 	test_minimal_event();
