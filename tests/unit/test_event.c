@@ -885,7 +885,7 @@ test_body(void)
 	EXPECT_BODY_PARSED("42");
 	EXPECT_BODY_REFUSED("null", "null");
 	EXPECT_BODY_REFUSED("{\"a\": 1", "too early");
-	EXPECT_BODY_REFUSED("{\"a\": 1} 2", "after the value");
+	EXPECT_BODY_REFUSED("{\"a\": 1} 2", "malformed JSON at byte 9");
 	EXPECT_BODY_REFUSED("{\"a\": 1} x", "malformed");
 	/* 32 nested arrays holding a value are fine; 33 are not. */
 	for (i = 0; i < 32; i++)
