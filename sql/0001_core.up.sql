@@ -1,6 +1,6 @@
 -- 0001 core: clients, leads, event types, the activity log, API keys, the
 -- retry queue's table (its size feeds the health API), and the per-minute
--- roll-up that keeps the health figures fast however large the log grows.
+-- counts that keep the health figures fast however large the log grows.
 --
 -- Table and column names follow the SOPs in the seeds, so an operator's
 -- runbook SQL (e.g. the weekly query over lead_activity_log.created_at) runs
@@ -86,8 +86,12 @@ CREATE UNIQUE INDEX lead_activity_log_idempotency
 	WHERE idempotency_key IS NOT NULL;
 CREATE INDEX lead_activity_log_timeline
 	ON lead_activity_log (lead_id, occurred_at DESC, id DESC);
+-- The log is appended in arrival order, so created_at follows the physical
+-- order: a BRIN index serves the time-range queries (the SOP's weekly
+-- query, the roll-up, the health count) at a fraction of a B-tree's cost
+-- per insert and size (kilobytes for hundreds of millions of rows).
 CREATE INDEX lead_activity_log_created
-	ON lead_activity_log (created_at);
+	ON lead_activity_log USING brin (created_at) WITH (pages_per_range = 16);
 
 -- Keys are stored as SHA-256 of the whole key; the prefix finds the row.
 CREATE TABLE api_keys (
@@ -121,21 +125,39 @@ CREATE TABLE retry_queue (
 CREATE INDEX retry_queue_due ON retry_queue (next_attempt_at)
 	WHERE state = 'pending';
 
--- Events per minute, per client and type, for every minute before the
--- watermark. Together with a count of the few rows after the watermark this
--- answers "events in the last hour / 24 h" without scanning the log.
-CREATE TABLE activity_counts_minute (
+-- Events per minute, client and type, kept by a statement trigger on the
+-- log in the same transaction as the events, so the health figures are
+-- exact and never count the log itself. Each backend writes its own shard
+-- (pg_backend_pid() % 8), so concurrent inserts do not queue on one hot
+-- row; activity_counts_compact() folds the shards of past minutes into
+-- shard 0, leaving about one row per minute, client and type.
+CREATE TABLE activity_counts (
 	bucket		timestamptz NOT NULL,
+	shard		smallint NOT NULL,
 	client_id	uuid NOT NULL,
 	event_type	text NOT NULL,
 	events		bigint NOT NULL,
-	PRIMARY KEY (bucket, client_id, event_type)
+	PRIMARY KEY (bucket, shard, client_id, event_type)
 );
-CREATE TABLE activity_rollup_state (
-	only_row	boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-	watermark	timestamptz NOT NULL
-);
-INSERT INTO activity_rollup_state (watermark) VALUES (date_trunc('minute', now()));
+
+CREATE FUNCTION activity_count_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO activity_counts AS c (bucket, shard, client_id, event_type,
+	    events)
+	SELECT date_trunc('minute', created_at), pg_backend_pid() % 8,
+	    client_id, event_type, count(*)
+	FROM new_rows
+	GROUP BY 1, 2, 3, 4
+	ORDER BY 1, 2, 3, 4
+	ON CONFLICT (bucket, shard, client_id, event_type)
+	DO UPDATE SET events = c.events + EXCLUDED.events;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER lead_activity_log_count AFTER INSERT ON lead_activity_log
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION activity_count_rows();
 
 -- Log a batch of validated events (a JSON array of objects whose keys are
 -- the columns below; lead_id is the caller's id, api_key_id the key that
@@ -179,12 +201,15 @@ BEGIN
 		INSERT INTO lead_activity_log AS a (id, client_id, lead_id,
 		    event_type, occurred_at, source, execution_id,
 		    idempotency_key, channel, message, metadata, api_key_id)
-		SELECT ev.new_id, ev.client_id, l.id, ev.event_type,
+		-- The lead by a scalar subquery: always one index lookup per
+		-- event, never a join plan that scans leads.
+		SELECT ev.new_id, ev.client_id,
+		    (SELECT l.id FROM leads l WHERE l.client_id = ev.client_id
+		      AND l.external_id = ev.lead_id), ev.event_type,
 		    coalesce(ev.occurred_at, now()), ev.source, ev.execution_id,
 		    ev.idempotency_key, ev.channel, ev.message,
 		    coalesce(ev.metadata, '{}'), ev.api_key_id
-		FROM ev JOIN leads l
-		  ON l.client_id = ev.client_id AND l.external_id = ev.lead_id
+		FROM ev
 		ORDER BY ev.client_id, ev.idempotency_key, ev.n
 		ON CONFLICT (client_id, idempotency_key)
 		   WHERE idempotency_key IS NOT NULL DO NOTHING
@@ -194,92 +219,80 @@ BEGIN
 
 	RETURN QUERY
 	SELECT x.n::integer,
-	       CASE WHEN i.id IS NOT NULL THEN i.id ELSE a.id END,
+	       coalesce(i.id, (SELECT a.id FROM lead_activity_log a
+	                       WHERE a.client_id = (x.e->>'client_id')::uuid
+	                         AND a.idempotency_key = x.e->>'idempotency_key')),
 	       i.id IS NULL
 	FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, n)
 	LEFT JOIN unnest(v_inserted) AS i(id) ON i.id = v_ids[x.n]
-	LEFT JOIN lead_activity_log a
-	  ON i.id IS NULL
-	 AND a.client_id = (x.e->>'client_id')::uuid
-	 AND a.idempotency_key = x.e->>'idempotency_key'
 	ORDER BY x.n;
 END
 $$
--- Always a few thousand rows at most, each found by an index: a plan made
--- while leads was small (hash join over a scan of all leads) must not
--- stay cached as leads grows, and nothing here is worth JIT or workers.
-SET enable_seqscan = off
-SET enable_hashjoin = off
-SET enable_mergejoin = off
+-- The only join left is between the batch's own rows (thousands): a nested
+-- loop there is quadratic, whatever the estimates of the set-returning
+-- functions say. Index lookups are scalar subqueries, which this leaves
+-- alone. A few thousand rows are not worth JIT or parallel workers.
+SET enable_nestloop = off
 SET jit = off
 SET max_parallel_workers_per_gather = 0;
 
--- Fold every whole minute before now() - 1 minute into activity_counts_minute.
--- Runs at most once at a time (advisory lock); returns minutes folded.
-CREATE FUNCTION activity_rollup() RETURNS integer
+-- Fold the shards of minutes older than two minutes into shard 0. Runs at
+-- most once at a time (advisory lock); returns the rows it folded.
+CREATE FUNCTION activity_counts_compact() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-	v_from	timestamptz;
-	v_to	timestamptz := date_trunc('minute', now() - interval '1 minute');
+	v_folded integer;
 BEGIN
-	IF NOT pg_try_advisory_xact_lock(hashtext('minicrm.activity_rollup')) THEN
+	IF NOT pg_try_advisory_xact_lock(hashtext('minicrm.activity_counts')) THEN
 		RETURN 0;
 	END IF;
-	SELECT watermark INTO v_from FROM activity_rollup_state FOR UPDATE;
-	IF v_to <= v_from THEN
-		RETURN 0;
-	END IF;
-	INSERT INTO activity_counts_minute AS c (bucket, client_id, event_type, events)
-	SELECT date_trunc('minute', created_at), client_id, event_type, count(*)
-	FROM lead_activity_log
-	WHERE created_at >= v_from AND created_at < v_to
-	GROUP BY 1, 2, 3
-	ON CONFLICT (bucket, client_id, event_type)
-	DO UPDATE SET events = c.events + EXCLUDED.events;
-	UPDATE activity_rollup_state SET watermark = v_to;
-	RETURN (extract(epoch FROM v_to - v_from) / 60)::integer;
+	WITH gone AS (
+		DELETE FROM activity_counts
+		WHERE shard <> 0
+		  AND bucket < date_trunc('minute', now() - interval '2 minutes')
+		RETURNING bucket, client_id, event_type, events
+	), folded AS (
+		INSERT INTO activity_counts AS c (bucket, shard, client_id,
+		    event_type, events)
+		SELECT bucket, 0, client_id, event_type, sum(events)
+		FROM gone GROUP BY 1, 2, 3, 4
+		ON CONFLICT (bucket, shard, client_id, event_type)
+		DO UPDATE SET events = c.events + EXCLUDED.events
+		RETURNING 1
+	)
+	SELECT count(*) INTO v_folded FROM gone;
+	RETURN v_folded;
 END
-$$
-SET jit = off;
+$$;
 
 -- The health figures: events in the last hour and 24 hours, the retry
--- queue, and the age of the newest event. Reads at most 1,440 roll-up rows
--- and the log's rows after the watermark (about two minutes' worth).
+-- queue, the newest event, and how many count rows wait for compaction.
+-- Reads about one row per minute, client and type: never the log itself.
 CREATE FUNCTION activity_health(
 	OUT events_last_hour bigint, OUT events_last_24h bigint,
 	OUT retry_queue_size bigint, OUT oldest_retry_age_seconds bigint,
-	OUT last_event_at timestamptz, OUT rollup_lag_seconds bigint)
+	OUT last_event_at timestamptz, OUT uncompacted_rows bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	v_mark	timestamptz;
 	v_now	timestamptz := now();
-	v_recent bigint;
 BEGIN
-	SELECT watermark INTO v_mark FROM activity_rollup_state;
-	SELECT count(*) INTO v_recent
-	FROM lead_activity_log WHERE created_at >= v_mark;
-
-	SELECT coalesce(sum(events) FILTER (WHERE bucket >= v_now - interval '1 hour'), 0),
-	       coalesce(sum(events), 0)
-	INTO events_last_hour, events_last_24h
-	FROM activity_counts_minute
-	WHERE bucket >= v_now - interval '24 hours' AND bucket < v_mark;
-	events_last_hour := events_last_hour + v_recent;
-	events_last_24h := events_last_24h + v_recent;
+	SELECT coalesce(sum(events) FILTER (WHERE bucket >=
+	           date_trunc('minute', v_now - interval '1 hour')), 0),
+	       coalesce(sum(events), 0),
+	       count(*) FILTER (WHERE shard <> 0 AND bucket <
+	           date_trunc('minute', v_now - interval '2 minutes'))
+	INTO events_last_hour, events_last_24h, uncompacted_rows
+	FROM activity_counts
+	WHERE bucket >= date_trunc('minute', v_now - interval '24 hours');
 
 	SELECT count(*), extract(epoch FROM v_now - min(created_at))::bigint
 	INTO retry_queue_size, oldest_retry_age_seconds
 	FROM retry_queue WHERE state = 'pending';
 
-	SELECT max(created_at) INTO last_event_at FROM lead_activity_log;
-	rollup_lag_seconds := extract(epoch FROM v_now - v_mark)::bigint;
+	SELECT created_at INTO last_event_at
+	FROM lead_activity_log ORDER BY id DESC LIMIT 1;
 END
 $$
--- Every lookup here is a short index range; without statistics (a freshly
--- loaded log) the planner would guess a third of the log is recent and
--- scan all of it. The penalty that keeps it off the scan must not make
--- the plan look expensive enough for JIT or parallel workers.
-SET enable_seqscan = off
 SET jit = off
 SET max_parallel_workers_per_gather = 0;
 
@@ -288,8 +301,7 @@ GRANT SELECT, INSERT ON clients, event_types TO minicrm_app;
 GRANT SELECT, INSERT, UPDATE ON leads, api_keys TO minicrm_app;
 GRANT SELECT, INSERT ON lead_activity_log TO minicrm_app;
 GRANT SELECT, INSERT, UPDATE ON retry_queue TO minicrm_app;
-GRANT SELECT, INSERT, UPDATE ON activity_counts_minute, activity_rollup_state
-	TO minicrm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON activity_counts TO minicrm_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO minicrm_app;
-GRANT EXECUTE ON FUNCTION log_activity_batch(jsonb), activity_rollup(),
-	activity_health() TO minicrm_app;
+GRANT EXECUTE ON FUNCTION log_activity_batch(jsonb), activity_count_rows(),
+	activity_counts_compact(), activity_health() TO minicrm_app;

@@ -8,9 +8,10 @@
 #include "log.h"
 #include "validate.h"
 
-/* Past this lag the roll-up is run before answering (normally the worker
- * keeps it current; this keeps the answer fast even without one). */
-#define ROLLUP_MAX_LAG_SECONDS	120
+/* Past this many count rows waiting to be folded, they are folded before
+ * answering (normally the worker keeps up; this keeps the answer fast even
+ * without one). */
+#define UNCOMPACTED_MAX		500
 
 static long long
 num(PGresult *res, int col)
@@ -78,7 +79,7 @@ unavailable(int *status)
 json_object *
 health_activity(struct db *db, int *status)
 {
-	PGresult	*res, *rollup;
+	PGresult	*res, *compact;
 	json_object	*obj, *reasons;
 	long long	 last_hour, queue;
 	bool		 business;
@@ -87,9 +88,9 @@ health_activity(struct db *db, int *status)
 
 	if ((rc = health_query(db, &res)) != DB_OK)
 		return unavailable(status);
-	if (num(res, 5) > ROLLUP_MAX_LAG_SECONDS &&
-	    db_exec(db, STMT_ROLLUP, NULL, &rollup) == DB_OK) {
-		PQclear(rollup);
+	if (num(res, 5) > UNCOMPACTED_MAX &&
+	    db_exec(db, STMT_COUNTS_COMPACT, NULL, &compact) == DB_OK) {
+		PQclear(compact);
 		PQclear(res);
 		if ((rc = health_query(db, &res)) != DB_OK)
 			return unavailable(status);

@@ -10,11 +10,12 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	    " oldest_retry_age_seconds,"
 	    " to_char(last_event_at AT TIME ZONE 'UTC',"
 	    "  'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	    " rollup_lag_seconds,"
+	    " uncompacted_rows,"
 	    " extract(isodow FROM now() AT TIME ZONE $1)::int,"
 	    " extract(hour FROM now() AT TIME ZONE $1)::int"
 	    " FROM activity_health()" },
-	[STMT_ROLLUP] = { "rollup", 0, "SELECT activity_rollup()" },
+	[STMT_COUNTS_COMPACT] = { "counts_compact", 0,
+	    "SELECT activity_counts_compact()" },
 	[STMT_APIKEY_BY_PREFIX] = { "apikey_by_prefix", 1,
 	    "SELECT id, key_hash, client_id, revoked_at IS NOT NULL"
 	    " FROM api_keys WHERE prefix = $1" },

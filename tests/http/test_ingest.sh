@@ -113,13 +113,21 @@ KEY=$NEW_KEY
 post '{"event_type":"MESSAGE_SENT","lead_id":"recH"}'
 request GET /api/internal/activity-health
 expect_json ".events_last_hour == $((h1 + 1))" "one more event, one more in the last hour"
-# Events rolled up into the per-minute table count as well as recent ones.
-sql "UPDATE activity_rollup_state SET watermark = date_trunc('minute', now() - interval '4 hours')" >/dev/null
-sql "UPDATE lead_activity_log SET created_at = now() - interval '30 minutes' WHERE id IN (SELECT id FROM lead_activity_log ORDER BY id LIMIT 5)" >/dev/null
-sql "UPDATE lead_activity_log SET created_at = now() - interval '3 hours' WHERE id IN (SELECT id FROM lead_activity_log ORDER BY id LIMIT 5 OFFSET 5)" >/dev/null
-sql "SELECT activity_rollup()" >/dev/null
+# The counts are kept per minute, in shards that compaction folds: events
+# loaded with SQL count too (a statement trigger), old ones drop out of the
+# hour and the day, and folding the shards changes no total.
+CLIENT=$(sql "SELECT id FROM clients WHERE slug = 'default'")
+LEAD=$(sql "SELECT id FROM leads WHERE client_id = '$CLIENT' LIMIT 1")
+sql "INSERT INTO lead_activity_log (client_id, lead_id, event_type, occurred_at, created_at) SELECT '$CLIENT', '$LEAD', 'MESSAGE_SENT', now(), now() - interval '30 minutes' FROM generate_series(1, 5)" >/dev/null
+sql "INSERT INTO lead_activity_log (client_id, lead_id, event_type, occurred_at, created_at) SELECT '$CLIENT', '$LEAD', 'MESSAGE_SENT', now(), now() - interval '3 hours' FROM generate_series(1, 7)" >/dev/null
+sql "INSERT INTO lead_activity_log (client_id, lead_id, event_type, occurred_at, created_at) SELECT '$CLIENT', '$LEAD', 'MESSAGE_SENT', now(), now() - interval '2 days' FROM generate_series(1, 11)" >/dev/null
 request GET /api/internal/activity-health
-expect_json ".events_last_hour == $((h1 + 1 - 5)) and .events_last_24h == $((h1 + 1))" "rolled-up minutes and recent rows add up"
+expect_json ".events_last_hour == $((h1 + 1 + 5)) and .events_last_24h == $((h1 + 1 + 5 + 7))" "events logged by SQL count in their own minute"
+check "compaction folds the shards" sql "SELECT activity_counts_compact()"
+expect_eq "$(sql "SELECT count(*) FROM activity_counts WHERE shard <> 0 AND bucket < date_trunc('minute', now() - interval '2 minutes')")" 0 "no old shard is left after compaction"
+request GET /api/internal/activity-health
+expect_json ".events_last_hour == $((h1 + 1 + 5)) and .events_last_24h == $((h1 + 1 + 5 + 7))" "compaction changes no total"
+expect_eq "$(sql "SELECT sum(events) FROM activity_counts")" "$(sql "SELECT count(*) FROM lead_activity_log")" "the counts match the log exactly"
 # The SOP's red flag: more than 20 events waiting in the retry queue.
 sql "INSERT INTO retry_queue (payload, state) SELECT '{}', 'pending' FROM generate_series(1, 21)" >/dev/null
 request GET /api/internal/activity-health
