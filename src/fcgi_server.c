@@ -40,9 +40,16 @@ worker_run(void *arg)
 		http_request_init(&req, &fcgi);
 		w->app->handle(ctx, &req);
 		FCGX_Finish_r(&fcgi);
-		/* Keep small buffers for the next request, drop big ones. */
+		/* Keep small buffers for the next request, drop big ones, and
+		 * after a big request hand its freed pages back: a batch's
+		 * thousands of small JSON objects would otherwise stay
+		 * resident in the malloc arenas. */
 		if (req.body.cap > 256 * 1024)
 			buf_free(&req.body);
+#ifdef __GLIBC__
+		if (req.body.len > 64 * 1024)
+			malloc_trim(0);
+#endif
 	}
 	buf_free(&req.body);
 	w->app->worker_free(ctx);
