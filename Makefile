@@ -27,7 +27,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 BENCH_TARGETS = bench-ingest
 
-.PHONY: all deps run stop test unit unit-san unit-valgrind http bench psql clean
+.PHONY: all deps run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
 
 deps:
@@ -71,6 +71,10 @@ run: deps all
 
 stop:
 	@scripts/instance.sh down
+
+# Read edited templates again without a restart (SIGHUP to admin.fcgi).
+reload:
+	@scripts/instance.sh reload
 
 psql:
 	@scripts/instance.sh psql

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# instance.sh up|down|psql|status — the local minicrm instance.
+# instance.sh up|down|reload|psql — the local minicrm instance.
 #
 # State lives in $MINICRM_VAR (default: var/ in the tree): the PostgreSQL
 # cluster, sockets, PID files, logs, the generated nginx config, and
@@ -138,6 +138,7 @@ write_conf() {
 		APP_PASSWORD='$4'
 		MINICRM_PORT='$port'
 		MINICRM_VAR='$var'
+		${MINICRM_TEMPLATES:+MINICRM_TEMPLATES='$MINICRM_TEMPLATES'}
 	CONF
 	mv "$conf.tmp" "$conf"
 }
@@ -222,9 +223,13 @@ down() {
 case "${1:-}" in
 up) up ;;
 down) down ;;
+reload)
+	alive "$var/run/admin.pid" || die "admin.fcgi is not running: make run"
+	kill -HUP "$(cat "$var/run/admin.pid")"
+	say "admin.fcgi will read the templates again" ;;
 psql)
 	url=${DATABASE_URL:-$(conf_get DATABASE_URL)}
 	[ -n "$url" ] || die "no instance in $var: run make run"
 	shift; exec psql "$url" "$@" ;;
-*) echo "usage: $0 up|down|psql" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|reload|psql" >&2; exit 2 ;;
 esac

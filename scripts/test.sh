@@ -16,6 +16,9 @@ step() {
 
 source "$top/scripts/throwaway.sh"
 throwaway_start 18080
+# A copy of the templates, which test_admin.sh edits to test the reload.
+cp -r "$top/templates" "$MINICRM_VAR/templates"
+export MINICRM_TEMPLATES=$MINICRM_VAR/templates
 
 step "unit tests" make -s unit
 step "unit tests under ASan and UBSan" make -s unit-san
