@@ -133,7 +133,7 @@ committer_run(void *arg)
 
 		commit_jobs(&db, jobs, &joined, &ids, &dups, &cap);
 		db_rollback(&db);
-		if (joined.cap > 4 * 1024 * 1024)
+		if (joined.cap > 256 * 1024)
 			buf_free(&joined);
 
 		pthread_mutex_lock(&gc->lock);
