@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 out=$top/bench/out
-mkdir -p "$out"
+rm -rf "$out"; mkdir -p "$out"
 
 source "$top/scripts/throwaway.sh"
 throwaway_start 19080
@@ -40,7 +40,7 @@ to_ms() {
 
 # wrk_run NAME CONNECTIONS SCRIPT|URL... → sets RPS P50 P99, appends a row
 wrk_run() {
-	local name=$1 conns=$2 log=$out/wrk-$1.txt
+	local name=$1 conns=$2 log="$out/wrk-$1-$2.txt"
 	shift 2
 	wrk -t 2 -c "$conns" -d "${SECONDS_PER_RUN}s" --latency "$@" > "$log" 2>&1
 	RPS=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$log")
