@@ -64,4 +64,59 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	    "DELETE FROM schema_migrations WHERE version = $1" },
 	[STMT_MIGRATE_LOCK] = { "migrate_lock", 0,
 	    "SELECT pg_advisory_xact_lock(hashtext('minicrm.migrate'))" },
+	/* The admin portal's access (auth.h); hashes travel as hex. */
+	[STMT_ADMIN_USER_INSERT] = { "admin_user_insert", 3,
+	    "INSERT INTO admin_users (email, password_hash, role)"
+	    " VALUES ($1, $2, $3) RETURNING id" },
+	[STMT_ADMIN_USER_LIST] = { "admin_user_list", 0,
+	    "SELECT id, email, role, to_char(created_at, 'YYYY-MM-DD HH24:MI'),"
+	    " CASE WHEN disabled_at IS NULL THEN 'active' ELSE 'disabled' END"
+	    " FROM admin_users ORDER BY lower(email)" },
+	[STMT_ADMIN_USER_BY_EMAIL] = { "admin_user_by_email", 1,
+	    "SELECT id, password_hash, role, disabled_at IS NOT NULL, email"
+	    " FROM admin_users WHERE lower(email) = lower($1)" },
+	[STMT_ADMIN_USER_REHASH] = { "admin_user_rehash", 2,
+	    "UPDATE admin_users SET password_hash = $2 WHERE id = $1" },
+	[STMT_ADMIN_SESSION_INSERT] = { "admin_session_insert", 3,
+	    "INSERT INTO admin_sessions (token_hash, user_id, expires_at)"
+	    " VALUES (decode($1, 'hex'), $2,"
+	    "  now() + $3::int * interval '1 second')" },
+	/* Found, not expired either way, user not disabled; last_seen_at is
+	 * written at most once a minute, not on every request. */
+	[STMT_ADMIN_SESSION_LOOKUP] = { "admin_session_lookup", 2,
+	    "WITH s AS (SELECT s.id, s.last_seen_at, u.id AS user_id, u.email,"
+	    "  u.role FROM admin_sessions s"
+	    "  JOIN admin_users u ON u.id = s.user_id"
+	    "  WHERE s.token_hash = decode($1, 'hex') AND s.expires_at > now()"
+	    "  AND s.last_seen_at > now() - $2::int * interval '1 second'"
+	    "  AND u.disabled_at IS NULL),"
+	    " t AS (UPDATE admin_sessions SET last_seen_at = now()"
+	    "  WHERE id IN (SELECT id FROM s"
+	    "   WHERE last_seen_at < now() - interval '1 minute'))"
+	    " SELECT user_id, email, role FROM s" },
+	[STMT_ADMIN_SESSION_DELETE] = { "admin_session_delete", 1,
+	    "DELETE FROM admin_sessions WHERE token_hash = decode($1, 'hex')" },
+	[STMT_ADMIN_SESSION_PURGE] = { "admin_session_purge", 1,
+	    "DELETE FROM admin_sessions WHERE expires_at <= now()"
+	    " OR last_seen_at <= now() - $1::int * interval '1 second'" },
+	/* Failures in the window for the address and for the account, and
+	 * the age in seconds of the oldest of each. */
+	[STMT_LOGIN_FAILURES] = { "login_failures", 3,
+	    "SELECT count(*) FILTER (WHERE address = $1),"
+	    " count(*) FILTER (WHERE email = lower($2)),"
+	    " coalesce(extract(epoch FROM now() - min(at)"
+	    "  FILTER (WHERE address = $1))::int, 0),"
+	    " coalesce(extract(epoch FROM now() - min(at)"
+	    "  FILTER (WHERE email = lower($2)))::int, 0)"
+	    " FROM login_attempts"
+	    " WHERE at > now() - $3::int * interval '1 second'"
+	    " AND (address = $1 OR email = lower($2))" },
+	/* Also forgets failures older than a day, so the table stays small. */
+	[STMT_LOGIN_FAILURE_RECORD] = { "login_failure_record", 2,
+	    "WITH old AS (DELETE FROM login_attempts"
+	    "  WHERE at < now() - interval '1 day')"
+	    " INSERT INTO login_attempts (address, email)"
+	    " VALUES (left($1, 64), left(lower($2), 254))" },
+	[STMT_LOGIN_FAILURES_CLEAR] = { "login_failures_clear", 1,
+	    "DELETE FROM login_attempts WHERE email = lower($1)" },
 };

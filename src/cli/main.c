@@ -20,6 +20,8 @@ static const struct {
 	{ "client", cli_client, "client create SLUG [--name NAME] | list" },
 	{ "render", cli_render,
 	    "render [--partials DIR] [--strict] TEMPLATE DATA.json" },
+	{ "user", cli_user,
+	    "user create --email EMAIL [--role viewer|admin] | list" },
 };
 
 static int

@@ -20,10 +20,13 @@ expect_eq "$(mig_sql "SELECT length(checksum) FROM schema_migrations LIMIT 1")" 
 out=$(mig up)
 expect_eq "$out" "up to date" "a second up does nothing"
 check "migrate status lists them as applied" bash -c "DATABASE_URL='$MIG_URL' '$TOP/bin/minicrm' migrate status | grep -q '0001_core  *applied'"
+nmig=$(ls "$TOP"/sql/*.up.sql | wc -l)
 check "migrate down rolls the last one back" mig down 1
-expect_eq "$(mig_sql "SELECT to_regclass('lead_activity_log') IS NULL")" "t" "the rollback dropped its tables"
-expect_eq "$(mig_sql "SELECT count(*) FROM schema_migrations")" "$(( $(ls "$TOP"/sql/*.up.sql | wc -l) - 1 ))" "and forgot it"
-check "migrate up again re-applies it" mig up
+expect_eq "$(mig_sql "SELECT count(*) FROM schema_migrations")" "$(( nmig - 1 ))" "and forgot it"
+if [ "$nmig" -gt 1 ]; then check "migrate down N rolls back the rest" mig down $(( nmig - 1 )); fi
+expect_eq "$(mig_sql "SELECT to_regclass('lead_activity_log') IS NULL")" "t" "the rollbacks dropped their tables"
+expect_eq "$(mig_sql "SELECT count(*) FROM schema_migrations")" "0" "and forgot them"
+check "migrate up again re-applies them" mig up
 
 SQL_DIR=$TMP/sql
 cp -r "$TOP/sql" "$SQL_DIR"
@@ -42,6 +45,9 @@ if app_sql "DROP TABLE retry_queue" 2>/dev/null; then fail "the app role must no
 if app_sql "UPDATE lead_activity_log SET message = 'forged'" 2>/dev/null; then fail "the activity log is append-only for the app role"; else pass; fi
 if app_sql "DELETE FROM lead_activity_log" 2>/dev/null; then fail "the app role must not delete events"; else pass; fi
 if app_sql "SELECT * FROM schema_migrations" >/dev/null 2>&1; then fail "the app role has no business with schema_migrations"; else pass; fi
+if app_sql "DELETE FROM admin_users" 2>/dev/null; then fail "the app role must not delete admin users"; else pass; fi
+if app_sql "UPDATE admin_users SET role = 'admin'" 2>/dev/null; then fail "the app role must not change a user's role"; else pass; fi
+if app_sql "UPDATE admin_sessions SET expires_at = now() + interval '1 year'" 2>/dev/null; then fail "the app role must not extend a session's absolute expiry"; else pass; fi
 
 # --- the SOP's runbook queries run unchanged (activity-logging SOP)
 KEY=$(new_key runbook)

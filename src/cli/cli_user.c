@@ -1,0 +1,164 @@
+/*
+ * minicrm user: the admin portal's users. `create` takes the password from
+ * standard input when that is not a terminal (a pipe, a file, a secret
+ * manager), and otherwise makes one up and prints it once: a password is
+ * never an argument, where ps and shell history would see it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "cli.h"
+
+#define GENERATED_LEN	20	/* base64url characters: 120 bits */
+
+static int
+user_usage(void)
+{
+	fprintf(stderr, "usage: minicrm user create --email EMAIL "
+	    "[--role viewer|admin]  (default viewer; password on stdin,\n"
+	    "       or one is made up and printed)\n"
+	    "       minicrm user list\n");
+	return 2;
+}
+
+/*
+ * Read the password (the first line) from stdin into pw. Returns 0, or -1
+ * with a message if it is empty, too long or holds a NUL.
+ */
+static int
+read_password(char pw[AUTH_PASSWORD_MAX + 2])
+{
+	size_t	 len;
+
+	len = fread(pw, 1, AUTH_PASSWORD_MAX + 1, stdin);
+	if (ferror(stdin)) {
+		fprintf(stderr, "minicrm: cannot read the password\n");
+		return -1;
+	}
+	pw[len] = '\0';
+	if (memchr(pw, '\0', len) != NULL) {
+		fprintf(stderr, "minicrm: the password holds a NUL byte\n");
+		return -1;
+	}
+	pw[strcspn(pw, "\r\n")] = '\0';
+	len = strlen(pw);
+	if (len < AUTH_PASSWORD_MIN || len > AUTH_PASSWORD_MAX) {
+		fprintf(stderr, "minicrm: the password must be %d to %d "
+		    "bytes long\n", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_create(struct db *db, const char *email, enum auth_role role)
+{
+	char	 pw[AUTH_PASSWORD_MAX + 2], id[37];
+	bool	 generated = isatty(STDIN_FILENO);
+	int	 rc;
+
+	if (!generated && read_password(pw) == -1)
+		return 1;
+	if (generated && auth_password_generate(pw, GENERATED_LEN) != 0) {
+		fprintf(stderr, "minicrm: cannot make a password\n");
+		return 1;
+	}
+	rc = auth_user_create(db, email, pw, role, id);
+	switch (rc) {
+	case AUTH_USER_OK:
+		if (generated) {
+			printf("%s\n", pw);
+			fprintf(stderr, "%s %s created (%s). Its password is "
+			    "shown only now.\n", auth_role_name(role), email,
+			    id);
+		} else
+			printf("%s\n", id);
+		break;
+	case AUTH_USER_TAKEN:
+		fprintf(stderr, "minicrm: there is already a user %s\n", email);
+		break;
+	case AUTH_USER_BAD_EMAIL:
+		fprintf(stderr, "minicrm: not an e-mail address: %s\n", email);
+		break;
+	case AUTH_USER_BAD_PASSWORD:
+		fprintf(stderr, "minicrm: the password must be %d to %d "
+		    "bytes long\n", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
+		break;
+	case AUTH_ESYS:
+		fprintf(stderr, "minicrm: cannot hash the password "
+		    "(out of memory?)\n");
+		break;
+	default:
+		fprintf(stderr, "minicrm: cannot store the user: %s\n",
+		    db->error);
+		break;
+	}
+	sodium_memzero(pw, sizeof(pw));
+	return rc == AUTH_USER_OK ? 0 : 1;
+}
+
+static int
+user_list(struct db *db)
+{
+	PGresult	*res;
+	int		 i;
+
+	if (db_exec(db, STMT_ADMIN_USER_LIST, NULL, &res) != DB_OK) {
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		return 1;
+	}
+	printf("%-36s  %-32s  %-6s  %-16s  %s\n", "id", "email", "role",
+	    "created", "state");
+	for (i = 0; i < PQntuples(res); i++)
+		printf("%-36s  %-32s  %-6s  %-16s  %s\n",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+		    PQgetvalue(res, i, 4));
+	PQclear(res);
+	return 0;
+}
+
+int
+cli_user(int argc, char **argv)
+{
+	struct db	 db;
+	const char	*email = NULL;
+	enum auth_role	 role = AUTH_ROLE_VIEWER;
+	int		 i, rc;
+
+	if (argc < 2)
+		return user_usage();
+	if (strcmp(argv[1], "create") == 0) {
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+				email = argv[++i];
+			else if (strcmp(argv[i], "--role") == 0 &&
+			    i + 1 < argc) {
+				if (auth_role_parse(argv[++i], &role) == -1)
+					return user_usage();
+			} else
+				return user_usage();
+		}
+		if (email == NULL)
+			return user_usage();
+		if (!auth_email_valid(email)) {
+			fprintf(stderr, "minicrm: not an e-mail address: %s\n",
+			    email);
+			return 1;
+		}
+	} else if (!(strcmp(argv[1], "list") == 0 && argc == 2))
+		return user_usage();
+
+	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
+		return 1;
+	if (strcmp(argv[1], "create") == 0)
+		rc = user_create(&db, email, role);
+	else
+		rc = user_list(&db);
+	db_close(&db);
+	return rc;
+}
