@@ -301,9 +301,15 @@ cell_long(PGresult *res, int row, int col)
 	return v;
 }
 
+/*
+ * Record this attempt (as a failure until it succeeds) and decide from the
+ * earlier ones whether it may go on. Recording first means concurrent
+ * guesses count against each other: a burst cannot all pass the check
+ * before any failure is written. Writes the attempt's id and *retry_after.
+ */
 static int
-throttle_check(struct db *db, const char *email, const char *address,
-    long *retry_after)
+attempt_begin(struct db *db, const char *email, const char *address,
+    char id[24], long *retry_after)
 {
 	char		 window[24];
 	const char	*params[3];
@@ -314,11 +320,15 @@ throttle_check(struct db *db, const char *email, const char *address,
 	params[0] = address;
 	params[1] = email;
 	params[2] = window;
-	if ((rc = db_exec(db, STMT_LOGIN_FAILURES, params, &res)) != DB_OK)
+	if ((rc = db_exec(db, STMT_LOGIN_ATTEMPT, params, &res)) != DB_OK)
 		return rc;
-	*retry_after = PQntuples(res) != 1 ? 0 : auth_throttle_wait(
-	    cell_long(res, 0, 0), cell_long(res, 0, 2),
-	    cell_long(res, 0, 1), cell_long(res, 0, 3));
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
+	*retry_after = auth_throttle_wait(cell_long(res, 0, 1),
+	    cell_long(res, 0, 3), cell_long(res, 0, 2), cell_long(res, 0, 4));
 	PQclear(res);
 	return 0;
 }
@@ -342,7 +352,7 @@ auth_login(struct db *db, const char *email, const char *password,
 {
 	const char	*params[2];
 	PGresult	*res;
-	char		 hash[AUTH_PWHASH_LEN];
+	char		 hash[AUTH_PWHASH_LEN], attempt[24];
 	bool		 found, disabled = false, ok;
 	int		 rc;
 
@@ -351,10 +361,17 @@ auth_login(struct db *db, const char *email, const char *password,
 		email = "";
 	if (address == NULL || *address == '\0')
 		address = "unknown";
-	if ((rc = throttle_check(db, email, address, retry_after)) != 0)
+	if ((rc = attempt_begin(db, email, address, attempt,
+	    retry_after)) != 0)
 		return rc;
-	if (*retry_after > 0)
+	if (*retry_after > 0) {
+		/* Refused unchecked: not a failure, so it does not count. */
+		params[0] = attempt;
+		if (exec_only(db, STMT_LOGIN_ATTEMPT_FORGET, params) != 0)
+			log_warn("could not forget a refused login: %s",
+			    db->error);
 		return AUTH_LOGIN_THROTTLED;
+	}
 
 	params[0] = email;
 	if (auth_email_valid(email)) {
@@ -377,16 +394,12 @@ auth_login(struct db *db, const char *email, const char *password,
 
 	/* The same work whether or not the account exists. */
 	ok = auth_password_verify(found ? hash : NULL, password) && !disabled;
-	if (!ok) {
-		params[0] = address;
-		params[1] = email;
-		if ((rc = exec_only(db, STMT_LOGIN_FAILURE_RECORD, params)) != 0)
-			log_warn("could not record a failed login: %s",
-			    db->error);
-		return AUTH_LOGIN_BAD;
-	}
+	if (!ok)
+		return AUTH_LOGIN_BAD;	/* the attempt stays, as a failure */
 
+	/* Its failures from here, this attempt among them, are forgiven. */
 	params[0] = email;
+	params[1] = address;
 	if (exec_only(db, STMT_LOGIN_FAILURES_CLEAR, params) != 0)
 		log_warn("could not clear failed logins: %s", db->error);
 	if (auth_password_needs_rehash(hash) &&

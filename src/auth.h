@@ -134,10 +134,11 @@ long	auth_throttle_wait(long address_failures, long address_oldest_age,
 /* --- with the database --- */
 
 /*
- * The whole login: refuse if throttled (*retry_after set, nothing else
- * done), look the user up, verify the password (with a decoy check for an
- * unknown user), record a failure or clear the account's failures, upgrade
- * an old hash, and create a session. On AUTH_LOGIN_OK token holds the new
+ * The whole login: record the attempt and refuse if throttled
+ * (*retry_after set, the password not checked), look the user up, verify
+ * the password (with a decoy check for an unknown user; a failure stays
+ * recorded), on success clear this account's failures from this address,
+ * upgrade an old hash, and create a session. On AUTH_LOGIN_OK token holds the new
  * cookie value and *who the user. address is REMOTE_ADDR.
  */
 int	auth_login(struct db *, const char *email, const char *password,

@@ -99,24 +99,34 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_ADMIN_SESSION_PURGE] = { "admin_session_purge", 1,
 	    "DELETE FROM admin_sessions WHERE expires_at <= now()"
 	    " OR last_seen_at <= now() - $1::int * interval '1 second'" },
-	/* Failures in the window for the address and for the account, and
-	 * the age in seconds of the oldest of each. */
-	[STMT_LOGIN_FAILURES] = { "login_failures", 3,
-	    "SELECT count(*) FILTER (WHERE address = $1),"
-	    " count(*) FILTER (WHERE email = lower($2)),"
+	/*
+	 * Record an attempt before its password is checked (so concurrent
+	 * guesses see each other) and count the earlier ones in the window
+	 * for the address and for the account, with the age in seconds of
+	 * the oldest of each; the new row is not in the statement's snapshot.
+	 * Also forgets attempts older than a day, so the table stays small.
+	 */
+	[STMT_LOGIN_ATTEMPT] = { "login_attempt", 3,
+	    "WITH old AS (DELETE FROM login_attempts"
+	    "  WHERE at < now() - interval '1 day'),"
+	    " ins AS (INSERT INTO login_attempts (address, email)"
+	    "  VALUES (left($1, 64), left(lower($2), 254)) RETURNING id)"
+	    " SELECT (SELECT id FROM ins),"
+	    " count(*) FILTER (WHERE address = left($1, 64)),"
+	    " count(*) FILTER (WHERE email = left(lower($2), 254)),"
 	    " coalesce(extract(epoch FROM now() - min(at)"
-	    "  FILTER (WHERE address = $1))::int, 0),"
+	    "  FILTER (WHERE address = left($1, 64)))::int, 0),"
 	    " coalesce(extract(epoch FROM now() - min(at)"
-	    "  FILTER (WHERE email = lower($2)))::int, 0)"
+	    "  FILTER (WHERE email = left(lower($2), 254)))::int, 0)"
 	    " FROM login_attempts"
 	    " WHERE at > now() - $3::int * interval '1 second'"
-	    " AND (address = $1 OR email = lower($2))" },
-	/* Also forgets failures older than a day, so the table stays small. */
-	[STMT_LOGIN_FAILURE_RECORD] = { "login_failure_record", 2,
-	    "WITH old AS (DELETE FROM login_attempts"
-	    "  WHERE at < now() - interval '1 day')"
-	    " INSERT INTO login_attempts (address, email)"
-	    " VALUES (left($1, 64), left(lower($2), 254))" },
-	[STMT_LOGIN_FAILURES_CLEAR] = { "login_failures_clear", 1,
-	    "DELETE FROM login_attempts WHERE email = lower($1)" },
+	    " AND (address = left($1, 64) OR email = left(lower($2), 254))" },
+	/* An attempt that was refused unchecked, or succeeded. */
+	[STMT_LOGIN_ATTEMPT_FORGET] = { "login_attempt_forget", 1,
+	    "DELETE FROM login_attempts WHERE id = $1" },
+	/* After a success: that account's failures from that address only,
+	 * so a user logging in does not wipe an attacker's count elsewhere. */
+	[STMT_LOGIN_FAILURES_CLEAR] = { "login_failures_clear", 2,
+	    "DELETE FROM login_attempts"
+	    " WHERE email = left(lower($1), 254) AND address = left($2, 64)" },
 };
