@@ -197,6 +197,13 @@ up() {
 	else
 		say "API keys exist; make another with: bin/minicrm apikey create --name NAME"
 	fi
+	if [ "$("$top/bin/minicrm" user list | wc -l)" -le 1 ]; then
+		local pw
+		pw=$(random_secret)
+		printf '%s\n' "$pw" | "$top/bin/minicrm" user create \
+			--email admin@localhost --role admin >/dev/null
+		say "first admin login (shown once): admin@localhost / $pw"
+	fi
 	say "stop with: make stop"
 }
 

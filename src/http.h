@@ -22,6 +22,8 @@ struct http_request {
 	const char	*content_length;/* NULL if absent */
 	const char	*api_key;	/* x-api-key header, NULL if absent */
 	const char	*remote_addr;
+	const char	*cookie;	/* Cookie header, NULL if absent */
+	const char	*https;		/* "on" behind TLS, else NULL */
 	struct buf	 body;		/* filled by http_read_body() */
 };
 

@@ -86,3 +86,18 @@ superuser_sql() {
 		psql -h "$sock" -d postgres -qAtX -v ON_ERROR_STOP=1 -c "$1"
 	fi
 }
+
+# The admin portal in a browser's shoes: a cookie jar, and the value of a
+# form field in the last page.
+JAR=$TMP/cookies
+browse() { request "$@" -b "$JAR" -c "$JAR"; }
+field() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" <<<"$BODY" | head -n 1; }
+
+# login EMAIL PASSWORD: create the user if needed and log in (into $JAR).
+login() {
+	printf '%s\n' "$2" | "$TOP/bin/minicrm" user create --email "$1" --role "${3:-admin}" >/dev/null 2>&1
+	browse GET /login
+	browse POST /login --data-urlencode "csrf=$(field csrf)" \
+		--data-urlencode "email=$1" --data-urlencode "password=$2"
+	[ "$STATUS" = 303 ]
+}

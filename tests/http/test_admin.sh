@@ -4,7 +4,8 @@
 # picking up an edited template without a restart.
 source "$(dirname "$0")/lib.sh"
 
-request GET '/leads/%3Cscript%3Ealert(1)%3C/script%3E'
+check "log in" login "admin-page-$$@example.com" "admin-page-password-$$"
+browse GET '/leads/%3Cscript%3Ealert(1)%3C/script%3E'
 expect_status 200 "the admin placeholder answers"
 expect_header '^Content-Type: text/html; charset=utf-8' "as HTML"
 check "the page comes from the layout template" grep -q '<link rel="stylesheet" href="/static/minicrm.css">' <<<"$BODY"
@@ -20,11 +21,11 @@ expect_status 200 "nginx serves static files"
 tpl=${MINICRM_TEMPLATES:?make test sets MINICRM_TEMPLATES}/placeholder.mustache
 pid=$(cat "$MINICRM_VAR/run/admin.pid")
 sed -i 's/The admin portal is being built/Edited while running/' "$tpl"
-request GET /
+browse GET /
 check "an edited template is not read before the reload" grep -q "The admin portal is being built" <<<"$BODY"
 check "make reload signals admin.fcgi" "$TOP/scripts/instance.sh" reload
 sleep 0.3
-request GET /
+browse GET /
 check "after the reload the edit shows" grep -q "Edited while running" <<<"$BODY"
 expect_eq "$(cat "$MINICRM_VAR/run/admin.pid")" "$pid" "without a restart"
 
@@ -32,14 +33,14 @@ expect_eq "$(cat "$MINICRM_VAR/run/admin.pid")" "$pid" "without a restart"
 printf '{{<layout}}{{$content}}{{#open}}{{/content}}{{/layout}}\n' > "$tpl"
 "$TOP/scripts/instance.sh" reload >/dev/null
 sleep 0.3
-request GET /
+browse GET /
 expect_status 500 "a broken template answers 500"
 check "with a whole error page" grep -q "could not be rendered" <<<"$BODY"
 check "the log names the template, line and column" grep -qE "placeholder.mustache:1:33: mismatched close tag" "$MINICRM_VAR/log/admin.log"
 cp "$TOP/templates/placeholder.mustache" "$tpl"
 "$TOP/scripts/instance.sh" reload >/dev/null
 sleep 0.3
-request GET /
+browse GET /
 expect_status 200 "fixed and reloaded, the page is back"
 
 finish

@@ -146,6 +146,6 @@ expect_header '^X-Content-Type-Options: nosniff' "nosniff on API answers"
 expect_header '^X-Frame-Options: DENY' "frame denial on API answers"
 expect_header "^Content-Security-Policy: default-src 'none'" "a CSP on API answers"
 request GET /
-expect_status 200 "the admin placeholder answers"
+expect_status 303 "the admin portal answers (anonymous: to the login page)"
 
 finish
