@@ -352,18 +352,14 @@ admin_reload(void)
 static void *
 admin_worker_new(void)
 {
-	struct admin_worker	*w;
-	const char		*url = config_get("MINICRM_APP_DATABASE_URL");
+	struct admin_worker *w;
 
-	if (url == NULL) {
-		log_error("MINICRM_APP_DATABASE_URL is not set (run make run, "
-		    "or set it or MINICRM_CONF)");
-		return NULL;
-	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	if (db_open(&w->db, url) != DB_OK)
-		log_warn("database not reachable yet: %s", w->db.error);
+	if (db_open_app(&w->db) == -1) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 

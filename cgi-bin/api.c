@@ -188,18 +188,14 @@ api_handle(void *ctx, struct http_request *req)
 static void *
 api_worker_new(void)
 {
-	struct api_worker	*w;
-	const char		*url = config_get("MINICRM_APP_DATABASE_URL");
+	struct api_worker *w;
 
-	if (url == NULL) {
-		log_error("MINICRM_APP_DATABASE_URL is not set (run make run, "
-		    "or set it or MINICRM_CONF)");
-		return NULL;
-	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	if (db_open(&w->db, url) != DB_OK)
-		log_warn("database not reachable yet: %s", w->db.error);
+	if (db_open_app(&w->db) == -1) {
+		free(w);
+		return NULL;
+	}
 	w->keys.ttl = config_get_long("MINICRM_APIKEY_CACHE_SECONDS", 2, 0,
 	    3600);
 	return w;
@@ -223,8 +219,7 @@ api_init(void)
 	long		 n = config_get_long("MINICRM_COMMITTERS", 2, 1, 16);
 
 	if (url == NULL) {
-		log_error("MINICRM_APP_DATABASE_URL is not set (run make run, "
-		    "or set it or MINICRM_CONF)");
+		log_error("MINICRM_APP_DATABASE_URL is not set");
 		return -1;
 	}
 	store.store = group_commit_store;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "db.h"
 #include "log.h"
 
@@ -76,6 +77,21 @@ db_open(struct db *db, const char *conninfo)
 	if ((db->conninfo = strdup(conninfo)) == NULL)
 		return DB_ERROR;
 	return db_connect(db);
+}
+
+int
+db_open_app(struct db *db)
+{
+	const char *url = config_get("MINICRM_APP_DATABASE_URL");
+
+	if (url == NULL) {
+		log_error("MINICRM_APP_DATABASE_URL is not set (run make run, "
+		    "or set it or MINICRM_CONF)");
+		return -1;
+	}
+	if (db_open(db, url) != DB_OK)
+		log_warn("database not reachable yet: %s", db->error);
+	return 0;
 }
 
 void

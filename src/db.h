@@ -34,6 +34,12 @@ struct db {
 
 /* Remember conninfo (copied) and try to connect. Returns a db_status. */
 int		 db_open(struct db *, const char *conninfo);
+/*
+ * db_open with the application's URL (MINICRM_APP_DATABASE_URL). Returns
+ * -1, having logged how to set it, if there is none; otherwise 0, even if
+ * the database is not reachable yet (logged: it reconnects on first use).
+ */
+int		 db_open_app(struct db *);
 /* Close the connection and free what db_open allocated. NULL-safe. */
 void		 db_close(struct db *);
 /* Connected and usable now (reconnecting if the server went away)? */
