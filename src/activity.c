@@ -109,22 +109,26 @@ event_row(const struct event *ev, const char *client_id, const char *key_id)
 	return row;
 }
 
-/* Check one element; on success append its row to rows. */
+/* Check one element (size: its bytes, or 0 to measure it); on success
+ * append its row to rows. */
 static int
 check_item(struct db *db, struct catalog *cat,
-    const struct apikey_identity *who, json_object *obj, int64_t now,
-    struct item *it, json_object *rows)
+    const struct apikey_identity *who, json_object *obj, size_t size,
+    int64_t now, struct item *it, json_object *rows)
 {
 	struct event	 ev;
 	const char	*client;
-	size_t		 size;
 	int		 rc = DB_OK;
 	bool		 valid;
 
 	it->errors = json_object_new_array();
 	it->row = 0;
-	if (json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN,
-	    &size) != NULL && size > EVENT_MAX_BYTES) {
+	/* A lone event's size is its body's; a batch's events are measured
+	 * by serializing each (only batches pay for that). */
+	if (size == 0 && json_object_to_json_string_length(obj,
+	    JSON_C_TO_STRING_PLAIN, &size) == NULL)
+		size = 0;
+	if (size > EVENT_MAX_BYTES) {
 		event_error(it->errors, "event", "is larger than 64 KiB");
 		return DB_OK;
 	}
@@ -315,8 +319,8 @@ activity_ingest(struct db *db, struct catalog *cat,
 	}
 	for (i = 0; i < n && rc == DB_OK; i++)
 		rc = check_item(db, cat, who, batch ?
-		    json_object_array_get_idx(root, i) : root, now, &items[i],
-		    rows);
+		    json_object_array_get_idx(root, i) : root, batch ? 0 : len,
+		    now, &items[i], rows);
 	if (rc == DB_OK && json_object_array_length(rows) > 0)
 		rc = store->store(store->arg, json_object_to_json_string_ext(
 		    rows, JSON_C_TO_STRING_PLAIN),
