@@ -109,8 +109,8 @@ event_row(const struct event *ev, const char *client_id, const char *key_id)
 	return row;
 }
 
-/* Check one element (size: its bytes, or 0 to measure it); on success
- * append its row to rows. */
+/* Check one element (size: its body's bytes if it is the whole body, else
+ * 0); on success append its row to rows. */
 static int
 check_item(struct db *db, struct catalog *cat,
     const struct apikey_identity *who, json_object *obj, size_t size,
@@ -123,10 +123,12 @@ check_item(struct db *db, struct catalog *cat,
 
 	it->errors = json_object_new_array();
 	it->row = 0;
-	/* A lone event's size is its body's; a batch's events are measured
-	 * by serializing each (only batches pay for that). */
-	if (size == 0 && json_object_to_json_string_length(obj,
-	    JSON_C_TO_STRING_PLAIN, &size) == NULL)
+	/* The size that counts is the event's serialized JSON. A body of at
+	 * most half the limit cannot serialize past it (escaping at most
+	 * doubles a character), so only larger ones are measured. */
+	if ((size == 0 || size > EVENT_MAX_BYTES / 2) &&
+	    json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN,
+	    &size) == NULL)
 		size = 0;
 	if (size > EVENT_MAX_BYTES) {
 		event_error(it->errors, "event", "is larger than 64 KiB");
