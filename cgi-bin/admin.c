@@ -7,8 +7,10 @@
  *   GET  /login    the login form (its CSRF token bound to a login cookie)
  *   POST /login    check the password, start a session, 303 to /
  *   POST /logout   end the session, 303 to /login
- *   GET  anything  for a logged-in user: the portal (a placeholder page
- *                  for now); anonymous: 303 to /login
+ *   GET  /         the dashboard: health figures and red flags, events
+ *                  per day as an SVG chart, the SOP's weekly table
+ *   GET  other     404 in the portal's layout (the other pages come next)
+ *   anonymous      303 to /login (GET) or 403 (POST)
  *
  * Every POST carries a CSRF token that is checked; see docs/admin-access.md.
  */
@@ -20,6 +22,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "config.h"
+#include "dashboard.h"
 #include "db.h"
 #include "fcgi_server.h"
 #include "log.h"
@@ -256,9 +259,10 @@ logout_post(struct visit *v)
 	form_free(&f);
 }
 
-/* Any other page, for a logged-in user. */
-static void
-portal_page(struct visit *v)
+/* The data every page of a logged-in user has: who, and the CSRF token of
+ * the logout form. The caller frees it. */
+static json_object *
+page_data(struct visit *v)
 {
 	char		 csrf[AUTH_CSRF_LEN + 1];
 	json_object	*data = json_object_new_object();
@@ -274,7 +278,37 @@ portal_page(struct visit *v)
 	json_object_object_add(data, "csrf", json_object_new_string(csrf));
 	json_object_object_add(data, "path",
 	    json_object_new_string(v->req->path));
-	send_page(v, 200, "placeholder", data);
+	return data;
+}
+
+/* GET /: the dashboard; 503 without a database. */
+static void
+dashboard_page(struct visit *v)
+{
+	json_object	*data, *dash;
+	int		 status;
+
+	if ((dash = dashboard_data(&v->w->db, &status)) == NULL) {
+		send_error(v, status, status == 503 ? "The portal cannot reach "
+		    "its database. Try again soon." : "The dashboard could not "
+		    "be loaded.");
+		return;
+	}
+	data = page_data(v);
+	json_object_object_foreach(dash, key, val)
+		json_object_object_add(data, key, json_object_get(val));
+	json_object_put(dash);
+	send_page(v, 200, "dashboard", data);
+	json_object_put(data);
+}
+
+/* Any page that does not exist (yet): 404 in the portal's layout. */
+static void
+not_found_page(struct visit *v)
+{
+	json_object *data = page_data(v);
+
+	send_page(v, 404, "notfound", data);
 	json_object_put(data);
 }
 
@@ -323,8 +357,10 @@ admin_handle(void *ctx, struct http_request *req)
 		logout_post(&v);
 	else if (post)
 		send_error(&v, 404, "There is nothing to send a form to here.");
+	else if (strcmp(req->path, "/") == 0)
+		dashboard_page(&v);
 	else
-		portal_page(&v);
+		not_found_page(&v);
 }
 
 /* Once: the template cache every worker shares. */

@@ -129,4 +129,22 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 	[STMT_LOGIN_FAILURES_CLEAR] = { "login_failures_clear", 2,
 	    "DELETE FROM login_attempts"
 	    " WHERE email = left(lower($1), 254) AND address = left($2, 64)" },
+	/* The SOP's weekly query, from the counts (not the log): events
+	 * per type over 7 days, and the newest, found in its last bucket. */
+	[STMT_DASH_WEEKLY] = { "dash_weekly", 0,
+	    "SELECT w.event_type, w.events,"
+	    " to_char((SELECT max(a.created_at) FROM lead_activity_log a"
+	    "   WHERE a.event_type = w.event_type AND a.created_at >= w.last),"
+	    "  'YYYY-MM-DD HH24:MI:SS')"
+	    " FROM (SELECT event_type, sum(events) AS events, max(bucket) AS last"
+	    "  FROM activity_counts WHERE bucket > now() - interval '7 days'"
+	    "  GROUP BY event_type) w ORDER BY w.events DESC, w.event_type" },
+	/* Events per day and type for the last 14 days (UTC days). */
+	[STMT_DASH_DAILY] = { "dash_daily", 0,
+	    "SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+	    " event_type, sum(events)"
+	    " FROM activity_counts"
+	    " WHERE bucket >= (date_trunc('day', now() AT TIME ZONE 'UTC')"
+	    "  - interval '13 days') AT TIME ZONE 'UTC'"
+	    " GROUP BY 1, 2 ORDER BY 1, 2" },
 };

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # admin.fcgi: pages rendered through the mustache engine from templates/,
-# escaped, with the portal's security headers, and `make reload` (SIGHUP)
-# picking up an edited template without a restart.
+# escaped, with the portal's security headers, readable 404s, and `make
+# reload` (SIGHUP) picking up an edited template without a restart.
 source "$(dirname "$0")/lib.sh"
 
 check "log in" login "admin-page-$$@example.com" "admin-page-password-$$"
 browse GET '/leads/%3Cscript%3Ealert(1)%3C/script%3E'
-expect_status 200 "the admin placeholder answers"
-expect_header '^Content-Type: text/html; charset=utf-8' "as HTML"
-check "the page comes from the layout template" grep -q '<link rel="stylesheet" href="/static/minicrm.css">' <<<"$BODY"
+expect_status 404 "a page that does not exist is a 404"
+expect_header '^Content-Type: text/html; charset=utf-8' "as an HTML page"
+check "in the portal's layout" grep -q '<link rel="stylesheet" href="/static/minicrm.css">' <<<"$BODY"
 check "what the user typed is escaped" grep -qF '/leads/&lt;script&gt;alert(1)&lt;/script&gt;' <<<"$BODY"
 check "...and never appears raw" bash -c '! grep -qF "<script>" <<<"$0"' "$BODY"
 expect_header "^Content-Security-Policy: default-src 'self'" "a CSP on pages"
@@ -17,12 +17,14 @@ expect_header '^X-Frame-Options: DENY' "frame denial on pages"
 request GET /static/minicrm.css
 expect_status 200 "nginx serves static files"
 
-# Edit the template: the compiled one stays cached until the reload.
-tpl=${MINICRM_TEMPLATES:?make test sets MINICRM_TEMPLATES}/placeholder.mustache
+# Edit a template: the compiled one stays cached until the reload.
+tpl=${MINICRM_TEMPLATES:?make test sets MINICRM_TEMPLATES}/dashboard.mustache
+saved=$TMP/dashboard.mustache
+cp "$tpl" "$saved"
 pid=$(cat "$MINICRM_VAR/run/admin.pid")
-sed -i 's/The admin portal is being built/Edited while running/' "$tpl"
+sed -i 's/Events per day, last 14 days/Edited while running/' "$tpl"
 browse GET /
-check "an edited template is not read before the reload" grep -q "The admin portal is being built" <<<"$BODY"
+check "an edited template is not read before the reload" grep -q "Events per day, last 14 days" <<<"$BODY"
 check "make reload signals admin.fcgi" "$TOP/scripts/instance.sh" reload
 sleep 0.3
 browse GET /
@@ -36,8 +38,8 @@ sleep 0.3
 browse GET /
 expect_status 500 "a broken template answers 500"
 check "with a whole error page" grep -q "could not be rendered" <<<"$BODY"
-check "the log names the template, line and column" grep -qE "placeholder.mustache:1:33: mismatched close tag" "$MINICRM_VAR/log/admin.log"
-cp "$TOP/templates/placeholder.mustache" "$tpl"
+check "the log names the template, line and column" grep -qE "dashboard.mustache:1:33: mismatched close tag" "$MINICRM_VAR/log/admin.log"
+cp "$saved" "$tpl"
 "$TOP/scripts/instance.sh" reload >/dev/null
 sleep 0.3
 browse GET /
