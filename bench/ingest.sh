@@ -74,15 +74,21 @@ echo "minicrm ingest benchmark — $(date -u +%FT%TZ), $(nproc) cores, ${SECONDS
 curl -fsS -o /dev/null -H "x-api-key: $KEY" -H 'Content-Type: application/json' \
 	-d '{"event_type":"MESSAGE_SENT","lead_id":"warm"}' "$BASE/api/internal/log-activity"
 
+# Each run starts from a vacuumed log, so one run's autovacuum (after
+# hundreds of thousands of inserts) does not land in the next one's numbers.
+settle() { psql "$OWNER_URL" -qX -c "VACUUM ANALYZE lead_activity_log" -c "VACUUM ANALYZE leads" -c "VACUUM ANALYZE activity_counts"; }
+
 declare -A R
 for c in 16 64; do
-	pgbench_run "$c";                                   R[pg$c]=$RPS
+	settle; pgbench_run "$c";                           R[pg$c]=$RPS
+	settle
 	wrk_run "ingest keep-alive" "$c" -s bench/ingest.lua "$BASE";          R[ka$c]=$RPS; R[ka${c}p99]=$P99
 	CLOSE=1 wrk_run "ingest Connection: close" "$c" -s bench/ingest.lua "$BASE"; R[cl$c]=$RPS
 done
 rss() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$(cat "$MINICRM_VAR/run/$1.pid")/status"; }
 SINGLE_REQUESTS=$(awk '/requests in/ { s += $1 } END { print s }' "$out"/wrk-ingest*.txt)
 SINGLE_RSS=$(rss api)
+settle
 wrk_run "batches of 1000 events" 4 -s bench/batch.lua "$BASE"
 BATCH_EPS=$((RPS * 1000))
 
