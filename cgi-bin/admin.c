@@ -219,6 +219,8 @@ login_post(struct visit *v)
 		set_cookie(v, session_cookie_name(v->https), token,
 		    AUTH_SESSION_MAX);
 		set_cookie(v, login_cookie_name(v->https), "", 0);
+		/* Expired sessions are inert, but their rows would pile up. */
+		(void)auth_session_purge(&v->w->db);
 		redirect(v, "/");
 		break;
 	case AUTH_LOGIN_BAD:

@@ -16,7 +16,6 @@ static struct {
 	char	*value;
 } config_entries[CONFIG_MAX];
 static size_t	 config_count;
-static char	*config_file;
 
 /* Strip one level of single or double quotes that the shell would strip. */
 static void
@@ -51,7 +50,6 @@ config_read(const char *path)
 		config_count++;
 	}
 	fclose(f);
-	config_file = strdup(path);
 	return 0;
 }
 
@@ -128,10 +126,4 @@ config_tree_dir(const char *sub, char *out, size_t outsz)
 	}
 	snprintf(out, outsz, "%s", sub);
 	return out;
-}
-
-const char *
-config_path(void)
-{
-	return config_file;
 }

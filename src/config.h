@@ -26,7 +26,4 @@ long		 config_get_long(const char *key, long def, long min, long max);
  */
 const char	*config_tree_dir(const char *sub, char *out, size_t outsz);
 
-/* The path of the instance file that was read, or NULL. */
-const char	*config_path(void);
-
 #endif

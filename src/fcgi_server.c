@@ -155,8 +155,8 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 	log_info("stopping on signal %d", sig);
 	if (socket_path != NULL)
 		unlink(socket_path);
-	/* Workers may be inside a request; exit without joining them. The
-	 * database rolls back whatever they had not committed. */
-	free(workers);
+	/* Workers may be inside a request; exit without joining them (and
+	 * without freeing what they still read). The database rolls back
+	 * whatever they had not committed. */
 	return 0;
 }

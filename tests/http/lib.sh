@@ -64,27 +64,22 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
+# Run a command as the cluster's owner (postgres when we are root).
+as_postgres() {
+	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
 # pg_ctl on the instance's private cluster: pg_control stop|start
 pg_control() {
 	local bin data
 	bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 	data=$(readlink -f "$MINICRM_VAR/pg")/data
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$data/../log/postgres.log" -w -m fast "$1" >/dev/null
-	else
-		"$bin/pg_ctl" -D "$data" -l "$data/../log/postgres.log" -w -m fast "$1" >/dev/null
-	fi
+	as_postgres "$bin/pg_ctl" -D "$data" -l "$data/../log/postgres.log" -w -m fast "$1" >/dev/null
 }
 
 # psql as the cluster's superuser (peer authentication as postgres).
 superuser_sql() {
-	local sock
-	sock=$(readlink -f "$MINICRM_VAR/pg")/run
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- psql -h "$sock" -d postgres -qAtX -v ON_ERROR_STOP=1 -c "$1"
-	else
-		psql -h "$sock" -d postgres -qAtX -v ON_ERROR_STOP=1 -c "$1"
-	fi
+	as_postgres psql -h "$(readlink -f "$MINICRM_VAR/pg")/run" -d postgres -qAtX -v ON_ERROR_STOP=1 -c "$1"
 }
 
 # The admin portal in a browser's shoes: a cookie jar, and the value of a
