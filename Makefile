@@ -33,7 +33,7 @@ all: build/libminicrm.a bin/minicrm $(FCGI)
 deps:
 	@scripts/deps.sh
 
-build/%.o: src/%.c $(wildcard src/*.h src/cli/*.h)
+build/%.o: src/%.c $(wildcard src/*.h src/*.def src/cli/*.h)
 	@mkdir -p $(dir $@)
 	@echo "CC $<"; $(CC) $(CFLAGS) -c -o $@ $<
 
@@ -45,7 +45,7 @@ bin/minicrm: $(CLI_OBJ) build/libminicrm.a
 	@mkdir -p bin
 	@echo "LD $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) build/libminicrm.a $(LDLIBS)
 
-cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(wildcard src/*.h)
+cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(wildcard src/*.h src/*.def)
 	@echo "LD $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 build/tests/%: tests/unit/%.c build/libminicrm.a $(wildcard tests/unit/*.h)
@@ -53,7 +53,7 @@ build/tests/%: tests/unit/%.c build/libminicrm.a $(wildcard tests/unit/*.h)
 	@echo "LD $@"; $(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 # The sanitizer build compiles the library sources again with the sanitizers on.
-build/san/%: tests/unit/%.c $(LIB_SRC) $(wildcard src/*.h tests/unit/*.h)
+build/san/%: tests/unit/%.c $(LIB_SRC) $(wildcard src/*.h src/*.def tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 

@@ -15,7 +15,7 @@ step() {
 }
 
 source "$top/scripts/throwaway.sh"
-throwaway_start 18080
+throwaway_start "${MINICRM_TEST_PORT:-18080}"
 # A copy of the templates, which test_admin.sh edits to test the reload.
 cp -r "$top/templates" "$MINICRM_VAR/templates"
 export MINICRM_TEMPLATES=$MINICRM_VAR/templates

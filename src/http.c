@@ -1,4 +1,5 @@
 /* http: request fields, body reading and response writing (see http.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -128,6 +129,33 @@ http_send(struct http_request *req, int status, const char *content_type,
 	buf_free(&head);
 	if (body != NULL && body->len > 0)
 		FCGX_PutStr(body->data, (int)body->len, out);
+}
+
+void
+http_stream_begin(struct http_request *req, int status,
+    const char *content_type, const char *extra_headers)
+{
+	struct buf head = BUF_INIT;
+
+	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s\r\n",
+	    status, http_status_text(status), content_type, security_headers,
+	    extra_headers ? extra_headers : "");
+	FCGX_PutStr(buf_str(&head), (int)head.len, req->fcgi->out);
+	buf_free(&head);
+}
+
+int
+http_stream_write(struct http_request *req, const char *data, size_t len)
+{
+	while (len > 0) {
+		int n = len > INT_MAX ? INT_MAX : (int)len;
+
+		if (FCGX_PutStr(data, n, req->fcgi->out) != n)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 void

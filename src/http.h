@@ -46,6 +46,17 @@ int	http_is_json(const struct http_request *);
 void	http_send(struct http_request *, int status, const char *content_type,
 	    const char *extra_headers, const struct buf *body);
 
+/*
+ * A streamed response, for bodies too large to hold (CSV exports): the
+ * status and headers now, without Content-Length (nginx sends the body
+ * chunked), then the body in pieces with http_stream_write(). Once begun,
+ * the status cannot change: check what can fail before beginning.
+ * http_stream_write returns 0, or -1 once the client has gone away.
+ */
+void	http_stream_begin(struct http_request *, int status,
+	    const char *content_type, const char *extra_headers);
+int	http_stream_write(struct http_request *, const char *data, size_t len);
+
 /* Serialize obj (not freed: the caller owns it) and send it. */
 void	http_send_json(struct http_request *, int status,
 	    const char *extra_headers, json_object *obj);

@@ -1,0 +1,234 @@
+/* portal: the admin portal's shared page machinery (see portal.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "mustache_json.h"
+#include "portal.h"
+
+static mustache_cache *templates;
+
+static const char page_headers[] =
+    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'\r\n";
+
+int
+portal_init(const char *template_dir)
+{
+	if ((templates = mustache_cache_new(template_dir, NULL)) == NULL)
+		return -1;
+	log_info("templates from %s", template_dir);
+	return 0;
+}
+
+void
+portal_reload(void)
+{
+	mustache_cache_clear(templates);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode one path segment [s, end) into out; -1 if it cannot be. */
+static int
+decode_segment(const char *s, const char *end, char out[PORTAL_ARG_MAX])
+{
+	size_t n = 0;
+
+	if (s == end)
+		return -1;
+	for (; s < end; s++) {
+		int c = (unsigned char)*s;
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (end - s < 3 || (hi = hexval(s[1])) < 0 ||
+			    (lo = hexval(s[2])) < 0)
+				return -1;
+			c = hi * 16 + lo;
+			s += 2;
+		}
+		if (c == '\0' || n + 1 >= PORTAL_ARG_MAX)
+			return -1;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+bool
+portal_route_match(const char *pattern, const char *path, struct visit *v)
+{
+	int nargs = 0;
+
+	while (*pattern != '\0') {
+		if (*pattern == '*') {
+			const char *end = strchr(path, '/');
+
+			if (end == NULL)
+				end = path + strlen(path);
+			if (nargs == PORTAL_MAX_ARGS ||
+			    decode_segment(path, end, v->arg[nargs]) == -1)
+				return false;
+			nargs++;
+			path = end;
+			pattern++;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *path == '\0';
+}
+
+void
+portal_add_header(struct visit *v, const char *line)
+{
+	size_t used = strlen(v->headers);
+
+	snprintf(v->headers + used, sizeof(v->headers) - used, "%s", line);
+}
+
+void
+portal_send_page(struct visit *v, int status, const char *name,
+    json_object *data)
+{
+	mustache_error	 err;
+	struct buf	 page = BUF_INIT;
+
+	portal_add_header(v, page_headers);
+	if (mustache_cache_render_json(templates, name, data, 0, &v->w->out,
+	    &err) != 0) {
+		/* The message names the template, line and column. */
+		log_error("rendering %s: %s", name, err.message);
+		buf_puts(&page, "<!doctype html><title>500</title>"
+		    "<h1>500 Internal Server Error</h1>"
+		    "<p>The page could not be rendered.</p>\n");
+		status = 500;
+	} else
+		buf_append(&page, v->w->out.data, v->w->out.len);
+	http_send(v->req, status, "text/html; charset=utf-8", v->headers,
+	    &page);
+	buf_free(&page);
+}
+
+void
+portal_send_error(struct visit *v, int status, const char *message)
+{
+	json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "status", json_object_new_int(status));
+	json_object_object_add(data, "reason",
+	    json_object_new_string(http_status_text(status)));
+	json_object_object_add(data, "message",
+	    json_object_new_string(message));
+	if (v->who.email[0] != '\0') {
+		json_object *page = portal_page_data(v);
+
+		json_object_object_add(data, "user",
+		    json_object_get(json_object_object_get(page, "user")));
+		json_object_object_add(data, "csrf",
+		    json_object_get(json_object_object_get(page, "csrf")));
+		json_object_put(page);
+	}
+	if (status == 503)
+		portal_add_header(v, "Retry-After: 5\r\n");
+	portal_send_page(v, status, "error", data);
+	json_object_put(data);
+}
+
+void
+portal_send_db_error(struct visit *v, int rc)
+{
+	if (rc == DB_UNAVAILABLE)
+		portal_send_error(v, 503, "The portal cannot reach its "
+		    "database. Try again soon.");
+	else
+		portal_send_error(v, 500, "The database could not answer. "
+		    "The error is in the portal's log.");
+}
+
+void
+portal_redirect(struct visit *v, const char *location)
+{
+	char line[PORTAL_ARG_MAX * 4];
+
+	snprintf(line, sizeof(line), "Location: %s\r\n", location);
+	portal_add_header(v, line);
+	http_send(v->req, 303, "text/plain; charset=utf-8", v->headers, NULL);
+}
+
+void
+portal_set_cookie(struct visit *v, const char *name, const char *value,
+    long max_age)
+{
+	char line[SESSION_SETCOOKIE_MAX];
+
+	if (session_set_cookie(line, sizeof(line), name, value, max_age,
+	    v->https) == 0)
+		portal_add_header(v, line);
+}
+
+json_object *
+portal_page_data(struct visit *v)
+{
+	char		 csrf[AUTH_CSRF_LEN + 1];
+	json_object	*data = json_object_new_object();
+	json_object	*user = json_object_new_object();
+
+	if (auth_csrf_token(v->token, csrf) != 0)
+		csrf[0] = '\0';
+	json_object_object_add(user, "email",
+	    json_object_new_string(v->who.email));
+	json_object_object_add(user, "role",
+	    json_object_new_string(auth_role_name(v->who.role)));
+	json_object_object_add(user, "can_write",
+	    json_object_new_boolean(auth_role_can_write(v->who.role)));
+	json_object_object_add(data, "user", user);
+	json_object_object_add(data, "csrf", json_object_new_string(csrf));
+	json_object_object_add(data, "path",
+	    json_object_new_string(v->req->path));
+	return data;
+}
+
+const char *
+portal_query(struct visit *v, const char *name)
+{
+	return form_get(&v->query, name);
+}
+
+int
+portal_read_form(struct visit *v, struct form *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (!session_is_form(v->req->content_type)) {
+		portal_send_error(v, 415, "Send the form as "
+		    "application/x-www-form-urlencoded.");
+		return -1;
+	}
+	if ((rc = http_read_body(v->req, FORM_MAX_BYTES)) != 0 &&
+	    rc != 411) {
+		portal_send_error(v, rc, "The form could not be read.");
+		return -1;
+	}
+	if (form_parse(f, buf_str(&v->req->body), v->req->body.len) !=
+	    FORM_OK) {
+		portal_send_error(v, 400, "The form could not be read.");
+		return -1;
+	}
+	return 0;
+}
