@@ -22,6 +22,8 @@ static const struct {
 	    "render [--partials DIR] [--strict] TEMPLATE DATA.json" },
 	{ "user", cli_user,
 	    "user create --email EMAIL [--role viewer|admin] | list" },
+	{ "worker", cli_worker, "worker" },
+	{ "job", cli_job, "job run NAME | list" },
 };
 
 static int
