@@ -23,6 +23,8 @@ static const struct {
 	{ "replay", cli_replay, "replay [--limit N] [--id ID] [--dry-run]" },
 	{ "user", cli_user,
 	    "user create --email EMAIL [--role viewer|admin] | list" },
+	{ "worker", cli_worker, "worker" },
+	{ "job", cli_job, "job run NAME | list" },
 };
 
 static int
