@@ -166,7 +166,7 @@ expect_eq "$RC" 0 "the lock released: the replay runs"
 expect_eq "$?" 2 "an unknown job is a usage error (2)"
 
 # --- the worker: every job on its schedule; SIGTERM ends it cleanly -------
-"$TOP/bin/minicrm" worker 2>"$TMP/worker1.log" &
+REPLAY_INTERVAL=900 "$TOP/bin/minicrm" worker 2>"$TMP/worker1.log" &
 W=$!
 for _ in $(seq 50); do grep -q 'job compact:' "$TMP/worker1.log" && break; sleep 0.1; done
 check "the worker runs every job once at start" bash -c "grep -q 'job replay:' '$TMP/worker1.log' && grep -q 'job alerts:' '$TMP/worker1.log' && grep -q 'job health:' '$TMP/worker1.log'"
