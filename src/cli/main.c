@@ -21,7 +21,8 @@ static const struct {
 	{ "render", cli_render,
 	    "render [--partials DIR] [--strict] TEMPLATE DATA.json" },
 	{ "user", cli_user,
-	    "user create --email EMAIL [--role viewer|admin] | list" },
+	    "user create --email EMAIL [--role viewer|admin] | list\n"
+	    "  minicrm user disable|enable|passwd --email EMAIL" },
 };
 
 static int
