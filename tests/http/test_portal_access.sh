@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 # "METHOD PATH [FORM]": a GET is a page any logged-in user may read; a
 # POST changes something and is for admins only (its FORM is what a real
 # admin would send, so a POST let through would change the database);
-# POST /logout is any user's. {lead}, {retry}, {retry2} and {key} are
+# POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key} are
 # replaced by the ids of rows made below.
 ROUTES=(
 	"GET /"
@@ -35,7 +35,7 @@ ROUTES=(
 	"POST /leads/{lead}/status status=contacted"
 	"POST /leads/{lead}/opt-out confirm=yes"
 	"POST /retry-queue/{retry}/replay"
-	"POST /retry-queue/replay"
+	"POST /retry-queue/replay id={retry3}"
 	"POST /retry-queue/{retry2}/discard confirm=yes"
 	"POST /keys name=access-test-key&client=default"
 	"POST /keys/{key}/revoke"
@@ -56,6 +56,7 @@ retry_row() {
 }
 RETRY=$(retry_row)
 RETRY2=$(retry_row)
+RETRY3=$(retry_row)
 KEY_ID=$(sql "SELECT id FROM api_keys WHERE name = 'access-$$'")
 path_of() {
 	local p=${1#* }
@@ -63,9 +64,15 @@ path_of() {
 	p=${p//\{lead\}/$LEAD}
 	p=${p//\{retry\}/$RETRY}
 	p=${p//\{retry2\}/$RETRY2}
+	p=${p//\{retry3\}/$RETRY3}
 	printf '%s' "${p//\{key\}/$KEY_ID}"
 }
-form_of() { local r=$1; r=${r#* }; [[ $r == *" "* ]] && printf '%s' "${r#* }"; return 0; }
+form_of() {
+	local r=${1#* }
+	[[ $r == *" "* ]] || return 0
+	r=${r#* }
+	printf '%s' "${r//\{retry3\}/$RETRY3}"
+}
 method_of() { printf '%s' "${1%% *}"; }
 is_change() { [ "$(method_of "$1")" = POST ] && [ "$(path_of "$1")" != /logout ]; }
 
