@@ -45,6 +45,19 @@ check "and knows who it is" grep -qF "Logged in as $EMAIL (admin)" <<<"$BODY"
 expect_header "^Content-Security-Policy: default-src 'self'" "pages carry a CSP"
 CSRF=$(field csrf)
 
+# The checks in front of every route.
+browse GET /logout
+expect_status 405 "logout is a form, never a GET"
+expect_header '^Allow: ' "the 405 says which methods work"
+browse GET '/?tz=%zz'
+expect_status 400 "a malformed query string is a readable 400"
+check "in the portal's layout" grep -q '<nav aria-label="Portal">' <<<"$BODY"
+browse POST /no-such-form --data-urlencode "csrf=$CSRF"
+expect_status 404 "a form sent to nowhere is a 404"
+browse GET /no-such-page
+expect_status 404 "an unknown page is a 404 page"
+check "which names the path, escaped" grep -qF "/no-such-page" <<<"$BODY"
+
 browse POST /logout --data "csrf=nope"
 expect_status 403 "logout without the right CSRF token is refused"
 browse GET /
