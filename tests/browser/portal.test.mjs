@@ -131,6 +131,7 @@ const XSS = [
 	'{{user.email}} {{{csrf}}}',
 ];
 const XSS_JOINED = XSS.join(' | ');
+const RETRY_WORKFLOW = `wf ${XSS[1]}`;
 
 const TIMELINE_EVENTS = 230;	// more than a page, whatever the page size
 const lead = {
@@ -202,11 +203,14 @@ async function seed() {
 	decoy.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: decoy.external });
 	xssLead.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: xssLead.external });
 
-	// A retry-queue entry whose workflow-supplied fields are payloads.
+	// A retry-queue entry whose workflow-supplied fields are payloads. Its
+	// event type is unknown, so a replay can never take it off the queue.
 	try {
 		sql(`INSERT INTO retry_queue (payload, workflow, execution_id, lead_id, event_type, error)
-		     VALUES (:'payload', :'p', :'p', :'p', 'MESSAGE_SENT', :'p')`,
-			{ payload: JSON.stringify({ event_type: 'MESSAGE_SENT', lead_id: XSS[1], message: XSS_JOINED }), p: XSS_JOINED });
+		     VALUES (:'payload', :'workflow', :'exec', :'lead', 'BROWSER_NO_SUCH_TYPE', :'error')`, {
+			payload: JSON.stringify({ event_type: 'BROWSER_NO_SUCH_TYPE', lead_id: XSS[0], message: XSS_JOINED }),
+			workflow: RETRY_WORKFLOW, exec: `${XSS[2]} ${RUN}`, lead: XSS[0], error: XSS_JOINED,
+		});
 	} catch (e) {
 		check('seed a retry-queue entry', false, String(e.stderr || e.message));
 	}
@@ -633,7 +637,7 @@ async function runTests(browser) {
 
 	await test('6f. payloads on the retry queue page', async () => {
 		await open(p, '/retry-queue', 'retry queue page');
-		check('retry queue: the payload entry reads literally', (await p.locator('main').textContent()).includes(XSS_JOINED));
+		check('retry queue: the payload workflow name reads literally', (await p.locator('main').textContent()).includes(RETRY_WORKFLOW));
 		await inert('retry queue');
 	});
 	await xctx.close();
@@ -704,11 +708,11 @@ async function runTests(browser) {
 		check('the button says "Log out"', (await button.textContent()).trim() === 'Log out');
 		await nav(page, () => button.click());
 		check('logging out shows the login page', path(page) === '/login', page.url());
+		await page.goBack();
+		check('the back button does not show the dashboard again (no-store)',
+			await count(page, '#events-last-24h, .session') === 0, `${page.url()}: ${await text(page, 'main')}`);
 		await page.goto(BASE + leadPath());
 		check('the lead page now sends to the login page', path(page) === '/login', page.url());
-		await page.goBack();
-		await page.reload();
-		check('going back and reloading does not show the old page', path(page) === '/login', page.url());
 	});
 	await admin.close();
 }
