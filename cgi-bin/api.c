@@ -2,6 +2,7 @@
  * api.fcgi: the JSON API that n8n workflows and monitors call.
  *
  *   POST /api/internal/log-activity     x-api-key; one event or an array
+ *   POST /api/internal/retry-queue      x-api-key; a failed event to replay
  *   GET  /api/internal/activity-health  the SOP's health figures
  *   GET  /health, /readyz               database readiness
  *   GET  /healthz                       liveness (no database)
@@ -10,6 +11,7 @@
  * type and size, then one short database transaction, then the answer.
  * docs/api.md lists every status code each route can answer.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "group_commit.h"
 #include "health.h"
 #include "log.h"
+#include "retry_intake.h"
 
 /* Shared by the workers: the group committer that stores their events. */
 static struct activity_store store;
@@ -36,6 +39,7 @@ struct api_worker {
 
 enum route {
 	ROUTE_LOG_ACTIVITY,
+	ROUTE_RETRY_QUEUE,
 	ROUTE_ACTIVITY_HEALTH,
 	ROUTE_HEALTH,
 	ROUTE_READYZ,
@@ -46,6 +50,7 @@ enum route {
 typedef void (*handler)(struct api_worker *, struct http_request *);
 
 static void	log_activity(struct api_worker *, struct http_request *);
+static void	retry_queue(struct api_worker *, struct http_request *);
 static void	activity_health(struct api_worker *, struct http_request *);
 static void	ready(struct api_worker *, struct http_request *);
 static void	alive(struct api_worker *, struct http_request *);
@@ -56,6 +61,7 @@ static const struct {
 	handler		 handle;
 } routes[ROUTE__MAX] = {
 	[ROUTE_LOG_ACTIVITY] =	 { "/api/internal/log-activity", "POST", log_activity },
+	[ROUTE_RETRY_QUEUE] =	 { "/api/internal/retry-queue", "POST", retry_queue },
 	[ROUTE_ACTIVITY_HEALTH] = { "/api/internal/activity-health", "GET", activity_health },
 	[ROUTE_HEALTH] =	 { "/health", "GET", ready },
 	[ROUTE_READYZ] =	 { "/readyz", "GET", ready },
@@ -71,6 +77,54 @@ send_and_free(struct http_request *req, int status, json_object *obj)
 }
 
 /*
+ * The steps every JSON POST takes after its route and method: the key,
+ * the content type, the length, the body (in req->body). Returns true with
+ * *who filled, or false having answered 401, 415, 411, 413, 400 or 503.
+ */
+static bool
+read_json_post(struct api_worker *w, struct http_request *req,
+    struct apikey_identity *who)
+{
+	int rc;
+
+	rc = apikey_authenticate(&w->db, &w->keys, req->api_key, who);
+	if (rc == APIKEY_MISSING) {
+		http_send_error(req, 401, "missing x-api-key header", NULL);
+		return false;
+	}
+	if (rc == APIKEY_INVALID) {
+		log_warn("rejected an invalid API key from %s",
+		    req->remote_addr);
+		http_send_error(req, 401, "invalid API key", NULL);
+		return false;
+	}
+	if (rc != APIKEY_OK) {
+		http_send_error(req, 503, "database unavailable; retry later",
+		    NULL);
+		return false;
+	}
+	if (!http_is_json(req)) {
+		http_send_error(req, 415, "Content-Type must be "
+		    "application/json", NULL);
+		return false;
+	}
+	switch (http_read_body(req, ACTIVITY_MAX_BODY)) {
+	case 0:
+		return true;
+	case 411:
+		http_send_error(req, 411, "a JSON body is required", NULL);
+		return false;
+	case 413:
+		http_send_error(req, 413, "the body is larger than 1 MiB",
+		    NULL);
+		return false;
+	default:
+		http_send_error(req, 400, "the body could not be read", NULL);
+		return false;
+	}
+}
+
+/*
  * POST /api/internal/log-activity: 201 stored, 200 duplicate, 207 batch
  * partly rejected, 400 invalid, 401 key, 411/413 length, 415 type, 503.
  */
@@ -79,46 +133,31 @@ log_activity(struct api_worker *w, struct http_request *req)
 {
 	struct apikey_identity	 who;
 	json_object		*answer;
-	int			 rc, status;
+	int			 status;
 
-	rc = apikey_authenticate(&w->db, &w->keys, req->api_key, &who);
-	if (rc == APIKEY_MISSING) {
-		http_send_error(req, 401, "missing x-api-key header", NULL);
+	if (!read_json_post(w, req, &who))
 		return;
-	}
-	if (rc == APIKEY_INVALID) {
-		log_warn("rejected an invalid API key from %s",
-		    req->remote_addr);
-		http_send_error(req, 401, "invalid API key", NULL);
-		return;
-	}
-	if (rc != APIKEY_OK) {
-		http_send_error(req, 503, "database unavailable; retry later",
-		    NULL);
-		return;
-	}
-	if (!http_is_json(req)) {
-		http_send_error(req, 415, "Content-Type must be "
-		    "application/json", NULL);
-		return;
-	}
-	switch (http_read_body(req, ACTIVITY_MAX_BODY)) {
-	case 0:
-		break;
-	case 411:
-		http_send_error(req, 411, "a JSON body is required", NULL);
-		return;
-	case 413:
-		http_send_error(req, 413, "the body is larger than 1 MiB",
-		    NULL);
-		return;
-	default:
-		http_send_error(req, 400, "the body could not be read", NULL);
-		return;
-	}
 	answer = activity_ingest(&w->db, &w->catalog, &store, &who,
 	    req->body.data,
 	    req->body.len, &status);
+	send_and_free(req, status, answer);
+}
+
+/*
+ * POST /api/internal/retry-queue: 201 queued, 200 already queued, 400
+ * invalid envelope, 401 key, 411/413 length, 415 type, 503.
+ */
+static void
+retry_queue(struct api_worker *w, struct http_request *req)
+{
+	struct apikey_identity	 who;
+	json_object		*answer;
+	int			 status;
+
+	if (!read_json_post(w, req, &who))
+		return;
+	answer = retry_intake(&w->db, &who, req->body.data, req->body.len,
+	    &status);
 	send_and_free(req, status, answer);
 }
 

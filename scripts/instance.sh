@@ -61,7 +61,7 @@ pg_dir() {
 random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
 
 pg_up() {
-	local pg sock owner_pw app_pw
+	local pg sock owner_pw app_pw n8n_pw
 	pg=$(pg_dir)
 	sock=$pg/run
 	if [ ! -f "$pg/data/PG_VERSION" ]; then
@@ -93,19 +93,24 @@ pg_up() {
 
 	owner_pw=$(conf_get OWNER_PASSWORD); [ -n "$owner_pw" ] || owner_pw=$(random_secret)
 	app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
+	n8n_pw=$(conf_get N8N_PASSWORD); [ -n "$n8n_pw" ] || n8n_pw=$(random_secret)
 	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d postgres -qAt -v ON_ERROR_STOP=1 \
-		-v owner_pw="$owner_pw" -v app_pw="$app_pw" >/dev/null <<-'SQL'
+		-v owner_pw="$owner_pw" -v app_pw="$app_pw" -v n8n_pw="$n8n_pw" >/dev/null <<-'SQL'
 		SELECT 'CREATE ROLE minicrm_owner LOGIN'
 		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_owner') \gexec
 		SELECT 'CREATE ROLE minicrm_app LOGIN'
 		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app') \gexec
 		ALTER ROLE minicrm_owner LOGIN PASSWORD :'owner_pw';
 		ALTER ROLE minicrm_app LOGIN PASSWORD :'app_pw';
+		SELECT 'CREATE ROLE minicrm_n8n LOGIN'
+		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_n8n') \gexec
+		ALTER ROLE minicrm_n8n LOGIN PASSWORD :'n8n_pw';
 		SELECT 'CREATE DATABASE minicrm OWNER minicrm_owner'
 		  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'minicrm') \gexec
 		SQL
 	write_conf "postgresql://minicrm_owner:$owner_pw@/minicrm?host=$sock" \
-		"postgresql://minicrm_app:$app_pw@/minicrm?host=$sock" "$owner_pw" "$app_pw"
+		"postgresql://minicrm_app:$app_pw@/minicrm?host=$sock" "$owner_pw" "$app_pw" \
+		"postgresql://minicrm_n8n:$n8n_pw@/minicrm?host=$sock" "$n8n_pw"
 }
 
 # With DATABASE_URL: migrations run as it; the application gets its own
@@ -139,6 +144,8 @@ write_conf() {
 		APP_PASSWORD='$4'
 		MINICRM_PORT='$port'
 		MINICRM_VAR='$var'
+		${5:+MINICRM_N8N_DATABASE_URL='$5'}
+		${6:+N8N_PASSWORD='$6'}
 		${MINICRM_TEMPLATES:+MINICRM_TEMPLATES='$MINICRM_TEMPLATES'}
 	CONF
 	mv "$conf.tmp" "$conf"

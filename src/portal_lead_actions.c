@@ -1,8 +1,195 @@
-/* portal_lead_actions: the actions on a lead: add a note, change status, mark opted out. */
-#include <stddef.h>
+/*
+ * portal_lead_actions: the actions on a lead — add a note, change its
+ * status, mark it opted out. Admins only (admin.c has checked the session,
+ * the CSRF token and the role). Each writes the change and its event
+ * (NOTE_ADDED, STATUS_CHANGED, OPTED_OUT, with the acting admin in the
+ * metadata) in one statement, so the timeline is also the audit trail;
+ * the form's nonce is the event's idempotency key, so a form sent twice
+ * stores one event. Success is 303 back to the lead; a field that fails
+ * validation is the lead's page again, 400, with the input kept and the
+ * message beside the field.
+ */
+#include <stdio.h>
+#include <string.h>
 
-#include "portal.h"
+#include "lead_filters.h"
+#include "log.h"
+#include "portal_leads.h"
+#include "validate.h"
+
+#include <sodium.h>
+
+#define NONCE_MIN	16
+#define NONCE_MAX	64
+
+/* The event's idempotency key: "portal:" and the form's nonce, or a fresh
+ * one if the form has none (a client that is not our page). */
+static void
+idempotency_key(struct visit *v, char out[NONCE_MAX + 8])
+{
+	const char	*nonce = form_get(&v->form, "nonce");
+	size_t		 n = nonce ? strlen(nonce) : 0, i;
+	unsigned char	 raw[24];
+	char		 fresh[sodium_base64_ENCODED_LEN(24,
+			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+	for (i = 0; i < n; i++)
+		if (!((nonce[i] >= 'A' && nonce[i] <= 'Z') ||
+		    (nonce[i] >= 'a' && nonce[i] <= 'z') ||
+		    (nonce[i] >= '0' && nonce[i] <= '9') ||
+		    nonce[i] == '-' || nonce[i] == '_'))
+			break;
+	if (n < NONCE_MIN || n > NONCE_MAX || i < n) {
+		randombytes_buf(raw, sizeof(raw));
+		sodium_bin2base64(fresh, sizeof(fresh), raw, sizeof(raw),
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		nonce = fresh;
+	}
+	snprintf(out, NONCE_MAX + 8, "portal:%s", nonce);
+}
+
+/* The lead's page again with a message beside field (key) and what was
+ * typed (input_key = input, if any). */
+static void
+invalid(struct visit *v, const char *key, const char *message,
+    const char *input_key, const char *input)
+{
+	json_object *extra = json_object_new_object();
+
+	json_object_object_add(extra, key, json_object_new_string(message));
+	if (input_key != NULL)
+		json_object_object_add(extra, input_key,
+		    json_object_new_string(input ? input : ""));
+	lead_page(v, 400, extra);
+	json_object_put(extra);
+}
+
+static void
+back_to_lead(struct visit *v)
+{
+	char location[PORTAL_ARG_MAX + 16];
+
+	snprintf(location, sizeof(location), "/leads/%s", v->arg[0]);
+	portal_redirect(v, location);
+}
+
+/* POST /leads/{uuid}/note: 303, 400 (empty or too long), 404, 503. */
+static void
+note_post(struct visit *v)
+{
+	const char	*message = form_get(&v->form, "message");
+	const char	*params[5];
+	char		 key[NONCE_MAX + 8];
+	PGresult	*res;
+	size_t		 len, start;
+	int		 rc;
+
+	if (!lead_uuid_valid(v->arg[0])) {
+		portal_send_error(v, 404, "There is no such lead.");
+		return;
+	}
+	len = message ? strlen(message) : 0;
+	for (start = 0; start < len && strchr(" \t\r\n", message[start]);
+	    start++)
+		;
+	if (start == len) {
+		invalid(v, "note_error", "Write the note first.",
+		    "note_message", message);
+		return;
+	}
+	if (utf8_length(message, len) > LEAD_NOTE_MAX) {
+		invalid(v, "note_error", "A note is at most 4000 characters.",
+		    "note_message", message);
+		return;
+	}
+	idempotency_key(v, key);
+	params[0] = v->arg[0];
+	params[1] = key;
+	params[2] = message;
+	params[3] = v->who.email;
+	params[4] = v->who.id;
+	if ((rc = db_exec(&v->w->db, STMT_LEAD_NOTE_ADD, params, &res)) !=
+	    DB_OK) {
+		log_error("note on lead %s: %s", v->arg[0], v->w->db.error);
+		portal_send_db_error(v, rc);
+		return;
+	}
+	PQclear(res);
+	/* No row: no such lead, or the same form sent again — the page
+	 * tells which. */
+	back_to_lead(v);
+}
+
+/* Set the status (and log event_type); 303, 404 or a db error page. */
+static void
+set_status(struct visit *v, const char *status, const char *event_type)
+{
+	const char	*params[6];
+	char		 key[NONCE_MAX + 8];
+	PGresult	*res;
+	int		 rc;
+
+	idempotency_key(v, key);
+	params[0] = v->arg[0];
+	params[1] = key;
+	params[2] = status;
+	params[3] = v->who.email;
+	params[4] = v->who.id;
+	params[5] = event_type;
+	if ((rc = db_exec(&v->w->db, STMT_LEAD_STATUS_SET, params, &res)) !=
+	    DB_OK) {
+		log_error("status of lead %s: %s", v->arg[0], v->w->db.error);
+		portal_send_db_error(v, rc);
+		return;
+	}
+	rc = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+	PQclear(res);
+	if (!rc)
+		portal_send_error(v, 404, "There is no such lead.");
+	else
+		back_to_lead(v);
+}
+
+/* POST /leads/{uuid}/status: 303, 400 (unknown status), 404, 503. */
+static void
+status_post(struct visit *v)
+{
+	const char *status = form_get(&v->form, "status");
+
+	if (!lead_uuid_valid(v->arg[0])) {
+		portal_send_error(v, 404, "There is no such lead.");
+		return;
+	}
+	if (!lead_status_valid(status)) {
+		invalid(v, "status_error", "Choose one of the statuses.",
+		    NULL, NULL);
+		return;
+	}
+	set_status(v, status, strcmp(status, LEAD_STATUS_OPTED_OUT) == 0 ?
+	    "OPTED_OUT" : "STATUS_CHANGED");
+}
+
+/* POST /leads/{uuid}/opt-out: 303, 400 (not confirmed), 404, 503. */
+static void
+opt_out_post(struct visit *v)
+{
+	const char *confirm = form_get(&v->form, "confirm");
+
+	if (!lead_uuid_valid(v->arg[0])) {
+		portal_send_error(v, 404, "There is no such lead.");
+		return;
+	}
+	if (confirm == NULL || strcmp(confirm, "yes") != 0) {
+		invalid(v, "opt_out_error", "Tick the box to confirm.", NULL,
+		    NULL);
+		return;
+	}
+	set_status(v, LEAD_STATUS_OPTED_OUT, "OPTED_OUT");
+}
 
 const struct portal_route portal_lead_actions_routes[] = {
-	{ NULL, NULL, PORTAL_ANYONE, NULL }
+	{ "POST", "/leads/*/note", PORTAL_ADMIN, note_post },
+	{ "POST", "/leads/*/status", PORTAL_ADMIN, status_post },
+	{ "POST", "/leads/*/opt-out", PORTAL_ADMIN, opt_out_post },
+	{ NULL, NULL, PORTAL_ADMIN, NULL }
 };

@@ -1,8 +1,263 @@
-/* portal_leads: the leads search, the lead timeline and the activity log. */
-#include <stddef.h>
+/*
+ * portal_leads: the leads search (GET /leads) and the route table of the
+ * whole leads area (portal_leads.h names the files of its other pages).
+ *
+ * The search matches q anywhere in a lead's name, e-mail, phone (also
+ * without punctuation) or the caller's lead id, through a trigram index;
+ * client and status narrow it; the list is sorted by one of its indexed
+ * orders and paged by keyset (after=the last lead shown), never OFFSET.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "portal.h"
+#include "lead_filters.h"
+#include "portal_leads.h"
+
+#define SEARCH_MAX	200
+
+/* The statements by sort and direction (descending second). */
+static const enum stmt leads_stmt[LEAD_SORT__MAX][2] = {
+	[LEAD_SORT_CREATED] = { STMT_LEADS_CREATED_ASC, STMT_LEADS_CREATED_DESC },
+	[LEAD_SORT_NAME] = { STMT_LEADS_NAME_ASC, STMT_LEADS_NAME_DESC },
+	[LEAD_SORT_EMAIL] = { STMT_LEADS_EMAIL_ASC, STMT_LEADS_EMAIL_DESC },
+};
+
+/* What the search asks for, as read from the query string. */
+struct search {
+	const char	*q, *client, *status, *after;
+	enum lead_sort	 sort;
+	bool		 desc;
+	char		 like[2 * SEARCH_MAX + 3];
+	char		 phone[SEARCH_MAX + 3];
+	const char	*second;	/* phone, or like again */
+};
+
+static const char *
+nonempty(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* Read and check; field errors go into errors. */
+static void
+search_read(struct visit *v, struct search *s, json_object *errors)
+{
+	memset(s, 0, sizeof(*s));
+	s->q = nonempty(portal_query(v, "q"));
+	s->client = nonempty(portal_query(v, "client"));
+	s->status = nonempty(portal_query(v, "status"));
+	s->after = nonempty(portal_query(v, "after"));
+	if (s->q != NULL && (strlen(s->q) > SEARCH_MAX ||
+	    lead_like_pattern(s->q, s->like, sizeof(s->like)) == -1)) {
+		json_object_object_add(errors, "q", json_object_new_string(
+		    "Search for at most 200 characters."));
+		s->q = NULL;
+	}
+	/* Not phone-like: the same pattern again (a NULL would keep the
+	 * planner from using the index for the OR). */
+	s->second = s->like;
+	if (s->q != NULL && lead_phone_pattern(s->q, s->phone,
+	    sizeof(s->phone)) == 0)
+		s->second = s->phone;
+	if (s->status != NULL && !lead_status_valid(s->status)) {
+		json_object_object_add(errors, "status",
+		    json_object_new_string("Not a lead status."));
+		s->status = NULL;
+	}
+	if (lead_sort_parse(portal_query(v, "sort"), &s->sort) == -1) {
+		json_object_object_add(errors, "sort",
+		    json_object_new_string("Sort by name, email or created."));
+		s->sort = LEAD_SORT_CREATED;
+	}
+	if (lead_dir_parse(portal_query(v, "dir"), s->sort, &s->desc) == -1)
+		(void)lead_dir_parse(NULL, s->sort, &s->desc);
+	if (s->after != NULL && !lead_uuid_valid(s->after))
+		s->after = NULL;
+}
+
+/* The query string of the search with another sort, direction or page. */
+static char *
+search_url(const struct search *s, enum lead_sort sort, bool desc,
+    const char *after)
+{
+	struct buf	 b = BUF_INIT;
+	char		*url;
+
+	lead_qs_add(&b, "q", s->q);
+	lead_qs_add(&b, "client", s->client);
+	lead_qs_add(&b, "status", s->status);
+	lead_qs_add(&b, "sort", lead_sort_name(sort));
+	lead_qs_add(&b, "dir", desc ? "desc" : "asc");
+	lead_qs_add(&b, "after", after);
+	url = strdup(buf_failed(&b) ? "" : buf_str(&b));
+	buf_free(&b);
+	return url;
+}
+
+static void
+add_url(json_object *data, const char *key, char *qs)
+{
+	char line[8];
+
+	snprintf(line, sizeof(line), "/leads");
+	if (qs != NULL) {
+		struct buf b = BUF_INIT;
+
+		buf_printf(&b, "%s?%s", line, qs);
+		json_object_object_add(data, key,
+		    json_object_new_string(buf_str(&b)));
+		buf_free(&b);
+	}
+	free(qs);
+}
+
+/* The column headers' links: each keeps the search and flips its order. */
+static void
+sort_links(json_object *data, const struct search *s)
+{
+	int i;
+
+	for (i = 0; i < LEAD_SORT__MAX; i++) {
+		enum lead_sort	 sort = (enum lead_sort)i;
+		bool		 desc;
+		char		 key[32];
+
+		if (sort == s->sort)
+			desc = !s->desc;
+		else
+			(void)lead_dir_parse(NULL, sort, &desc);
+		snprintf(key, sizeof(key), "sort_%s_url", lead_sort_name(sort));
+		add_url(data, key, search_url(s, sort, desc, NULL));
+		if (sort == s->sort) {
+			snprintf(key, sizeof(key), "sorted_%s",
+			    lead_sort_name(sort));
+			json_object_object_add(data, key, json_object_new_string(
+			    s->desc ? "descending" : "ascending"));
+		}
+	}
+}
+
+static json_object *
+lead_row(const PGresult *res, int i)
+{
+	static const char *const keys[] = { "id", "name", "external_id",
+	    "email", "phone", "status", "client", "created", "last_activity" };
+	json_object	*r = json_object_new_object();
+	size_t		 k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (!PQgetisnull(res, i, (int)k))
+			json_object_object_add(r, keys[k], json_object_new_string(
+			    PQgetvalue(res, i, (int)k)));
+	return r;
+}
+
+/* The menus: clients [{slug, selected}] and statuses [{name, selected}]. */
+static int
+menus(struct visit *v, json_object *data, const struct search *s)
+{
+	json_object	*clients, *statuses;
+	PGresult	*res;
+	int		 rc, i;
+
+	if ((rc = db_exec(&v->w->db, STMT_CLIENTS_ALL, NULL, &res)) != DB_OK)
+		return rc;
+	clients = json_object_new_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "slug",
+		    json_object_new_string(PQgetvalue(res, i, 1)));
+		json_object_object_add(c, "selected", json_object_new_boolean(
+		    s->client != NULL && strcmp(s->client,
+		    PQgetvalue(res, i, 1)) == 0));
+		json_object_array_add(clients, c);
+	}
+	PQclear(res);
+	json_object_object_add(data, "clients", clients);
+	statuses = json_object_new_array();
+	for (i = 0; lead_statuses[i] != NULL; i++) {
+		json_object *st = json_object_new_object();
+
+		json_object_object_add(st, "name",
+		    json_object_new_string(lead_statuses[i]));
+		json_object_object_add(st, "selected", json_object_new_boolean(
+		    s->status != NULL && strcmp(s->status,
+		    lead_statuses[i]) == 0));
+		json_object_array_add(statuses, st);
+	}
+	json_object_object_add(data, "statuses", statuses);
+	return DB_OK;
+}
+
+/* GET /leads: 200, 400 (a bad field, shown beside it), 503. */
+static void
+leads_page(struct visit *v)
+{
+	struct view_filters	 vf;
+	struct search		 s;
+	json_object		*data = portal_page_data(v), *errors, *rows;
+	const char		*params[6];
+	PGresult		*res = NULL;
+	char			 limit[16];
+	int			 rc, n, i, shown;
+
+	errors = json_object_new_object();
+	search_read(v, &s, errors);
+	/* Only the time zone of the filters: the times shown are in it. */
+	(void)view_filters_read(v, &vf, false);
+	if ((rc = view_begin(v, &vf)) != DB_OK)
+		goto db_error;
+	snprintf(limit, sizeof(limit), "%d", VIEW_PAGE_ROWS + 1);
+	params[0] = s.q != NULL ? s.like : NULL;
+	params[1] = s.q != NULL ? s.second : NULL;
+	params[2] = s.client;
+	params[3] = s.status;
+	params[4] = s.after;
+	params[5] = limit;
+	if ((rc = db_exec(&v->w->db, leads_stmt[s.sort][s.desc], params,
+	    &res)) != DB_OK || (rc = menus(v, data, &s)) != DB_OK) {
+		db_rollback(&v->w->db);
+		goto db_error;
+	}
+	timeline_end(&v->w->db);
+	n = PQntuples(res);
+	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
+	rows = json_object_new_array();
+	for (i = 0; i < shown; i++)
+		json_object_array_add(rows, lead_row(res, i));
+	json_object_object_add(data, "leads", rows);
+	json_object_object_add(data, "has_leads",
+	    json_object_new_boolean(shown > 0));
+	if (n > VIEW_PAGE_ROWS)
+		add_url(data, "next_url", search_url(&s, s.sort, s.desc,
+		    PQgetvalue(res, shown - 1, 0)));
+	if (s.after != NULL)
+		add_url(data, "first_url", search_url(&s, s.sort, s.desc, NULL));
+	sort_links(data, &s);
+	json_object_object_add(data, "q",
+	    json_object_new_string(nonempty(portal_query(v, "q")) ?
+	    portal_query(v, "q") : ""));
+	json_object_object_add(data, "tz", json_object_new_string(vf.tz));
+	json_object_object_add(data, "errors", json_object_get(errors));
+	portal_send_page(v, json_object_object_length(errors) > 0 ? 400 : 200,
+	    "leads", data);
+	goto out;
+db_error:
+	portal_send_db_error(v, rc);
+out:
+	PQclear(res);
+	json_object_put(errors);
+	json_object_put(data);
+	view_filters_free(&vf);
+}
 
 const struct portal_route portal_leads_routes[] = {
+	{ "GET", "/leads", PORTAL_ANYONE, leads_page },
+	{ "GET", "/leads/*", PORTAL_ANYONE, timeline_page },
+	{ "GET", "/leads/*/export.csv", PORTAL_ANYONE, timeline_export },
+	{ "GET", "/activity", PORTAL_ANYONE, activity_page },
+	{ "GET", "/activity/export.csv", PORTAL_ANYONE, activity_export },
 	{ NULL, NULL, PORTAL_ANYONE, NULL }
 };

@@ -1,8 +1,359 @@
-/* portal_retry: the retry queue pages. */
-#include <stddef.h>
+/*
+ * portal_retry: the retry queue pages (routes below; see portal_retry.h).
+ *
+ *   GET  /retry-queue                 counts by state, the list (filters:
+ *                                     state, workflow, older than N hours;
+ *                                     newest first, keyset pages of 50)
+ *   POST /retry-queue/replay          replay the ticked rows (field id,
+ *                                     repeated) or all due rows (all=due)
+ *   GET  /retry-queue/export.csv      the filtered list as CSV
+ *   GET  /retry-queue/ID              one row: payload, origin, history
+ *   POST /retry-queue/ID/replay       replay it now
+ *   GET  /retry-queue/ID/discard      "are you sure?"
+ *   POST /retry-queue/ID/discard      with confirm=yes: kept as discarded
+ *
+ * Viewers see every page; the POSTs are for admins (admin.c refuses the
+ * others, and checks the CSRF token, before a handler runs).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "portal.h"
+#include "log.h"
+#include "portal_retry.h"
+#include "replay.h"
+#include "validate.h"
 
+#define LIST_PAGE	50
+#define REPLAY_ALL_MAX	1000	/* rows one click replays; the worker does the rest */
+
+static const char *const states[] = { "pending", "dead", "done", "discarded",
+    "all" };
+
+bool
+retry_id_valid(const char *s)
+{
+	long n;
+
+	return s != NULL && strlen(s) <= 18 && parse_long(s, 1,
+	    999999999999999999L, &n) == 0;
+}
+
+void
+retry_url_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~')
+			buf_putc(b, (char)c);
+		else {
+			buf_putc(b, '%');
+			buf_putc(b, hex[c >> 4]);
+			buf_putc(b, hex[c & 15]);
+		}
+	}
+}
+
+int
+retry_filter_read(struct visit *v, struct retry_filter *f)
+{
+	const char	*state = portal_query(v, "state");
+	const char	*workflow = portal_query(v, "workflow");
+	const char	*older = portal_query(v, "older");
+	long		 hours;
+	size_t		 i;
+
+	memset(f, 0, sizeof(*f));
+	f->state_name = "pending";
+	if (state != NULL && *state != '\0') {
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			if (strcmp(state, states[i]) == 0)
+				f->state_name = states[i];
+		if (strcmp(f->state_name, state) != 0) {
+			portal_send_error(v, 400, "The state filter must be "
+			    "pending, dead, done, discarded or all.");
+			return -1;
+		}
+	}
+	f->state = strcmp(f->state_name, "all") == 0 ? NULL : f->state_name;
+	if (workflow != NULL && *workflow != '\0') {
+		if (strlen(workflow) > 255) {
+			portal_send_error(v, 400, "The workflow filter is longer "
+			    "than 255 characters.");
+			return -1;
+		}
+		f->workflow = workflow;
+	}
+	if (older != NULL && *older != '\0') {
+		if (parse_long(older, 0, 876000, &hours) == -1) {
+			portal_send_error(v, 400, "\"Older than\" must be a "
+			    "number of hours.");
+			return -1;
+		}
+		snprintf(f->older_buf, sizeof(f->older_buf), "%ld", hours);
+		f->older = f->older_buf;
+	}
+	return 0;
+}
+
+void
+retry_filter_query(const struct retry_filter *f, struct buf *b)
+{
+	buf_printf(b, "state=%s", f->state_name);
+	if (f->workflow != NULL) {
+		buf_puts(b, "&workflow=");
+		retry_url_encode(b, f->workflow);
+	}
+	if (f->older != NULL)
+		buf_printf(b, "&older=%s", f->older);
+}
+
+static void
+add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value));
+}
+
+/* The counts by state; NULL and *rc set if the database failed. */
+static json_object *
+counts(struct db *db, int *rc)
+{
+	static const char *const names[] = { "pending", "due", "dead", "done",
+	    "discarded" };
+	json_object	*c;
+	PGresult	*res;
+	int		 i;
+
+	if ((*rc = db_exec(db, STMT_RETRY_COUNTS, NULL, &res)) != DB_OK)
+		return NULL;
+	c = json_object_new_object();
+	for (i = 0; i < 5; i++)
+		json_object_object_add(c, names[i], json_object_new_int64(
+		    strtoll(PQgetvalue(res, 0, i), NULL, 10)));
+	PQclear(res);
+	return c;
+}
+
+json_object *
+retry_flash(struct visit *v)
+{
+	static const char *const keys[] = { "taken", "logged", "duplicates",
+	    "failed", "dead" };
+	long		 n[5];
+	char		 text[256];
+	size_t		 i;
+
+	for (i = 0; i < 5; i++) {
+		const char *s = portal_query(v, keys[i]);
+
+		if (s == NULL || parse_long(s, 0, 100000000, &n[i]) == -1)
+			return NULL;
+	}
+	if (n[0] == 0)
+		snprintf(text, sizeof(text), "Nothing was replayed: no row "
+		    "was due or could be replayed.");
+	else
+		snprintf(text, sizeof(text), "Replayed %ld: %ld logged, %ld "
+		    "already in the log, %ld failed again, %ld dead.", n[0],
+		    n[1], n[2], n[3], n[4]);
+	return json_object_new_string(text);
+}
+
+static json_object *
+list_row(PGresult *res, int i)
+{
+	json_object *r = json_object_new_object();
+
+	add_str(r, "id", PQgetvalue(res, i, 0));
+	add_str(r, "state", PQgetvalue(res, i, 1));
+	add_str(r, "workflow", PQgetvalue(res, i, 2));
+	add_str(r, "execution_id", PQgetvalue(res, i, 3));
+	add_str(r, "lead_id", PQgetvalue(res, i, 4));
+	add_str(r, "event_type", PQgetvalue(res, i, 5));
+	add_str(r, "attempts", PQgetvalue(res, i, 6));
+	add_str(r, "created_at", PQgetvalue(res, i, 7));
+	add_str(r, "next_attempt_at", PQgetvalue(res, i, 8));
+	add_str(r, "error", PQgetvalue(res, i, 9));
+	json_object_object_add(r, "due", json_object_new_boolean(
+	    PQgetvalue(res, i, 10)[0] == 't'));
+	json_object_object_add(r, "pending", json_object_new_boolean(
+	    strcmp(PQgetvalue(res, i, 1), "pending") == 0));
+	json_object_object_add(r, "replayable", json_object_new_boolean(
+	    strcmp(PQgetvalue(res, i, 1), "pending") == 0 ||
+	    strcmp(PQgetvalue(res, i, 1), "dead") == 0));
+	return r;
+}
+
+/* GET /retry-queue: 200, 400 bad filter, 503. */
+static void
+list_page(struct visit *v)
+{
+	struct retry_filter	 f;
+	struct buf		 q = BUF_INIT, next = BUF_INIT;
+	json_object		*data, *c, *rows, *opts, *msg;
+	const char		*before = portal_query(v, "before");
+	const char		*params[5];
+	char			 limit[8];
+	PGresult		*res;
+	int			 rc, i, n;
+	size_t			 s;
+
+	if (retry_filter_read(v, &f) == -1)
+		return;
+	if (before != NULL && *before != '\0' && !retry_id_valid(before)) {
+		portal_send_error(v, 400, "The page marker is not a row id.");
+		return;
+	}
+	if ((c = counts(&v->w->db, &rc)) == NULL) {
+		portal_send_db_error(v, rc);
+		return;
+	}
+	snprintf(limit, sizeof(limit), "%d", LIST_PAGE + 1);
+	params[0] = f.state;
+	params[1] = f.workflow;
+	params[2] = f.older;
+	params[3] = before != NULL && *before != '\0' ? before : NULL;
+	params[4] = limit;
+	if ((rc = db_exec(&v->w->db, STMT_RETRY_LIST, params, &res)) !=
+	    DB_OK) {
+		json_object_put(c);
+		portal_send_db_error(v, rc);
+		return;
+	}
+	data = portal_page_data(v);
+	json_object_object_add(data, "has_due", json_object_new_boolean(
+	    json_object_get_int64(json_object_object_get(c, "due")) > 0));
+	json_object_object_add(data, "counts", c);
+	rows = json_object_new_array();
+	n = PQntuples(res);
+	for (i = 0; i < n && i < LIST_PAGE; i++)
+		json_object_array_add(rows, list_row(res, i));
+	json_object_object_add(data, "rows", rows);
+	json_object_object_add(data, "has_rows",
+	    json_object_new_boolean(n > 0));
+	retry_filter_query(&f, &q);
+	if (n > LIST_PAGE) {
+		buf_printf(&next, "/retry-queue?%s&before=%s", buf_str(&q),
+		    PQgetvalue(res, LIST_PAGE - 1, 0));
+		add_str(data, "next_href", buf_str(&next));
+	}
+	PQclear(res);
+	buf_reset(&next);
+	buf_printf(&next, "/retry-queue/export.csv?%s", buf_str(&q));
+	add_str(data, "export_href", buf_str(&next));
+	opts = json_object_new_array();
+	for (s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+		json_object *o = json_object_new_object();
+
+		add_str(o, "value", states[s]);
+		json_object_object_add(o, "selected", json_object_new_boolean(
+		    strcmp(states[s], f.state_name) == 0));
+		json_object_array_add(opts, o);
+	}
+	json_object_object_add(data, "states", opts);
+	add_str(data, "state", f.state_name);
+	add_str(data, "workflow", f.workflow ? f.workflow : "");
+	add_str(data, "older", f.older ? f.older : "");
+	json_object_object_add(data, "filtered", json_object_new_boolean(
+	    f.workflow != NULL || f.older != NULL ||
+	    strcmp(f.state_name, "pending") != 0));
+	if ((msg = retry_flash(v)) != NULL)
+		json_object_object_add(data, "flash", msg);
+	portal_send_page(v, 200, "retry_queue", data);
+	json_object_put(data);
+	buf_free(&q);
+	buf_free(&next);
+}
+
+/* Add one replay's counts to the sum. */
+static void
+add_result(struct replay_result *sum, const struct replay_result *r)
+{
+	sum->taken += r->taken;
+	sum->logged += r->logged;
+	sum->duplicates += r->duplicates;
+	sum->failed += r->failed;
+	sum->dead += r->dead;
+}
+
+/* 303 to the list with the replay's counts in the query. */
+static void
+redirect_with_result(struct visit *v, const struct replay_result *r)
+{
+	char location[256];
+
+	snprintf(location, sizeof(location), "/retry-queue?taken=%ld&"
+	    "logged=%ld&duplicates=%ld&failed=%ld&dead=%ld", r->taken,
+	    r->logged, r->duplicates, r->failed, r->dead);
+	portal_redirect(v, location);
+}
+
+/*
+ * POST /retry-queue/replay: the ticked rows (every "id" field; form_get
+ * would give only the first) or, with all=due, the due rows (at most
+ * REPLAY_ALL_MAX per click). 303 to the list with the counts; 400 nothing
+ * chosen or a bad id; 503.
+ */
+static void
+replay_selected(struct visit *v)
+{
+	struct replay_options	 opts;
+	struct replay_result	 sum, r;
+	const char		*all = form_get(&v->form, "all");
+	size_t			 i, chosen = 0;
+	int			 rc;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < v->form.n; i++)
+		if (strcmp(v->form.field[i].name, "id") == 0) {
+			if (!retry_id_valid(v->form.field[i].value)) {
+				portal_send_error(v, 400, "A selected row is "
+				    "not a row id.");
+				return;
+			}
+			chosen++;
+		}
+	if (all != NULL && strcmp(all, "due") == 0) {
+		opts.limit = REPLAY_ALL_MAX;
+		if ((rc = replay_run(&v->w->db, &opts, &sum)) != DB_OK) {
+			portal_send_db_error(v, rc);
+			return;
+		}
+	} else if (chosen == 0) {
+		portal_send_error(v, 400, "Tick the rows to replay, or use "
+		    "\"Replay all due now\".");
+		return;
+	}
+	for (i = 0; chosen > 0 && i < v->form.n; i++) {
+		if (strcmp(v->form.field[i].name, "id") != 0)
+			continue;
+		opts.id = v->form.field[i].value;
+		if ((rc = replay_run(&v->w->db, &opts, &r)) != DB_OK) {
+			portal_send_db_error(v, rc);
+			return;
+		}
+		add_result(&sum, &r);
+	}
+	log_info("retry queue: %s replayed %ld rows (%ld logged, %ld "
+	    "duplicates, %ld failed, %ld dead)", v->who.email, sum.taken,
+	    sum.logged, sum.duplicates, sum.failed, sum.dead);
+	redirect_with_result(v, &sum);
+}
+
+/* Fixed paths before the '*' ones: the first match wins. */
 const struct portal_route portal_retry_routes[] = {
+	{ "GET", "/retry-queue", PORTAL_ANYONE, list_page },
+	{ "POST", "/retry-queue/replay", PORTAL_ADMIN, replay_selected },
+	{ "GET", "/retry-queue/export.csv", PORTAL_ANYONE, retry_export },
+	{ "GET", "/retry-queue/*", PORTAL_ANYONE, retry_row_page },
+	{ "POST", "/retry-queue/*/replay", PORTAL_ADMIN, retry_row_replay },
+	{ "GET", "/retry-queue/*/discard", PORTAL_ANYONE, retry_discard_page },
+	{ "POST", "/retry-queue/*/discard", PORTAL_ADMIN, retry_discard_post },
 	{ NULL, NULL, PORTAL_ANYONE, NULL }
 };

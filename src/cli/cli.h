@@ -13,6 +13,7 @@ int	cli_apikey(int argc, char **argv);
 int	cli_client(int argc, char **argv);
 int	cli_render(int argc, char **argv);
 int	cli_user(int argc, char **argv);
+int	cli_replay(int argc, char **argv);
 
 /*
  * Connect with the URL in the first of the named settings that is set;

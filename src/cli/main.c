@@ -20,6 +20,7 @@ static const struct {
 	{ "client", cli_client, "client create SLUG [--name NAME] | list" },
 	{ "render", cli_render,
 	    "render [--partials DIR] [--strict] TEMPLATE DATA.json" },
+	{ "replay", cli_replay, "replay [--limit N] [--id ID] [--dry-run]" },
 	{ "user", cli_user,
 	    "user create --email EMAIL [--role viewer|admin] | list" },
 };

@@ -1,0 +1,269 @@
+/*
+ * portal_timeline: a lead's page — its header, its timeline newest first
+ * with filters and keyset pages both ways, the export link and (for
+ * admins) the actions — and the timeline's CSV export.
+ *
+ * Pages: no cursor is the newest page; after=ID the page older than event
+ * ID; before=ID the page newer than it; last=1 the oldest page, which is
+ * the index read backwards (as fast as the first, however long the
+ * timeline).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lead_filters.h"
+#include "log.h"
+#include "portal_leads.h"
+
+#include <sodium.h>
+
+static void
+put_str(json_object *o, const char *key, const PGresult *res, int col)
+{
+	if (!PQgetisnull(res, 0, col))
+		json_object_object_add(o, key,
+		    json_object_new_string(PQgetvalue(res, 0, col)));
+}
+
+/* The lead's header; NULL (and *rc DB_OK) if there is no such lead. */
+static json_object *
+lead_header(struct visit *v, int *rc)
+{
+	const char	*params[1] = { v->arg[0] };
+	PGresult	*res;
+	json_object	*lead;
+
+	if ((*rc = db_exec(&v->w->db, STMT_LEAD_GET, params, &res)) != DB_OK)
+		return NULL;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return NULL;
+	}
+	lead = json_object_new_object();
+	put_str(lead, "id", res, 0);
+	put_str(lead, "name", res, 1);
+	put_str(lead, "email", res, 4);
+	put_str(lead, "phone", res, 5);
+	put_str(lead, "external_id", res, 6);
+	put_str(lead, "status", res, 7);
+	put_str(lead, "client", res, 8);
+	put_str(lead, "created", res, 9);
+	PQclear(res);
+	return lead;
+}
+
+/* "/leads/ID?filters[&extra]" into the page's data under key. */
+static void
+link(json_object *data, const char *key, const char *lead_id,
+    const char *suffix, const char *qs, const char *extra)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "/leads/%s%s?%s%s%s", lead_id, suffix, qs,
+	    *qs != '\0' && extra != NULL ? "&" : "", extra ? extra : "");
+	json_object_object_add(data, key, json_object_new_string(buf_str(&b)));
+	buf_free(&b);
+}
+
+/*
+ * The page of events the query asks for, into data (events, has_events,
+ * the paging links). Returns a db_status, or 1 for a malformed cursor.
+ */
+static int
+events_page(struct visit *v, struct view_filters *vf, json_object *data,
+    const char *qs)
+{
+	const char	*after = portal_query(v, "after");
+	const char	*before = portal_query(v, "before");
+	const char	*last = portal_query(v, "last");
+	const char	*cursor = NULL;
+	bool		 newer = false, has_older, has_newer;
+	json_object	*events;
+	PGresult	*res;
+	char		 extra[48];
+	int		 rc, n, i, shown;
+
+	vf->f.lead_id = v->arg[0];
+	if (after != NULL && *after != '\0') {
+		if (!lead_event_cursor_valid(after))
+			return 1;
+		cursor = after;
+	} else if (before != NULL && *before != '\0') {
+		if (!lead_event_cursor_valid(before))
+			return 1;
+		cursor = before;
+		newer = true;
+	} else if (last != NULL && strcmp(last, "1") == 0)
+		newer = true;
+	if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, newer,
+	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
+		return rc;
+	n = PQntuples(res);
+	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
+	if (newer) {
+		has_newer = n > VIEW_PAGE_ROWS;
+		has_older = cursor != NULL;
+	} else {
+		has_older = n > VIEW_PAGE_ROWS;
+		has_newer = cursor != NULL;
+	}
+	events = json_object_new_array();
+	for (i = 0; i < shown; i++)
+		json_object_array_add(events, timeline_event_json(res,
+		    newer ? shown - 1 - i : i));
+	if (shown > 0) {
+		/* The newest shown is row 0 going older, the last going newer. */
+		const char *newest = PQgetvalue(res, newer ? shown - 1 : 0, 0);
+		const char *oldest = PQgetvalue(res, newer ? 0 : shown - 1, 0);
+
+		if (has_older) {
+			snprintf(extra, sizeof(extra), "after=%s", oldest);
+			link(data, "older_url", v->arg[0], "", qs, extra);
+		}
+		if (has_newer) {
+			snprintf(extra, sizeof(extra), "before=%s", newest);
+			link(data, "newer_url", v->arg[0], "", qs, extra);
+		}
+		link(data, "first_url", v->arg[0], "", qs, NULL);
+		link(data, "last_url", v->arg[0], "", qs, "last=1");
+	}
+	PQclear(res);
+	json_object_object_add(data, "events", events);
+	json_object_object_add(data, "has_events",
+	    json_object_new_boolean(shown > 0));
+	return DB_OK;
+}
+
+/* The actions' menus and the form nonce (lead_actions.mustache). */
+static void
+actions_data(json_object *data, const char *status)
+{
+	unsigned char	 raw[24];
+	char		 nonce[sodium_base64_ENCODED_LEN(24,
+			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	json_object	*statuses = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; lead_statuses[i] != NULL; i++) {
+		json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "name",
+		    json_object_new_string(lead_statuses[i]));
+		json_object_object_add(s, "selected", json_object_new_boolean(
+		    status != NULL && strcmp(status, lead_statuses[i]) == 0));
+		json_object_array_add(statuses, s);
+	}
+	json_object_object_add(data, "statuses", statuses);
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(nonce, sizeof(nonce), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	json_object_object_add(data, "nonce", json_object_new_string(nonce));
+}
+
+void
+lead_page(struct visit *v, int status, json_object *extra)
+{
+	struct view_filters	 vf;
+	struct buf		 qs = BUF_INIT;
+	json_object		*data = NULL, *lead;
+	int			 rc, bad;
+
+	if (!lead_uuid_valid(v->arg[0])) {
+		portal_send_error(v, 404, "There is no such lead.");
+		return;
+	}
+	bad = view_filters_read(v, &vf, false);
+	if ((rc = view_begin(v, &vf)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		goto out;
+	}
+	if ((lead = lead_header(v, &rc)) == NULL) {
+		db_rollback(&v->w->db);
+		if (rc == DB_OK)
+			portal_send_error(v, 404, "There is no such lead.");
+		else
+			portal_send_db_error(v, rc);
+		goto out;
+	}
+	data = portal_page_data(v);
+	json_object_object_add(data, "lead", lead);
+	if (json_object_object_length(vf.errors) > bad)
+		bad = json_object_object_length(vf.errors);	/* the zone */
+	view_filters_qs(&vf, &qs);
+	if (bad == 0 && (rc = events_page(v, &vf, data, buf_str(&qs))) != 0) {
+		db_rollback(&v->w->db);
+		if (rc == 1)
+			portal_send_error(v, 400, "The page's position in the "
+			    "timeline is malformed. Start again from the "
+			    "newest events.");
+		else
+			portal_send_db_error(v, rc);
+		goto out;
+	}
+	if ((rc = view_add_types(v, data, vf.f.type)) != DB_OK) {
+		db_rollback(&v->w->db);
+		portal_send_db_error(v, rc);
+		goto out;
+	}
+	timeline_end(&v->w->db);
+	link(data, "export_url", v->arg[0], "/export.csv", buf_str(&qs), NULL);
+	json_object_object_add(data, "filters", json_object_get(vf.values));
+	json_object_object_add(data, "errors", json_object_get(vf.errors));
+	json_object_object_add(data, "tz", json_object_new_string(vf.tz));
+	actions_data(data, json_object_get_string(
+	    json_object_object_get(lead, "status")));
+	if (extra != NULL) {
+		json_object_object_foreach(extra, key, val)
+			json_object_object_add(data, key, json_object_get(val));
+	}
+	if (bad > 0 && status == 200)
+		status = 400;
+	portal_send_page(v, status, "lead", data);
+out:
+	json_object_put(data);
+	buf_free(&qs);
+	view_filters_free(&vf);
+}
+
+/* GET /leads/{uuid}: 200, 400 (a bad filter), 404, 503. */
+void
+timeline_page(struct visit *v)
+{
+	lead_page(v, 200, NULL);
+}
+
+/* GET /leads/{uuid}/export.csv: 200 (streamed), 400, 404, 503. */
+void
+timeline_export(struct visit *v)
+{
+	struct view_filters	 vf;
+	const char		*params[1] = { v->arg[0] };
+	PGresult		*res;
+	char			 name[PORTAL_ARG_MAX + 16];
+	int			 rc;
+
+	if (!lead_uuid_valid(v->arg[0])) {
+		portal_send_error(v, 404, "There is no such lead.");
+		return;
+	}
+	if (view_filters_read(v, &vf, false) > 0) {
+		portal_send_error(v, 400, "A filter of the export is not "
+		    "valid. Open the lead's page to correct it.");
+		goto out;
+	}
+	if ((rc = db_exec(&v->w->db, STMT_LEAD_GET, params, &res)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		goto out;
+	}
+	rc = PQntuples(res);
+	PQclear(res);
+	if (rc != 1) {
+		portal_send_error(v, 404, "There is no such lead.");
+		goto out;
+	}
+	vf.f.lead_id = v->arg[0];
+	snprintf(name, sizeof(name), "lead-%s.csv", v->arg[0]);
+	portal_export_csv(v, &vf, name);
+out:
+	view_filters_free(&vf);
+}

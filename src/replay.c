@@ -1,0 +1,371 @@
+/*
+ * replay: log the retry queue's due rows through the API's own ingest
+ * (see replay.h).
+ *
+ * One transaction per batch of up to REPLAY_BATCH rows: the rows are
+ * locked with FOR UPDATE SKIP LOCKED, and each row's event is stored by
+ * activity_ingest through a store that writes on this same connection,
+ * inside this transaction, so the event and the row's "done" commit
+ * together. A crash or a lost connection therefore never leaves an event
+ * logged with its row still pending, nor a row done whose event is not in
+ * the log. (Logged-then-pending would be harmless for events with an
+ * idempotency key — the next replay finds them as duplicates — but an
+ * event without one would be stored twice, so the one-transaction choice
+ * is the only one that is safe for every payload.)
+ *
+ * Each row runs under a savepoint: a row whose event is refused rolls
+ * back only its own writes (the leads it created, say), then records its
+ * failure; the batch goes on. A failure of the database itself (gone,
+ * permission, an unexpected error) is not the row's fault: the whole
+ * batch rolls back, rows stay due and unchanged, and replay_run returns
+ * the db_status. A deadlock with another replay (both creating the same
+ * new leads, in different orders across their batches) rolls the batch
+ * back and does it again a moment later: retrying only the row would meet
+ * the same deadlock, since the other replay waits for the leads this
+ * batch created before it.
+ *
+ * Batches are small so that locks are short and two replays at once (two
+ * workers, a worker and the portal) share the queue: each skips the rows
+ * the other holds, and each row is processed exactly once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "activity.h"
+#include "catalog.h"
+#include "config.h"
+#include "log.h"
+#include "replay.h"
+
+#define REPLAY_BATCH		50
+#define REPLAY_ERROR_MAX	2000
+#define REPLAY_RESTARTS		20	/* batches redone after a deadlock */
+
+/* The store a row's events go through: this connection, this transaction. */
+struct row_store {
+	struct db	*db;
+	int		 rc;	/* the last store's db_status */
+};
+
+/* Like activity_store_direct, but once and without retries: a retry after
+ * an error inside the transaction would only meet the aborted savepoint.
+ * The caller rolls back to the savepoint and decides. */
+static int
+row_store(void *arg, const char *rows, size_t nrows, long long *ids,
+    int *dups)
+{
+	struct row_store	*st = arg;
+	const char		*params[1] = { rows };
+	PGresult		*res;
+	int			 i;
+
+	if ((st->rc = db_exec(st->db, STMT_LOG_BATCH, params, &res)) !=
+	    DB_OK)
+		return st->rc;
+	for (i = 0; i < PQntuples(res); i++) {
+		long row = strtol(PQgetvalue(res, i, 0), NULL, 10);
+
+		if (row < 1 || (size_t)row > nrows)
+			continue;
+		ids[row] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		dups[row] = PQgetvalue(res, i, 2)[0] == 't';
+	}
+	PQclear(res);
+	return DB_OK;
+}
+
+/* Append "field message" pairs of errors (an array) to out. */
+static void
+append_errors(char *out, size_t outsz, json_object *errors)
+{
+	size_t i, used;
+
+	for (i = 0; i < json_object_array_length(errors); i++) {
+		json_object *e = json_object_array_get_idx(errors, i);
+		json_object *field, *message, *nested;
+
+		used = strlen(out);
+		if (json_object_object_get_ex(e, "errors", &nested)) {
+			/* A batch: {"index": n, "errors": [...]}. */
+			snprintf(out + used, outsz - used, "%sevent %d: ",
+			    used ? "; " : "", json_object_get_int(
+			    json_object_object_get(e, "index")));
+			append_errors(out, outsz, nested);
+			continue;
+		}
+		if (!json_object_object_get_ex(e, "field", &field) ||
+		    !json_object_object_get_ex(e, "message", &message))
+			continue;
+		snprintf(out + used, outsz - used, "%s%s %s",
+		    used && out[used - 1] != ' ' ? "; " : "",
+		    json_object_get_string(field),
+		    json_object_get_string(message));
+	}
+}
+
+/* Is errors just [{"field": "body", ...}], the top message again? */
+static bool
+only_body_error(json_object *errors)
+{
+	json_object *field;
+
+	if (json_object_array_length(errors) != 1 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(errors, 0),
+	    "field", &field) || !json_object_is_type(field, json_type_string))
+		return false;
+	return strcmp(json_object_get_string(field), "body") == 0;
+}
+
+/* The ingest's refusal as one line for the row's history, e.g.
+ * "400 invalid event: lead_id is required". */
+static void
+describe_refusal(int status, json_object *answer, char *out, size_t outsz)
+{
+	json_object	*msg, *errors;
+	size_t		 used;
+
+	snprintf(out, outsz, "%d %s: ", status,
+	    json_object_object_get_ex(answer, "error", &msg) ?
+	    json_object_get_string(msg) : status == 207 ?
+	    "some events of the batch were refused" : "refused");
+	/* A body error only repeats the message. */
+	if (json_object_object_get_ex(answer, "errors", &errors) &&
+	    !only_body_error(errors)) {
+		used = strlen(out);
+		append_errors(out + used, outsz - used, errors);
+	}
+	used = strlen(out);
+	if (used >= 2 && strcmp(out + used - 2, ": ") == 0)
+		out[used - 2] = '\0';
+}
+
+/* The first stored id of an ingest answer (one event or a batch). */
+static long long
+first_id(json_object *answer)
+{
+	json_object *id, *results;
+
+	if (json_object_object_get_ex(answer, "id", &id))
+		return json_object_get_int64(id);
+	if (json_object_object_get_ex(answer, "results", &results) &&
+	    json_object_array_length(results) > 0)
+		return json_object_get_int64(json_object_object_get(
+		    json_object_array_get_idx(results, 0), "id"));
+	return 0;
+}
+
+enum outcome {
+	OUT_LOGGED,
+	OUT_DUPLICATE,
+	OUT_FAILED,
+	OUT_DEAD
+};
+
+struct settings {
+	char	max_attempts[24];
+	char	base[24];
+	char	cap[24];
+};
+
+/*
+ * Replay one locked row (columns as REPLAY_TAKE returns them) inside the
+ * open transaction. Returns DB_OK with *out set, or a db_status when the
+ * database failed (the caller rolls the batch back).
+ */
+static int
+replay_row(struct db *db, struct catalog *cat, const struct settings *set,
+    PGresult *rows, int i, enum outcome *out)
+{
+	struct apikey_identity	 who;
+	struct row_store	 st = { db, DB_OK };
+	struct activity_store	 store = { row_store, &st };
+	json_object		*answer;
+	const char		*id = PQgetvalue(rows, i, 0);
+	const char		*payload = PQgetvalue(rows, i, 1);
+	const char		*params[5];
+	char			 error[REPLAY_ERROR_MAX], log_id[24];
+	PGresult		*res;
+	int			 status, rc;
+
+	memset(&who, 0, sizeof(who));
+	snprintf(who.client_id, sizeof(who.client_id), "%s",
+	    PQgetvalue(rows, i, 2));
+	snprintf(who.key_id, sizeof(who.key_id), "%s", PQgetvalue(rows, i, 3));
+	if ((rc = db_exec_script(db, "SAVEPOINT replay_row")) != DB_OK)
+		return rc;
+	answer = activity_ingest(db, cat, &store, &who, payload,
+	    (size_t)PQgetlength(rows, i, 1), &status);
+	if (status != 200 && status != 201) {
+		if ((rc = db_exec_script(db, "ROLLBACK TO SAVEPOINT "
+		    "replay_row")) != DB_OK) {
+			json_object_put(answer);
+			return rc;
+		}
+		/* Anything but the event's own fault is the database's:
+		 * the caller rolls the batch back (a deadlock: and again). */
+		if (status != 400 && status != 413 && status != 207) {
+			json_object_put(answer);
+			if (st.rc != DB_OK)
+				return st.rc;
+			return status == 503 ? DB_UNAVAILABLE : DB_ERROR;
+		}
+	}
+	if (status == 200 || status == 201) {
+		snprintf(log_id, sizeof(log_id), "%lld", first_id(answer));
+		json_object_put(answer);
+		if ((rc = db_exec_script(db, "RELEASE SAVEPOINT replay_row")) !=
+		    DB_OK)
+			return rc;
+		params[0] = id;
+		params[1] = log_id;
+		if ((rc = db_exec(db, STMT_REPLAY_DONE, params, &res)) != DB_OK)
+			return rc;
+		PQclear(res);
+		*out = status == 201 ? OUT_LOGGED : OUT_DUPLICATE;
+		return DB_OK;
+	}
+	describe_refusal(status, answer, error, sizeof(error));
+	json_object_put(answer);
+	params[0] = id;
+	params[1] = error;
+	params[2] = set->max_attempts;
+	params[3] = set->base;
+	params[4] = set->cap;
+	if ((rc = db_exec(db, STMT_REPLAY_FAIL, params, &res)) != DB_OK)
+		return rc;
+	*out = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "dead")
+	    == 0 ? OUT_DEAD : OUT_FAILED;
+	PQclear(res);
+	return DB_OK;
+}
+
+/* How many rows this run will look at, for the progress report. */
+static long
+count_due(struct db *db, const struct replay_options *opts)
+{
+	PGresult	*res;
+	long		 n;
+
+	if (opts->id != NULL)
+		return 1;
+	if (db_exec(db, STMT_REPLAY_COUNT_DUE, NULL, &res) != DB_OK)
+		return 0;
+	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (opts->limit > 0 && n > opts->limit)
+		n = opts->limit;
+	return n;
+}
+
+int
+replay_run(struct db *db, const struct replay_options *opts,
+    struct replay_result *result)
+{
+	struct catalog		 cat;
+	struct settings		 set;
+	struct replay_result	 b;
+	PGresult	*rows;
+	const char	*params[2];
+	char		 after[24] = "0", committed[24] = "0", batch[24];
+	long		 total, want;
+	int		 rc = DB_OK, i, n, restarts = 0;
+
+	memset(result, 0, sizeof(*result));
+	memset(&cat, 0, sizeof(cat));
+	snprintf(set.max_attempts, sizeof(set.max_attempts), "%ld",
+	    config_get_long("REPLAY_MAX_ATTEMPTS", 8, 1, 1000));
+	snprintf(set.base, sizeof(set.base), "%ld",
+	    config_get_long("REPLAY_BACKOFF_SECONDS", 60, 1, 86400));
+	snprintf(set.cap, sizeof(set.cap), "%ld",
+	    config_get_long("REPLAY_BACKOFF_MAX_SECONDS", 6 * 3600, 1,
+	    30 * 86400));
+	total = count_due(db, opts);
+
+	while (rc == DB_OK && !(opts->stop != NULL && *opts->stop)) {
+		want = REPLAY_BATCH;
+		if (opts->limit > 0 && opts->limit - result->taken < want)
+			want = opts->limit - result->taken;
+		if (want <= 0)
+			break;
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		if (opts->id != NULL) {
+			params[0] = opts->id;
+			rc = db_exec(db, STMT_REPLAY_TAKE_ID, params, &rows);
+		} else {
+			snprintf(batch, sizeof(batch), "%ld", want);
+			params[0] = after;
+			params[1] = batch;
+			rc = db_exec(db, STMT_REPLAY_TAKE, params, &rows);
+		}
+		if (rc != DB_OK)
+			break;
+		n = PQntuples(rows);
+		memset(&b, 0, sizeof(b));
+		for (i = 0; i < n && rc == DB_OK; i++) {
+			enum outcome out;
+
+			/* Rows taken but not reached stay as they were. */
+			if (i > 0 && opts->stop != NULL && *opts->stop)
+				break;
+			if ((rc = replay_row(db, &cat, &set, rows, i, &out)) !=
+			    DB_OK)
+				break;
+			snprintf(after, sizeof(after), "%s",
+			    PQgetvalue(rows, i, 0));
+			b.taken++;
+			if (out == OUT_LOGGED)
+				b.logged++;
+			else if (out == OUT_DUPLICATE)
+				b.duplicates++;
+			else if (out == OUT_FAILED)
+				b.failed++;
+			else
+				b.dead++;
+			if (result->taken + b.taken > total)
+				total = result->taken + b.taken;
+			if (opts->progress != NULL)
+				opts->progress(opts->progress_ctx,
+				    result->taken + b.taken, total);
+		}
+		PQclear(rows);
+		if (rc == DB_RETRY && restarts++ < REPLAY_RESTARTS) {
+			/* 20-120 ms, different per process, so two replays
+			 * that met do not meet again at once. */
+			struct timespec ts = { 0, 1000000L * (20 +
+			    ((long)getpid() * 7 + restarts * 31) % 100) };
+
+			db_rollback(db);
+			memcpy(after, committed, sizeof(after));
+			nanosleep(&ts, NULL);
+			rc = DB_OK;
+			continue;
+		}
+		if (rc != DB_OK)
+			break;
+		if (opts->dry_run)
+			db_rollback(db);
+		else if ((rc = db_commit(db)) != DB_OK)
+			break;
+		memcpy(committed, after, sizeof(after));
+		/* Counted once committed (or, dry, once rolled back as meant). */
+		result->taken += b.taken;
+		result->logged += b.logged;
+		result->duplicates += b.duplicates;
+		result->failed += b.failed;
+		result->dead += b.dead;
+		if (opts->id != NULL || n < want || b.taken < n)
+			break;
+	}
+	if (rc != DB_OK) {
+		log_warn("replay: %s: %s", db_status_text(rc), db->error);
+		/* What this batch did is undone; result counts only what
+		 * committed. */
+		db_rollback(db);
+	}
+	catalog_free(&cat);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * retry_intake: the retry queue's HTTP way in (POST /api/internal/retry-queue).
+ *
+ * A workflow whose event could not be logged hands it over in an envelope:
+ *
+ *   {"payload": <the event as it was sent: any JSON value>,
+ *    "workflow": "...", "execution_id": "...", "lead_id": "...",
+ *    "event_type": "...", "error": "what went wrong"}
+ *
+ * Only payload is required. It is kept as received, valid event or not:
+ * a JSON string is stored as its text (so a body that was not even JSON
+ * can be queued), any other value as its compact JSON. The other fields
+ * default to the payload's source, execution_id, lead_id and event_type
+ * (the table's trigger fills them). The same workflow, execution and
+ * payload queued again is the same row (n8n retries its error branch
+ * too). The other way in, a plain INSERT as minicrm_n8n, is in
+ * docs/retry-queue.md.
+ */
+#ifndef MINICRM_RETRY_INTAKE_H
+#define MINICRM_RETRY_INTAKE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "apikey.h"
+#include "db.h"
+
+/* Longest error text kept (characters); longer ones are refused. */
+#define RETRY_MAX_ERROR		16384
+
+/*
+ * Queue the envelope in body[0..len) (body[len] == '\0'). Returns the
+ * answer (the caller frees it with json_object_put) and sets *status:
+ * 201 queued, 200 already queued (same id), 400 invalid envelope (every
+ * bad field named, nothing written), 503 database unavailable, 500.
+ * The row carries the key's client and id, so its replay logs with the
+ * rights of the key that queued it.
+ */
+json_object	*retry_intake(struct db *, const struct apikey_identity *,
+		    const char *body, size_t len, int *status);
+
+#endif
