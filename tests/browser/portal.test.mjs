@@ -542,10 +542,36 @@ async function runTests(browser) {
 		await shot(page, '09-activity');
 	});
 
-	await test('5b. the API keys page', async () => {
+	await test('5b. the API keys page: create (shown once), use, revoke', async () => {
 		await open(page, '/keys', 'API keys page');
 		check('the API keys page lists the key made for this run', (await text(page, 'main')).includes(`browser ${RUN}`));
 		await shot(page, '10-api-keys');
+
+		const name = `browser portal key ${RUN}`;
+		const form = await the(page, 'main form[method=post]:has(input[name=name])', 'new key form');
+		await form.locator('input[name=name]').fill(name);
+		await submit(page, 'main form[method=post]:has(input[name=name])');
+		const shown = (await text(page, 'main')).match(/mcrm_[A-Za-z0-9]+_[A-Za-z0-9_-]+/);
+		must('the new key is shown', shown !== null, await text(page, 'main'));
+		const key = shown[0];
+		await shot(page, '10b-api-key-created');
+		const use = () => fetch(`${BASE}/api/internal/log-activity`, {
+			method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key },
+			body: JSON.stringify({ event_type: 'MESSAGE_SENT', lead_id: `browser-key-${RUN}` }),
+		}).then(r => r.status);
+		check('the key shown logs an event through the API', await use() === 201);
+		await open(page, '/keys', 'API keys page again');
+		check('the list never shows the whole key again', !(await page.content()).includes(key));
+		const row = page.locator('table tr', { hasText: name });
+		check('the list shows the new key', await row.count() === 1);
+		const revoke = await the(page, `table tr:has-text("${name}") a.revoke, table tr:has-text("${name}") button`, 'revoke link');
+		await nav(page, () => revoke.click());
+		await submit(page, 'main form[method=post]');
+		let status = 0;
+		for (let t = 0; t < 30 && (status = await use()) !== 401; t++) await new Promise(r => setTimeout(r, 200));
+		check('a revoked key is refused by the API (401) within seconds', status === 401, status);
+		await open(page, '/keys', 'API keys page after the revoke');
+		check('the list shows the key as revoked', /revoked/i.test(await page.locator('table tr', { hasText: name }).first().textContent()));
 	});
 
 	await test('5c. the retry queue page', async () => {
