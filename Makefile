@@ -52,10 +52,21 @@ build/tests/%: tests/unit/%.c build/libminicrm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"; $(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
-# The sanitizer build compiles the library sources again with the sanitizers on.
-build/san/%: tests/unit/%.c $(LIB_SRC) $(wildcard src/*.h src/*.def tests/unit/*.h)
+# The sanitizer build compiles the library once more with the sanitizers
+# on, into its own archive, which every sanitized test links.
+SAN_OBJ  = $(LIB_SRC:src/%.c=build/san/obj/%.o)
+
+build/san/obj/%.o: src/%.c $(wildcard src/*.h src/*.def)
 	@mkdir -p $(dir $@)
-	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	@echo "CC $< (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+build/san/libminicrm.a: $(SAN_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/san/%: tests/unit/%.c build/san/libminicrm.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< build/san/libminicrm.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@scripts/run-each.sh $(UNIT_BIN)

@@ -5,13 +5,14 @@
  * quotes doubled). Streamed page by page (keyset on id), so an export of
  * any size holds one page in memory.
  *
- * A cell that a spreadsheet would run as a formula (starting with = + -
- * @, a tab or a carriage return) gets a leading apostrophe: payloads and
- * errors come from workflows, and an export is opened by people.
+ * Cells are written by csv.h: a cell that a spreadsheet would run as a
+ * formula gets a leading apostrophe — payloads and errors come from
+ * workflows, and an export is opened by people.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "csv.h"
 #include "log.h"
 #include "portal_retry.h"
 
@@ -20,25 +21,6 @@
 
 static const char header[] = "id,state,created_at,workflow,execution_id,"
     "lead_id,event_type,attempts,next_attempt_at,error,payload\r\n";
-
-/* Append one CSV field. */
-static void
-csv_field(struct buf *b, const char *s)
-{
-	bool quote = strpbrk(s, ",\"\r\n") != NULL;
-
-	if (quote)
-		buf_putc(b, '"');
-	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0')
-		buf_putc(b, '\'');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			buf_putc(b, '"');
-		buf_putc(b, *s);
-	}
-	if (quote)
-		buf_putc(b, '"');
-}
 
 /* One page of rows after cursor `before` (NULL: the first). */
 static int
@@ -82,12 +64,9 @@ retry_export(struct visit *v)
 	for (;;) {
 		n = PQntuples(res);
 		for (i = 0; i < n; i++) {
-			for (c = 0; c < EXPORT_COLUMNS; c++) {
-				if (c > 0)
-					buf_putc(&out, ',');
-				csv_field(&out, PQgetvalue(res, i, c));
-			}
-			buf_puts(&out, "\r\n");
+			for (c = 0; c < EXPORT_COLUMNS; c++)
+				csv_cell(&out, PQgetvalue(res, i, c), c == 0);
+			csv_end_row(&out);
 		}
 		if (n > 0)
 			snprintf(before, sizeof(before), "%s",
