@@ -205,17 +205,19 @@ async function seed() {
 	decoy.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: decoy.external });
 	xssLead.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: xssLead.external });
 
-	// A retry-queue entry whose workflow-supplied fields are payloads. Its
-	// event type is unknown, so a replay can never take it off the queue.
-	try {
-		sql(`INSERT INTO retry_queue (payload, workflow, execution_id, lead_id, event_type, error)
-		     VALUES (:'payload', :'workflow', :'exec', :'lead', 'BROWSER_NO_SUCH_TYPE', :'error')`, {
-			payload: JSON.stringify({ event_type: 'BROWSER_NO_SUCH_TYPE', lead_id: XSS[0], message: XSS_JOINED }),
-			workflow: RETRY_WORKFLOW, exec: `${XSS[2]} ${RUN}`, lead: XSS[0], error: XSS_JOINED,
-		});
-	} catch (e) {
-		check('seed a retry-queue entry', false, String(e.stderr || e.message));
-	}
+	// A retry-queue entry whose workflow-supplied fields are payloads, queued
+	// as a workflow's error branch does. Its event type is unknown, so a
+	// replay can never take it off the queue.
+	const r = await fetch(`${BASE}/api/internal/retry-queue`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json', 'x-api-key': key },
+		body: JSON.stringify({
+			payload: { event_type: 'BROWSER_NO_SUCH_TYPE', lead_id: XSS[0], message: XSS_JOINED },
+			workflow: RETRY_WORKFLOW, execution_id: `${XSS[2]} ${RUN}`, lead_id: XSS[0],
+			event_type: 'BROWSER_NO_SUCH_TYPE', error: XSS_JOINED,
+		}),
+	});
+	if (r.status !== 201) check('queue a retry-queue entry through the API', false, `${r.status} ${await r.text()}`);
 }
 
 // ---------------------------------------------------------------- page helpers
@@ -710,6 +712,14 @@ async function runTests(browser) {
 		await open(p, '/retry-queue', 'retry queue page');
 		check('retry queue: the payload workflow name reads literally', (await p.locator('main').textContent()).includes(RETRY_WORKFLOW));
 		await inert('retry queue');
+		const row = await the(p, `main tr:has-text(${JSON.stringify(RETRY_WORKFLOW)}) a[href^="/retry-queue/"]`, 'link to the payload row');
+		await nav(p, () => row.click());
+		const detail = await p.locator('main').textContent();
+		check('retry queue row: the error and the queued payload read literally',
+			detail.includes(XSS_JOINED) && XSS.every(x => detail.includes(JSON.stringify(x).slice(1, -1)) || detail.includes(x)),
+			detail.slice(0, 400));
+		await inert('retry queue row');
+		await shot(p, '11b-xss-retry-row');
 	});
 	await xctx.close();
 
