@@ -163,6 +163,24 @@ start_fcgi() {
 	echo $! > "$pidfile"
 }
 
+# The worker (bin/minicrm worker) runs the periodic jobs. On SIGTERM it
+# finishes the row in hand: wait for it before PostgreSQL goes away.
+# MINICRM_WORKER=0: start none (cron or systemd timers run the jobs).
+stop_worker() {
+	local pidfile=$var/run/worker.pid
+	alive "$pidfile" || return 0
+	kill "$(cat "$pidfile")" 2>/dev/null || true
+	for _ in $(seq 150); do alive "$pidfile" || return 0; sleep 0.1; done
+	say "warning: the worker (pid $(cat "$pidfile")) did not stop in 15 s"
+}
+
+start_worker() {
+	stop_worker
+	[ "${MINICRM_WORKER:-1}" != 0 ] || return 0
+	nohup "$top/bin/minicrm" worker >>"$var/log/worker.log" 2>&1 </dev/null &
+	echo $! > "$var/run/worker.pid"
+}
+
 start_nginx() {
 	local user=""
 	[ "$(id -u)" -eq 0 ] && user="user root root;"
@@ -196,6 +214,7 @@ up() {
 	"$top/bin/minicrm" migrate up >/dev/null
 	start_fcgi api
 	start_fcgi admin
+	start_worker
 	start_nginx
 	wait_ready
 	say "running at http://127.0.0.1:$port/ (admin) — API at http://127.0.0.1:$port/api/internal/"
@@ -217,6 +236,7 @@ up() {
 
 down() {
 	local pg
+	stop_worker
 	if alive "$var/run/nginx.pid"; then
 		kill -QUIT "$(cat "$var/run/nginx.pid")" || true
 	fi

@@ -6,6 +6,7 @@
 
 #include "apikey.h"
 #include "log.h"
+#include "validate.h"
 
 int
 apikey_generate(char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1],
@@ -30,6 +31,76 @@ apikey_generate(char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1],
 	sodium_memzero(secret, sizeof(secret));
 	apikey_hash(key, hash);
 	return 0;
+}
+
+bool
+apikey_name_valid(const char *name)
+{
+	size_t		 len, i;
+	bool		 blank = true;
+
+	if (name == NULL || (len = strlen(name)) == 0 || !utf8_valid(name, len) ||
+	    utf8_length(name, len) > APIKEY_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c != ' ')
+			blank = false;
+	}
+	return !blank;
+}
+
+/* The id of the client whose slug is given: 0, APIKEY_NO_CLIENT, or <0. */
+static int
+apikey_client_id(struct db *db, const char *slug, char out[37])
+{
+	const char	*params[1] = { slug };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_CLIENT_BY_SLUG, params, &res)) != DB_OK)
+		return rc;
+	rc = PQntuples(res) == 1 ? 0 : APIKEY_NO_CLIENT;
+	if (rc == 0)
+		snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+int
+apikey_create(struct db *db, const char *name, const char *client,
+    const char *created_by, char key[APIKEY_LEN + 1],
+    char prefix[APIKEY_PREFIX_LEN + 1], char id[37])
+{
+	char		 hex[2 * APIKEY_HASH_LEN + 1], cid[37];
+	unsigned char	 hash[APIKEY_HASH_LEN];
+	const char	*params[5];
+	PGresult	*res;
+	int		 rc;
+
+	if (!apikey_name_valid(name))
+		return APIKEY_BAD_NAME;
+	if (client != NULL && *client != '\0' &&
+	    (rc = apikey_client_id(db, client, cid)) != 0)
+		return rc;
+	if (apikey_generate(key, prefix, hash) == -1)
+		return APIKEY_ESYS;
+	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
+	params[0] = name;
+	params[1] = prefix;
+	params[2] = hex;
+	params[3] = client != NULL && *client != '\0' ? cid : NULL;
+	params[4] = created_by;
+	if ((rc = db_exec(db, STMT_KEYS_INSERT, params, &res)) != DB_OK) {
+		sodium_memzero(key, APIKEY_LEN + 1);
+		return rc;
+	}
+	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return APIKEY_CREATED;
 }
 
 int

@@ -51,6 +51,35 @@ int	apikey_generate(char key[APIKEY_LEN + 1],
 	    char prefix[APIKEY_PREFIX_LEN + 1],
 	    unsigned char hash[APIKEY_HASH_LEN]);
 
+#define APIKEY_NAME_MAX		100	/* characters (api_keys.name) */
+#define APIKEY_ESYS		(-100)	/* libsodium could not initialise */
+
+/*
+ * Is name acceptable for a key: valid UTF-8, 1..APIKEY_NAME_MAX
+ * characters, no control characters, not only spaces?
+ */
+bool	apikey_name_valid(const char *name);
+
+enum apikey_create_result {
+	APIKEY_CREATED = 0,
+	APIKEY_NO_CLIENT = 1,		/* no client has that slug */
+	APIKEY_BAD_NAME = 2		/* see apikey_name_valid */
+	/* negative: db_status or APIKEY_ESYS */
+};
+
+/*
+ * Make and store a new key called name, bound to the client whose slug is
+ * client (NULL or "" for a key that may log for any client), made by the
+ * portal user created_by (admin_users.id; NULL from the CLI). On
+ * APIKEY_CREATED it writes the whole key — the only copy there will ever
+ * be: show it once, then wipe it (sodium_memzero) — its prefix and the
+ * new row's id. Nothing is stored on any other answer.
+ */
+int	apikey_create(struct db *, const char *name, const char *client,
+	    const char *created_by, char key[APIKEY_LEN + 1],
+	    char prefix[APIKEY_PREFIX_LEN + 1], char id[37])
+	    __attribute__((warn_unused_result));
+
 /* Copy the prefix out of a presented key; -1 if it is not shaped like one. */
 int	apikey_prefix(const char *key, char prefix[APIKEY_PREFIX_LEN + 1]);
 

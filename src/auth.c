@@ -526,3 +526,63 @@ auth_user_create(struct db *db, const char *email, const char *password,
 	PQclear(res);
 	return AUTH_USER_OK;
 }
+
+/* The count in the one row a user change answers; AUTH_USER_UNKNOWN if none. */
+static int
+user_changed(PGresult *res, long *sessions_ended)
+{
+	int rc = PQntuples(res) == 1 ? AUTH_USER_OK : AUTH_USER_UNKNOWN;
+
+	if (rc == AUTH_USER_OK && sessions_ended != NULL)
+		*sessions_ended = cell_long(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
+
+int
+auth_user_set_disabled(struct db *db, const char *email, bool disabled,
+    long *sessions_ended)
+{
+	const char	*params[1] = { email };
+	PGresult	*res;
+	int		 rc;
+
+	if (sessions_ended != NULL)
+		*sessions_ended = 0;
+	rc = db_exec(db, disabled ? STMT_ADMIN_USER_DISABLE :
+	    STMT_ADMIN_USER_ENABLE, params, &res);
+	if (rc != DB_OK)
+		return rc;
+	if (!disabled) {
+		rc = PQntuples(res) == 1 ? AUTH_USER_OK : AUTH_USER_UNKNOWN;
+		PQclear(res);
+		return rc;
+	}
+	return user_changed(res, sessions_ended);
+}
+
+int
+auth_user_set_password(struct db *db, const char *email, const char *password,
+    const char *keep_token, long *sessions_ended)
+{
+	char		 hash[AUTH_PWHASH_LEN], keep[AUTH_HASH_HEX_LEN + 1];
+	const char	*params[3];
+	PGresult	*res;
+	int		 rc;
+
+	if (sessions_ended != NULL)
+		*sessions_ended = 0;
+	if ((rc = auth_password_hash(password, hash)) == -1)
+		return AUTH_USER_BAD_PASSWORD;
+	if (rc != 0)
+		return rc;
+	params[0] = email;
+	params[1] = hash;
+	params[2] = keep_token != NULL && auth_token_hash(keep_token, keep) ==
+	    0 ? keep : NULL;
+	rc = db_exec(db, STMT_ADMIN_USER_PASSWORD, params, &res);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc != DB_OK)
+		return rc;
+	return user_changed(res, sessions_ended);
+}

@@ -172,12 +172,34 @@ enum auth_user_result {
 	AUTH_USER_OK = 0,
 	AUTH_USER_TAKEN = 1,		/* the e-mail is already a user's */
 	AUTH_USER_BAD_EMAIL = 2,
-	AUTH_USER_BAD_PASSWORD = 3	/* not AUTH_PASSWORD_MIN..MAX bytes */
+	AUTH_USER_BAD_PASSWORD = 3,	/* not AUTH_PASSWORD_MIN..MAX bytes */
+	AUTH_USER_UNKNOWN = 4		/* no user has that e-mail */
 	/* negative: db_status or AUTH_ESYS */
 };
 
 /* Add a user; on AUTH_USER_OK writes the new id (37 bytes). */
 int	auth_user_create(struct db *, const char *email, const char *password,
 	    enum auth_role, char id[37]) __attribute__((warn_unused_result));
+
+/*
+ * Disable (disabled true) or enable a user found by e-mail (any case).
+ * Disabling also ends every session of theirs at once (the session lookup
+ * refuses disabled users anyway) and keeps the first disabled_at; enabling
+ * starts no session. *sessions_ended (may be NULL) is how many ended.
+ * Returns AUTH_USER_OK, AUTH_USER_UNKNOWN or a db_status.
+ */
+int	auth_user_set_disabled(struct db *, const char *email, bool disabled,
+	    long *sessions_ended) __attribute__((warn_unused_result));
+
+/*
+ * Give a user (by e-mail) a new password and end their other sessions:
+ * all of them, or all but the one of keep_token (a session cookie token;
+ * NULL for none, as from the CLI). *sessions_ended may be NULL. Returns
+ * AUTH_USER_OK, AUTH_USER_UNKNOWN, AUTH_USER_BAD_PASSWORD, AUTH_ESYS or a
+ * db_status; nothing changes unless AUTH_USER_OK.
+ */
+int	auth_user_set_password(struct db *, const char *email,
+	    const char *password, const char *keep_token, long *sessions_ended)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,8 @@ int	cli_apikey(int argc, char **argv);
 int	cli_client(int argc, char **argv);
 int	cli_render(int argc, char **argv);
 int	cli_user(int argc, char **argv);
+int	cli_worker(int argc, char **argv);
+int	cli_job(int argc, char **argv);
 int	cli_replay(int argc, char **argv);
 
 /*

@@ -22,58 +22,37 @@ apikey_usage(void)
 	return 2;
 }
 
-/* The id of the client named by slug; NULL (and a message) if none. */
-static const char *
-client_id(struct db *db, const char *slug, char out[37])
-{
-	const char	*params[1] = { slug };
-	PGresult	*res;
-
-	if (db_exec(db, STMT_CLIENT_BY_SLUG, params, &res) != DB_OK) {
-		fprintf(stderr, "minicrm: %s\n", db->error);
-		return NULL;
-	}
-	if (PQntuples(res) != 1) {
-		fprintf(stderr, "minicrm: no client %s (create it with "
-		    "minicrm client create %s)\n", slug, slug);
-		PQclear(res);
-		return NULL;
-	}
-	snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return out;
-}
-
 static int
-apikey_create(struct db *db, const char *name, const char *client)
+apikey_create_cmd(struct db *db, const char *name, const char *client)
 {
-	char		 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
-	char		 hex[2 * APIKEY_HASH_LEN + 1], cid[37];
-	unsigned char	 hash[APIKEY_HASH_LEN];
-	const char	*params[4];
-	PGresult	*res;
+	char	 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[37];
+	int	 rc;
 
-	if (client != NULL && client_id(db, client, cid) == NULL)
+	rc = apikey_create(db, name, client, NULL, key, prefix, id);
+	switch (rc) {
+	case APIKEY_CREATED:
+		printf("%s\n", key);
+		fprintf(stderr, "API key %s (%s) created. It is shown only "
+		    "now: put it in the n8n credential (header x-api-key).\n",
+		    prefix, name);
+		sodium_memzero(key, sizeof(key));
+		return 0;
+	case APIKEY_NO_CLIENT:
+		fprintf(stderr, "minicrm: no client %s (create it with "
+		    "minicrm client create %s)\n", client, client);
 		return 1;
-	if (apikey_generate(key, prefix, hash) == -1)
+	case APIKEY_BAD_NAME:
+		fprintf(stderr, "minicrm: a key's name is 1 to %d characters, "
+		    "without control characters\n", APIKEY_NAME_MAX);
 		return 1;
-	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-	params[0] = name;
-	params[1] = prefix;
-	params[2] = hex;
-	params[3] = client ? cid : NULL;
-	if (db_exec(db, STMT_APIKEY_INSERT, params, &res) != DB_OK) {
+	case APIKEY_ESYS:
+		fprintf(stderr, "minicrm: libsodium could not initialise\n");
+		return 1;
+	default:
 		fprintf(stderr, "minicrm: cannot store the key: %s\n",
 		    db->error);
-		sodium_memzero(key, sizeof(key));
 		return 1;
 	}
-	PQclear(res);
-	printf("%s\n", key);
-	fprintf(stderr, "API key %s (%s) created. It is shown only now: put "
-	    "it in the n8n credential (header x-api-key).\n", prefix, name);
-	sodium_memzero(key, sizeof(key));
-	return 0;
 }
 
 static int
@@ -146,7 +125,7 @@ cli_apikey(int argc, char **argv)
 	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
 		return 1;
 	if (strcmp(argv[1], "create") == 0)
-		rc = apikey_create(&db, name, client);
+		rc = apikey_create_cmd(&db, name, client);
 	else if (strcmp(argv[1], "list") == 0)
 		rc = apikey_list(&db);
 	else

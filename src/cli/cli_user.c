@@ -2,7 +2,13 @@
  * minicrm user: the admin portal's users. `create` takes the password from
  * standard input when that is not a terminal (a pipe, a file, a secret
  * manager), and otherwise makes one up and prints it once: a password is
- * never an argument, where ps and shell history would see it.
+ * never an argument, where ps and shell history would see it. `passwd`
+ * takes the new password the same way.
+ *
+ * `disable` locks a user out at once: their sessions end and logins are
+ * refused; `enable` lets them log in again. `passwd` ends every session
+ * of the user, so a password changed because it leaked also throws out
+ * whoever used it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +27,9 @@ user_usage(void)
 	fprintf(stderr, "usage: minicrm user create --email EMAIL "
 	    "[--role viewer|admin]  (default viewer; password on stdin,\n"
 	    "       or one is made up and printed)\n"
+	    "       minicrm user disable|enable --email EMAIL\n"
+	    "       minicrm user passwd --email EMAIL  (new password on "
+	    "stdin, or one is made up\n       and printed)\n"
 	    "       minicrm user list\n");
 	return 2;
 }
@@ -122,6 +131,74 @@ user_list(struct db *db)
 	return 0;
 }
 
+/* The message for an answer of the auth_user_* calls other than OK. */
+static void
+user_error(struct db *db, int rc, const char *email)
+{
+	switch (rc) {
+	case AUTH_USER_UNKNOWN:
+		fprintf(stderr, "minicrm: there is no user %s\n", email);
+		break;
+	case AUTH_USER_BAD_PASSWORD:
+		fprintf(stderr, "minicrm: the password must be %d to %d "
+		    "bytes long\n", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
+		break;
+	case AUTH_ESYS:
+		fprintf(stderr, "minicrm: cannot hash the password "
+		    "(out of memory?)\n");
+		break;
+	default:
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		break;
+	}
+}
+
+static int
+user_set_disabled(struct db *db, const char *email, bool disabled)
+{
+	long	 ended = 0;
+	int	 rc;
+
+	if ((rc = auth_user_set_disabled(db, email, disabled, &ended)) !=
+	    AUTH_USER_OK) {
+		user_error(db, rc, email);
+		return 1;
+	}
+	if (disabled)
+		fprintf(stderr, "%s is disabled; %ld session%s ended.\n",
+		    email, ended, ended == 1 ? "" : "s");
+	else
+		fprintf(stderr, "%s may log in again.\n", email);
+	return 0;
+}
+
+static int
+user_passwd(struct db *db, const char *email)
+{
+	char	 pw[AUTH_PASSWORD_MAX + 2];
+	bool	 generated = isatty(STDIN_FILENO);
+	long	 ended = 0;
+	int	 rc;
+
+	if (!generated && read_password(pw) == -1)
+		return 1;
+	if (generated && auth_password_generate(pw, GENERATED_LEN) != 0) {
+		fprintf(stderr, "minicrm: cannot make a password\n");
+		return 1;
+	}
+	rc = auth_user_set_password(db, email, pw, NULL, &ended);
+	if (rc == AUTH_USER_OK) {
+		if (generated)
+			printf("%s\n", pw);
+		fprintf(stderr, "%s has a new password%s; %ld session%s "
+		    "ended.\n", email, generated ? " (shown only now)" : "",
+		    ended, ended == 1 ? "" : "s");
+	} else
+		user_error(db, rc, email);
+	sodium_memzero(pw, sizeof(pw));
+	return rc == AUTH_USER_OK ? 0 : 1;
+}
+
 int
 cli_user(int argc, char **argv)
 {
@@ -132,12 +209,13 @@ cli_user(int argc, char **argv)
 
 	if (argc < 2)
 		return user_usage();
-	if (strcmp(argv[1], "create") == 0) {
+	if (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "disable") == 0 ||
+	    strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "passwd") == 0) {
 		for (i = 2; i < argc; i++) {
 			if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
 				email = argv[++i];
 			else if (strcmp(argv[i], "--role") == 0 &&
-			    i + 1 < argc) {
+			    i + 1 < argc && strcmp(argv[1], "create") == 0) {
 				if (auth_role_parse(argv[++i], &role) == -1)
 					return user_usage();
 			} else
@@ -157,6 +235,12 @@ cli_user(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[1], "create") == 0)
 		rc = user_create(&db, email, role);
+	else if (strcmp(argv[1], "disable") == 0)
+		rc = user_set_disabled(&db, email, true);
+	else if (strcmp(argv[1], "enable") == 0)
+		rc = user_set_disabled(&db, email, false);
+	else if (strcmp(argv[1], "passwd") == 0)
+		rc = user_passwd(&db, email);
 	else
 		rc = user_list(&db);
 	db_close(&db);

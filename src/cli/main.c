@@ -22,7 +22,10 @@ static const struct {
 	    "render [--partials DIR] [--strict] TEMPLATE DATA.json" },
 	{ "replay", cli_replay, "replay [--limit N] [--id ID] [--dry-run]" },
 	{ "user", cli_user,
-	    "user create --email EMAIL [--role viewer|admin] | list" },
+	    "user create --email EMAIL [--role viewer|admin] | list\n"
+	    "  minicrm user disable|enable|passwd --email EMAIL" },
+	{ "worker", cli_worker, "worker" },
+	{ "job", cli_job, "job run NAME | list" },
 };
 
 static int

@@ -234,6 +234,32 @@ test_hash(void)
 	CHECK(memcmp(h1, h2, APIKEY_HASH_LEN) != 0);	/* prefix differs */
 }
 
+/* A key's name: what the portal's form and the CLI accept. */
+static void
+test_name(void)
+{
+	char	 longest[4 * APIKEY_NAME_MAX + 2];
+	size_t	 i;
+
+	CHECK(apikey_name_valid("n8n booking workflow"));
+	CHECK(apikey_name_valid("x"));
+	CHECK(apikey_name_valid("<script>alert(1)</script>"));	/* escaped on output */
+	CHECK(!apikey_name_valid(NULL));
+	CHECK(!apikey_name_valid(""));
+	CHECK(!apikey_name_valid("   "));
+	CHECK(!apikey_name_valid("tab\there"));
+	CHECK(!apikey_name_valid("line\nbreak"));
+	CHECK(!apikey_name_valid("del\x7f"));
+	CHECK(!apikey_name_valid("bad \xff utf-8"));
+	/* 100 characters, counted as characters, not bytes. */
+	for (i = 0; i < APIKEY_NAME_MAX; i++)
+		memcpy(longest + 2 * i, "\xc3\xa9", 2);	/* é */
+	longest[2 * APIKEY_NAME_MAX] = '\0';
+	CHECK(apikey_name_valid(longest));
+	memcpy(longest + 2 * APIKEY_NAME_MAX, "e", 2);
+	CHECK(!apikey_name_valid(longest));
+}
+
 int
 main(void)
 {
@@ -241,5 +267,6 @@ main(void)
 	test_hash();
 	test_prefix();
 	test_generate();
+	test_name();
 	return check_done("test_apikey");
 }

@@ -1,0 +1,202 @@
+/* alert: webhook alerts, sent once per condition (see alert.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "alert.h"
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+
+#define ALERT_CONNECT_TIMEOUT	5L	/* seconds */
+#define ALERT_TOTAL_TIMEOUT	10L
+
+void
+alert_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+const char *
+alert_webhook_host(char *out, size_t outsz)
+{
+	const char	*url = config_get("ALERT_WEBHOOK_URL");
+	CURLU		*u;
+	char		*host = NULL;
+
+	snprintf(out, outsz, "-");
+	if (url == NULL || (u = curl_url()) == NULL)
+		return out;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		snprintf(out, outsz, "%s", host);
+	else
+		snprintf(out, outsz, "(unparsable URL)");
+	curl_free(host);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Slack reads &, < and > as markup (<!channel> pings everyone): text from
+ * a workflow must not be able to do that. */
+static void
+slack_escape(struct buf *b, const char *text)
+{
+	for (; *text != '\0'; text++) {
+		if (*text == '&')
+			buf_puts(b, "&amp;");
+		else if (*text == '<')
+			buf_puts(b, "&lt;");
+		else if (*text == '>')
+			buf_puts(b, "&gt;");
+		else
+			buf_putc(b, *text);
+	}
+}
+
+static size_t
+discard(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+	(void)ptr;
+	(void)ctx;
+	return size * nmemb;
+}
+
+enum alert_result
+alert_send(const char *text, char *err, size_t errsz)
+{
+	const char		*url = config_get("ALERT_WEBHOOK_URL");
+	char			 host[256], curlerr[CURL_ERROR_SIZE] = "";
+	struct buf		 escaped = BUF_INIT;
+	json_object		*body;
+	struct curl_slist	*headers = NULL;
+	CURL			*c;
+	CURLcode		 rc;
+	long			 code = 0;
+	enum alert_result	 out = ALERT_FAILED;
+
+	snprintf(err, errsz, "-");
+	if (url == NULL) {
+		log_warn("alert (ALERT_WEBHOOK_URL unset: logged only): %s",
+		    text);
+		return ALERT_LOGGED;
+	}
+	alert_webhook_host(host, sizeof(host));
+	slack_escape(&escaped, text);
+	body = json_object_new_object();
+	json_object_object_add(body, "text",
+	    json_object_new_string(buf_str(&escaped)));
+	if (buf_failed(&escaped) || (c = curl_easy_init()) == NULL) {
+		snprintf(err, errsz, "%s: out of memory", host);
+		goto out;
+	}
+	headers = curl_slist_append(headers,
+	    "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, ALERT_CONNECT_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, ALERT_TOTAL_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curlerr);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	/* libcurl's messages name the host and port, never the path (where
+	 * a webhook keeps its secret). */
+	if (rc != CURLE_OK)
+		snprintf(err, errsz, "%s: %s", host,
+		    curlerr[0] ? curlerr : curl_easy_strerror(rc));
+	else if (code < 200 || code > 299)
+		snprintf(err, errsz, "%s: HTTP %ld", host, code);
+	else
+		out = ALERT_SENT;
+	curl_easy_cleanup(c);
+	curl_slist_free_all(headers);
+out:
+	if (out == ALERT_SENT)
+		log_info("alert sent to %s: %s", host, text);
+	else
+		log_warn("alert NOT sent (%s; kept to send on the next run): "
+		    "%s", err, text);
+	json_object_put(body);
+	buf_free(&escaped);
+	return out;
+}
+
+int
+alert_condition(struct db *db, const char *key, bool active,
+    const char *raise_text, const char *clear_text)
+{
+	const char	*params[2] = { key, active ? raise_text : clear_text };
+	PGresult	*res;
+	int		 rc, changed;
+
+	rc = db_exec(db, active ? STMT_ALERT_RAISE : STMT_ALERT_CLEAR, params,
+	    &res);
+	if (rc != DB_OK)
+		return rc;
+	changed = PQntuples(res) > 0;
+	PQclear(res);
+	if (changed)
+		log_info("alert condition %s %s", key,
+		    active ? "raised" : "cleared");
+	return changed;
+}
+
+/* Mark one queued message sent, or count its failure. */
+static int
+alert_record(struct db *db, const char *key, enum alert_result r,
+    const char *err)
+{
+	const char	*params[2] = { key, err };
+	PGresult	*res;
+	int		 rc;
+
+	rc = db_exec(db, r == ALERT_FAILED ? STMT_ALERT_SEND_FAILED :
+	    STMT_ALERT_SENT, params, &res);
+	if (rc == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+int
+alert_flush(struct db *db, int *sent, int *failed)
+{
+	PGresult		*res;
+	enum alert_result	 r;
+	char			 err[512];
+	int			 i, rc;
+
+	*sent = *failed = 0;
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	/* The rows stay locked while they are sent, so two jobs flushing at
+	 * once never send one message twice. */
+	if ((rc = db_exec(db, STMT_ALERT_PENDING, NULL, &res)) != DB_OK)
+		goto fail;
+	for (i = 0; i < PQntuples(res); i++) {
+		r = alert_send(PQgetvalue(res, i, 1), err, sizeof(err));
+		if ((rc = alert_record(db, PQgetvalue(res, i, 0), r, err)) !=
+		    DB_OK) {
+			PQclear(res);
+			goto fail;
+		}
+		if (r == ALERT_FAILED)
+			/* The webhook is down: the rest would wait for
+			 * their timeouts too. Next run. */
+			break;
+		(*sent)++;
+	}
+	*failed = PQntuples(res) - *sent;
+	PQclear(res);
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return rc;
+}

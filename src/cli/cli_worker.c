@@ -1,0 +1,107 @@
+/*
+ * minicrm worker: runs the periodic jobs on their schedules (worker.h).
+ * minicrm job run NAME: runs one job once, under its lock, for cron,
+ * systemd timers or n8n; the exit status tells the outcome (job.h):
+ * 0 done, 1 failed, 2 usage, 3 skipped (another run holds the lock).
+ * minicrm job list: the jobs, their settings and intervals.
+ *
+ * SIGTERM or SIGINT: nothing new starts; the job in hand finishes its
+ * current row or batch, then the command exits 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alert.h"
+#include "cli.h"
+#include "job.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* No SA_RESTART: a signal cuts a sleep short. */
+static void
+catch_stop_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+int
+cli_worker(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: minicrm worker\n");
+		return 2;
+	}
+	alert_init();
+	catch_stop_signals();
+	return worker_run(&stop_requested);
+}
+
+static int
+job_usage(void)
+{
+	size_t	 i;
+
+	fprintf(stderr, "usage: minicrm job run NAME | job list\njobs:");
+	for (i = 0; i < jobs_count; i++)
+		fprintf(stderr, " %s", jobs[i].name);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+static int
+job_list(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < jobs_count; i++)
+		printf("%-8s every %6ld s (%s)  %s\n", jobs[i].name,
+		    job_interval(&jobs[i]), jobs[i].interval_key,
+		    jobs[i].what);
+	return 0;
+}
+
+int
+cli_job(int argc, char **argv)
+{
+	const struct job	*job;
+	struct db		 db;
+	const char		*name;
+	int			 out;
+
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return job_list();
+	/* "job run NAME", or "job NAME" for short. */
+	if (argc == 3 && strcmp(argv[1], "run") == 0)
+		name = argv[2];
+	else if (argc == 2)
+		name = argv[1];
+	else
+		return job_usage();
+	if ((job = job_find(name)) == NULL) {
+		fprintf(stderr, "minicrm: no job %s\n", name);
+		return job_usage();
+	}
+	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
+		return JOB_FAILED;
+	alert_init();
+	catch_stop_signals();
+	out = job_run(job, &db, &stop_requested);
+	db_close(&db);
+	return out;
+}

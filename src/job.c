@@ -1,0 +1,110 @@
+/* job: the job table and one run of a job under its lock (see job.h). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "job.h"
+#include "log.h"
+
+#define INTERVAL_MAX	(7L * 24 * 3600)
+
+/* Short intervals (down to 1 s) are allowed: the tests use them. */
+const struct job jobs[] = {
+	{ "replay", "REPLAY_INTERVAL", 15 * 60, job_replay,
+	    "replay the due rows of the retry queue" },
+	{ "alerts", "ALERT_INTERVAL", 60, job_alerts,
+	    "alert on dead events and a retry queue above 20; "
+	    "deliver waiting alerts" },
+	{ "health", "HEALTH_INTERVAL", 60 * 60, job_health,
+	    "the SOP's hourly check: no events in business hours" },
+	{ "compact", "COMPACT_INTERVAL", 60, job_compact,
+	    "fold the per-minute activity counts" },
+};
+const size_t jobs_count = sizeof(jobs) / sizeof(jobs[0]);
+
+const struct job *
+job_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < jobs_count; i++)
+		if (strcmp(jobs[i].name, name) == 0)
+			return &jobs[i];
+	return NULL;
+}
+
+long
+job_interval(const struct job *job)
+{
+	return config_get_long(job->interval_key, job->default_interval, 0,
+	    INTERVAL_MAX);
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* 1 locked, 0 held by another session, or a db_status. */
+static int
+job_lock(struct db *db, const char *name)
+{
+	const char	*params[1] = { name };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_JOB_LOCK, params, &res)) != DB_OK)
+		return rc;
+	rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return rc;
+}
+
+static void
+job_unlock(struct db *db, const char *name)
+{
+	const char	*params[1] = { name };
+	PGresult	*res;
+
+	/* If the connection was lost meanwhile, the server let the lock go
+	 * with it; there is nothing left to release. */
+	db_rollback(db);
+	if (db_exec(db, STMT_JOB_UNLOCK, params, &res) == DB_OK)
+		PQclear(res);
+}
+
+enum job_outcome
+job_run(const struct job *job, struct db *db, volatile sig_atomic_t *stop)
+{
+	struct job_run		 run = { db, stop, "" };
+	struct timespec		 t0;
+	enum job_outcome	 out;
+	int			 rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if ((rc = job_lock(db, job->name)) < 0) {
+		log_error("job %s: failed: cannot take its lock: %s (%s)",
+		    job->name, db_status_text(rc), db->error);
+		return JOB_FAILED;
+	}
+	if (rc == 0) {
+		log_info("job %s: skipped: another run holds its lock",
+		    job->name);
+		return JOB_SKIPPED;
+	}
+	out = job->run(&run);
+	job_unlock(db, job->name);
+	if (out == JOB_DONE)
+		log_info("job %s: %s (%.2f s)", job->name, run.summary,
+		    seconds_since(&t0));
+	else
+		log_error("job %s: failed: %s (%.2f s)", job->name,
+		    run.summary, seconds_since(&t0));
+	return out;
+}

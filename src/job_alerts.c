@@ -1,0 +1,202 @@
+/*
+ * job alerts: the retry queue's alerts, every minute by default.
+ *   - an event that went dead: one alert per row, in the SOP's format
+ *     (workflow, execution, lead, event) with its last error; more than
+ *     DEAD_ONE_BY_ONE at once become one summary, so a burst does not
+ *     flood the channel;
+ *   - the queue above HEALTH_RETRY_QUEUE_ALERT (the SOP's alert state):
+ *     once when it goes above, once when it is back;
+ * and delivers every alert still waiting (a webhook that was down).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "buf.h"
+#include "health.h"
+#include "job.h"
+#include "log.h"
+
+#define DEAD_ONE_BY_ONE		10
+#define DEAD_LISTED		5	/* rows named in a summary */
+#define ERROR_SHOWN		300	/* bytes of the last error shown */
+
+/* "2 h 05 min", "12 min", "40 s"; into out. */
+static const char *
+age_text(long long s, char *out, size_t outsz)
+{
+	if (s >= 3600)
+		snprintf(out, outsz, "%lld h %02lld min", s / 3600,
+		    s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(out, outsz, "%lld min", s / 60);
+	else
+		snprintf(out, outsz, "%lld s", s);
+	return out;
+}
+
+/* At most max bytes of s, cut on a UTF-8 character boundary. */
+static void
+put_cut(struct buf *b, const char *s, size_t max)
+{
+	size_t	 n = strlen(s);
+
+	if (n <= max) {
+		buf_puts(b, s);
+		return;
+	}
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	buf_append(b, s, max);
+	buf_puts(b, "…");
+}
+
+/* The SOP's fields of row i of a DEAD_UNALERTED result. */
+static void
+dead_fields(struct buf *b, PGresult *res, int i)
+{
+	buf_printf(b, "Workflow: %s\nExecution: %s\nLead: %s\nEvent: %s\n",
+	    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+	    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+	buf_puts(b, "Last error: ");
+	put_cut(b, PQgetvalue(res, i, 5), ERROR_SHOWN);
+	buf_printf(b, "\nAttempts: %s\n", PQgetvalue(res, i, 6));
+}
+
+static int
+dead_mark(struct db *db, const char *from, const char *to)
+{
+	const char	*params[2] = { from, to };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_DEAD_ALERTED, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+/*
+ * Alert the dead rows not alerted yet. *sent counts the rows alerted,
+ * *waiting those left for the next run (webhook down). Returns a db_status.
+ */
+static int
+dead_alerts(struct db *db, long *sent, long *waiting)
+{
+	const char	*limit[1] = { "10" };
+	char		 err[512], maxid[32];
+	struct buf	 text = BUF_INIT;
+	PGresult	*res;
+	long		 count;
+	int		 i, rc;
+
+	*sent = *waiting = 0;
+	if ((rc = db_exec(db, STMT_DEAD_UNALERTED_COUNT, NULL, &res)) != DB_OK)
+		return rc;
+	count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(maxid, sizeof(maxid), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (count == 0)
+		return DB_OK;
+	if (count > DEAD_ONE_BY_ONE)
+		limit[0] = "5";
+	if ((rc = db_exec(db, STMT_DEAD_UNALERTED, limit, &res)) != DB_OK)
+		return rc;
+	if (count > DEAD_ONE_BY_ONE) {
+		buf_printf(&text, "⚠️ Activity Log Failed: %ld events went "
+		    "dead in the retry queue\n", count);
+		for (i = 0; i < PQntuples(res); i++) {
+			buf_printf(&text, "\nRow %s\n", PQgetvalue(res, i, 0));
+			dead_fields(&text, res, i);
+		}
+		buf_printf(&text, "\n…and %ld more. They are kept in the "
+		    "retry queue, not lost: fix the cause, then replay them "
+		    "from the admin portal's Retry queue page.", count -
+		    PQntuples(res));
+		if (alert_send(buf_str(&text), err, sizeof(err)) !=
+		    ALERT_FAILED && (rc = dead_mark(db, "0", maxid)) == DB_OK)
+			*sent = count;
+		else
+			*waiting = count;
+		goto out;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *id = PQgetvalue(res, i, 0);
+
+		buf_reset(&text);
+		buf_puts(&text, "⚠️ Activity Log Failed: event dead in the "
+		    "retry queue\n\n");
+		dead_fields(&text, res, i);
+		buf_printf(&text, "\nKept in the retry queue (row %s), not "
+		    "lost: fix the cause, then replay it from the admin "
+		    "portal's Retry queue page or with: minicrm replay --id "
+		    "%s", id, id);
+		if (alert_send(buf_str(&text), err, sizeof(err)) ==
+		    ALERT_FAILED) {
+			/* The webhook is down: this row and the rest wait
+			 * for the next run. */
+			*waiting = count - *sent;
+			break;
+		}
+		if ((rc = dead_mark(db, id, id)) != DB_OK)
+			break;
+		(*sent)++;
+	}
+out:
+	PQclear(res);
+	buf_free(&text);
+	return rc;
+}
+
+/* The SOP's alert state: more than 20 events waiting. Sets *pending. */
+static int
+queue_alert(struct db *db, long long *pending, int *changed)
+{
+	PGresult	*res;
+	char		 raise[512], clear[256], age[32];
+	long long	 oldest;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_QUEUE_PENDING, NULL, &res)) != DB_OK)
+		return rc;
+	*pending = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	oldest = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	snprintf(raise, sizeof(raise), "⚠️ Retry queue above %d: %lld "
+	    "events pending, the oldest waiting %s.\nThe SOP's alert state "
+	    "(sustained portal outage or bad credentials): check /health "
+	    "and the API's log. The events are kept, not lost; the worker "
+	    "replays the queue by itself once the cause is fixed.",
+	    HEALTH_RETRY_QUEUE_ALERT, *pending, age_text(oldest, age,
+	    sizeof(age)));
+	snprintf(clear, sizeof(clear), "✅ Retry queue back to %lld pending "
+	    "(alert above %d).", *pending, HEALTH_RETRY_QUEUE_ALERT);
+	rc = alert_condition(db, "retry_queue_backlog",
+	    *pending > HEALTH_RETRY_QUEUE_ALERT, raise, clear);
+	if (rc < 0)
+		return rc;
+	*changed = rc;
+	return DB_OK;
+}
+
+enum job_outcome
+job_alerts(struct job_run *run)
+{
+	long		 dead_sent, dead_waiting;
+	long long	 pending = 0;
+	int		 changed = 0, sent = 0, failed = 0, rc;
+
+	if ((rc = dead_alerts(run->db, &dead_sent, &dead_waiting)) != DB_OK ||
+	    (rc = queue_alert(run->db, &pending, &changed)) != DB_OK ||
+	    (rc = alert_flush(run->db, &sent, &failed)) != DB_OK) {
+		snprintf(run->summary, sizeof(run->summary), "%s (%s)",
+		    db_status_text(rc), run->db->error);
+		return JOB_FAILED;
+	}
+	snprintf(run->summary, sizeof(run->summary), "dead events alerted "
+	    "%ld, waiting %ld; queue %lld pending%s; condition alerts sent "
+	    "%d, waiting %d", dead_sent, dead_waiting, pending,
+	    changed ? (pending > HEALTH_RETRY_QUEUE_ALERT ? " (raised)" :
+	    " (cleared)") : "", sent, failed);
+	return JOB_DONE;
+}

@@ -1,0 +1,100 @@
+/*
+ * job health: the SOP's hourly check, run inside minicrm instead of by an
+ * n8n workflow polling activity-health: the same figures (health.c, with
+ * its business days, hours and time zone), and an alert when no event was
+ * logged in the last hour inside business hours, once until it clears.
+ *
+ * job compact: folds the per-minute count shards of past minutes
+ * (activity_counts_compact()), which keeps the health figures fast.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "alert.h"
+#include "health.h"
+#include "job.h"
+
+static long long
+figure(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(obj, key, &v) ?
+	    json_object_get_int64(v) : 0;
+}
+
+enum job_outcome
+job_health(struct job_run *run)
+{
+	json_object	*h, *v;
+	char		 raise[512], clear[256];
+	const char	*last, *status;
+	long long	 last_hour, queue;
+	bool		 business, quiet;
+	int		 code, rc, sent, failed;
+
+	h = health_activity(run->db, &code);
+	if (code != 200) {
+		snprintf(run->summary, sizeof(run->summary),
+		    "database unavailable (%s)", run->db->error);
+		json_object_put(h);
+		return JOB_FAILED;
+	}
+	last_hour = figure(h, "events_last_hour");
+	queue = figure(h, "retry_queue_size");
+	business = json_object_object_get_ex(h, "business_hours", &v) &&
+	    json_object_get_boolean(v);
+	last = json_object_object_get_ex(h, "last_event_at", &v) && v ?
+	    json_object_get_string(v) : "never";
+	status = json_object_object_get_ex(h, "status", &v) ?
+	    json_object_get_string(v) : "?";
+	quiet = last_hour == 0 && business;
+
+	snprintf(raise, sizeof(raise), "⚠️ No activity events logged in the "
+	    "last hour, inside business hours (last event: %s).\nn8n "
+	    "workflows inactive or the portal unreachable: check the "
+	    "workflows' recent executions, the \"Write to Activity Log\" "
+	    "node's credential, and /health.", last);
+	if (last_hour > 0)
+		snprintf(clear, sizeof(clear), "✅ Activity events are logged "
+		    "again: %lld in the last hour.", last_hour);
+	else
+		snprintf(clear, sizeof(clear), "✅ No-events alert closed: "
+		    "business hours are over (still no event in the last "
+		    "hour).");
+	rc = alert_condition(run->db, "no_events_business_hours", quiet,
+	    raise, clear);
+	if (rc >= 0)
+		rc = alert_flush(run->db, &sent, &failed);
+	if (rc < 0) {
+		snprintf(run->summary, sizeof(run->summary), "%s (%s)",
+		    db_status_text(rc), run->db->error);
+		json_object_put(h);
+		return JOB_FAILED;
+	}
+	snprintf(run->summary, sizeof(run->summary), "%s: %lld events in the "
+	    "last hour, %lld in the retry queue, %s business hours%s; alerts "
+	    "sent %d, waiting %d", status, last_hour, queue,
+	    business ? "inside" : "outside",
+	    quiet ? " (no events)" : "", sent, failed);
+	json_object_put(h);
+	return JOB_DONE;
+}
+
+enum job_outcome
+job_compact(struct job_run *run)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(run->db, STMT_COUNTS_COMPACT, NULL, &res)) !=
+	    DB_OK) {
+		snprintf(run->summary, sizeof(run->summary), "%s (%s)",
+		    db_status_text(rc), run->db->error);
+		return JOB_FAILED;
+	}
+	snprintf(run->summary, sizeof(run->summary), "folded %s count rows",
+	    PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return JOB_DONE;
+}

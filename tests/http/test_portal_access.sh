@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Access control on every route of the admin portal, through nginx:
+#   anonymous GET → 303 /login, anonymous POST → 403;
+#   a viewer reads every page (200) and is refused every change (403);
+#   an admin's POST without the session's CSRF token, or with a wrong one,
+#   is refused (403);
+#   an expired session is sent to the login page;
+# none of the refused requests changes anything in the database, and every
+# answer carries the security headers (the CSP on every HTML page).
+# The routes are listed once, below; a new page is a new line here.
+source "$(dirname "$0")/lib.sh"
+
+# --- the routes -------------------------------------------------------
+# "METHOD PATH [FORM]": a GET is a page any logged-in user may read; a
+# POST changes something and is for admins only (its FORM is what a real
+# admin would send, so a POST let through would change the database);
+# POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key} are
+# replaced by the ids of rows made below.
+ROUTES=(
+	"GET /"
+	"GET /leads"
+	"GET /leads?q=access&client=default&status=new&sort=name&dir=asc"
+	"GET /leads/{lead}"
+	"GET /leads/{lead}?type=MESSAGE_SENT&channel=sms&from=2020-01-01&to=2099-12-31&tz=Europe/Berlin"
+	"GET /leads/{lead}/export.csv"
+	"GET /activity"
+	"GET /activity/export.csv"
+	"GET /retry-queue"
+	"GET /retry-queue/{retry}"
+	"GET /retry-queue/{retry2}/discard"
+	"GET /retry-queue/export.csv"
+	"GET /keys"
+	"GET /keys/{key}/revoke"
+	"POST /leads/{lead}/note message=a+note+from+the+access+test"
+	"POST /leads/{lead}/status status=contacted"
+	"POST /leads/{lead}/opt-out confirm=yes"
+	"POST /retry-queue/{retry}/replay"
+	"POST /retry-queue/replay id={retry3}"
+	"POST /retry-queue/{retry2}/discard confirm=yes"
+	"POST /keys name=access-test-key&client=default"
+	"POST /keys/{key}/revoke"
+	"POST /logout"
+)
+
+# --- what the routes point at ----------------------------------------
+KEY=$(new_key "access-$$")
+request POST /api/internal/log-activity -H "x-api-key: $KEY" -H 'Content-Type: application/json' \
+	--data "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"access-$$\",\"channel\":\"sms\",\"message\":\"hello\"}"
+expect_status 201 "an event makes a lead to look at"
+LEAD=$(sql "SELECT id FROM leads WHERE external_id = 'access-$$'")
+CLIENT=$(sql "SELECT id FROM clients WHERE slug = 'default'")
+retry_row() {
+	sql "INSERT INTO retry_queue (client_id, payload, workflow, lead_id, event_type, error)
+	     VALUES ('$CLIENT', '{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"access-retry-$$\"}',
+	             'access-test', 'access-retry-$$', 'MESSAGE_SENT', 'timeout') RETURNING id" | head -n 1
+}
+RETRY=$(retry_row)
+RETRY2=$(retry_row)
+RETRY3=$(retry_row)
+KEY_ID=$(sql "SELECT id FROM api_keys WHERE name = 'access-$$'")
+path_of() {
+	local p=${1#* }
+	p=${p%% *}
+	p=${p//\{lead\}/$LEAD}
+	p=${p//\{retry\}/$RETRY}
+	p=${p//\{retry2\}/$RETRY2}
+	p=${p//\{retry3\}/$RETRY3}
+	printf '%s' "${p//\{key\}/$KEY_ID}"
+}
+form_of() {
+	local r=${1#* }
+	[[ $r == *" "* ]] || return 0
+	r=${r#* }
+	printf '%s' "${r//\{retry3\}/$RETRY3}"
+}
+method_of() { printf '%s' "${1%% *}"; }
+is_change() { [ "$(method_of "$1")" = POST ] && [ "$(path_of "$1")" != /logout ]; }
+
+# Everything a refused request could have changed, as one digest.
+fingerprint() {
+	sql "SELECT md5(concat_ws('|',
+	  (SELECT count(*) FROM lead_activity_log),
+	  (SELECT string_agg(concat(id, status, updated_at), ',' ORDER BY id) FROM leads),
+	  (SELECT string_agg(concat(id, revoked_at), ',' ORDER BY id) FROM api_keys),
+	  (SELECT string_agg(concat(id, state, attempts, updated_at), ',' ORDER BY id) FROM retry_queue),
+	  (SELECT count(*) FROM admin_sessions)))"
+}
+
+# The security headers every answer carries, and the CSP on HTML pages.
+security_headers() {
+	local what=$1
+	expect_header '^X-Content-Type-Options: nosniff' "$what: nosniff"
+	expect_header '^X-Frame-Options: DENY' "$what: frame denial"
+	expect_header '^Referrer-Policy: (no-referrer|same-origin|strict-origin)' "$what: referrer policy"
+	if grep -qi '^Content-Type: text/html' <<<"$HEADERS"; then
+		expect_header "^Content-Security-Policy: default-src 'self'.*frame-ancestors 'none'" "$what: the CSP"
+		check "$what: the CSP allows no inline script" bash -c '! grep -i "^Content-Security-Policy:.*unsafe-inline" <<<"$0"' "$HEADERS"
+	fi
+}
+
+# send ROUTE [curl args]: the request, with the route's form when a POST.
+send() {
+	local route=$1 form
+	shift
+	form=$(form_of "$route")
+	if [ "$(method_of "$route")" = POST ]; then
+		browse POST "$(path_of "$route")" --data "${form:+$form&}$CSRF_FIELD" "$@"
+	else
+		browse GET "$(path_of "$route")" "$@"
+	fi
+}
+
+# --- anonymous --------------------------------------------------------
+BEFORE=$(fingerprint)
+CSRF_FIELD=csrf=nothing
+for r in "${ROUTES[@]}"; do
+	send "$r"
+	if [ "$(method_of "$r")" = GET ]; then
+		expect_status 303 "anonymous $r is redirected"
+		expect_header '^Location: /login' "anonymous $r goes to /login"
+	else
+		expect_status 403 "anonymous $r is refused"
+	fi
+	security_headers "anonymous $r"
+done
+expect_eq "$(fingerprint)" "$BEFORE" "anonymous requests changed nothing"
+
+# --- a viewer ---------------------------------------------------------
+JAR=$TMP/viewer
+VIEWER=access-viewer-$$@example.com
+printf '%s\n' "viewer-password-$$" | "$TOP/bin/minicrm" user create --email "$VIEWER" --role viewer >/dev/null
+check "a viewer logs in" login "$VIEWER" "viewer-password-$$" viewer
+browse GET /
+CSRF_FIELD="csrf=$(field csrf)"
+BEFORE=$(fingerprint)
+for r in "${ROUTES[@]}"; do
+	is_change "$r" && continue
+	[ "$(path_of "$r")" = /logout ] && continue
+	send "$r"
+	expect_status 200 "a viewer reads $r"
+	security_headers "viewer $r"
+done
+for r in "${ROUTES[@]}"; do
+	is_change "$r" || continue
+	send "$r"
+	expect_status 403 "a viewer is refused $r"
+	security_headers "viewer $r"
+done
+expect_eq "$(fingerprint)" "$BEFORE" "the viewer changed nothing"
+browse GET /
+expect_status 200 "the viewer's session goes on"
+
+# --- an admin without the right CSRF token ------------------------------
+JAR=$TMP/admin
+ADMIN=access-admin-$$@example.com
+check "an admin logs in" login "$ADMIN" "admin-password-$$" admin
+browse GET /
+GOOD_CSRF="csrf=$(field csrf)"
+BEFORE=$(fingerprint)
+for r in "${ROUTES[@]}"; do
+	[ "$(method_of "$r")" = POST ] || continue
+	CSRF_FIELD=x=1
+	send "$r"
+	expect_status 403 "an admin's $r without a CSRF token is refused"
+	CSRF_FIELD="${GOOD_CSRF}x"
+	send "$r"
+	expect_status 403 "an admin's $r with a wrong CSRF token is refused"
+	CSRF_FIELD="csrf=$(cut -d= -f2 <<<"$GOOD_CSRF" | rev)"
+	send "$r"
+	expect_status 403 "an admin's $r with another token of the right shape is refused"
+done
+expect_eq "$(fingerprint)" "$BEFORE" "the refused forms changed nothing"
+browse GET /
+expect_status 200 "the admin's session survived the bad logout forms"
+
+# The same forms with the token do get through: the checks above refused
+# requests that would otherwise have worked (none is a 403, 404 or 405).
+CSRF_FIELD=$GOOD_CSRF
+for r in "${ROUTES[@]}"; do
+	is_change "$r" || continue
+	send "$r"
+	check "an admin's $r with the token is let through (status $STATUS)" \
+		bash -c '[[ $0 =~ ^(200|201|204|303)$ ]]' "$STATUS"
+done
+check "and those changed the database" test "$(fingerprint)" != "$BEFORE"
+
+# --- an expired session ---------------------------------------------------
+TOKEN=$(awk '$6 == "minicrm_session" { print $7 }' "$JAR")
+sql "UPDATE admin_sessions SET last_seen_at = now() - interval '13 hours', created_at = now() - interval '14 hours', expires_at = now() - interval '1 hour' WHERE token_hash = sha256(convert_to('$TOKEN', 'UTF8'))" >/dev/null
+BEFORE=$(fingerprint)
+for r in "${ROUTES[@]}"; do
+	if [ "$(method_of "$r")" = GET ]; then
+		request GET "$(path_of "$r")" -b "minicrm_session=$TOKEN"
+		expect_status 303 "an expired session's $r goes to the login page"
+		expect_header '^Location: /login' "...to /login ($r)"
+		expect_header '^Set-Cookie: minicrm_session=; Path=/; Max-Age=0' "...and clears the cookie ($r)"
+	else
+		request POST "$(path_of "$r")" -b "minicrm_session=$TOKEN" --data "$CSRF_FIELD"
+		expect_status 403 "an expired session's $r is refused"
+	fi
+done
+expect_eq "$(fingerprint)" "$BEFORE" "an expired session changed nothing"
+
+finish
