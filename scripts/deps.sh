@@ -11,6 +11,8 @@ packages=(
 	postgresql postgresql-contrib nginx
 	# test and bench
 	curl jq wrk valgrind
+	# browser tests: Debian's Chromium, driven by playwright-core from npm
+	chromium
 )
 
 missing=()
@@ -18,6 +20,11 @@ for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing+=("$p")
 done
+# Node.js and npm run the browser tests. A machine may have them from
+# another source than Debian (a nodesource nodejs bundles npm): ask for the
+# commands, not for Debian's packages, so we never replace a newer node.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

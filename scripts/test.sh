@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh — what `make test` runs: the unit tests (plain, under ASan/UBSan,
 # under valgrind), then a throw-away instance on a free port with every
-# HTTP test against it (nginx -> FastCGI -> PostgreSQL), then tear-down.
+# HTTP test against it (nginx -> FastCGI -> PostgreSQL), the browser tests
+# (Chromium) against the same instance, then tear-down.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -32,6 +33,8 @@ if throwaway_up; then
 	for t in tests/http/test_*.sh; do
 		step "$t" bash "$t"
 	done
+	# The portal in Chromium; screenshots land in tests/out/browser.
+	step "browser tests (tests/browser)" bash tests/browser/run.sh
 else
 	failed+=("instance start")
 fi
