@@ -152,6 +152,32 @@ chart(struct db *db, int *rc)
 	return out;
 }
 
+/* How long the oldest queued event has waited, for people: "3 h 12 min";
+ * NULL (nothing waits) if the health figures have no age. */
+static json_object *
+waited(json_object *health)
+{
+	json_object	*age = json_object_object_get(health,
+			    "oldest_retry_age_seconds");
+	char		 text[48];
+	int64_t		 s;
+
+	if (age == NULL)
+		return NULL;
+	s = json_object_get_int64(age);
+	if (s < 60)
+		snprintf(text, sizeof(text), "%lld s", (long long)s);
+	else if (s < 3600)
+		snprintf(text, sizeof(text), "%lld min", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(text, sizeof(text), "%lld h %lld min",
+		    (long long)(s / 3600), (long long)(s % 3600 / 60));
+	else
+		snprintf(text, sizeof(text), "%lld d %lld h",
+		    (long long)(s / 86400), (long long)(s % 86400 / 3600));
+	return json_object_new_string(text);
+}
+
 json_object *
 dashboard_data(struct db *db, int *status)
 {
@@ -171,6 +197,7 @@ dashboard_data(struct db *db, int *status)
 		return NULL;
 	}
 	data = json_object_new_object();
+	json_object_object_add(data, "retry_oldest", waited(health));
 	json_object_object_add(data, "health", health);
 	json_object_object_add(data, "healthy", json_object_new_boolean(
 	    strcmp(json_object_get_string(json_object_object_get(health,

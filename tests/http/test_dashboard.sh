@@ -37,9 +37,11 @@ check "with the most recent event's time" grep -q "<td>BOOKING_CONFIRMED</td><td
 check "no alert while healthy" bash -c '! grep -q "role=\"alert\"" <<<"$0"' "$BODY"
 
 # The SOP's red flag: more than 20 events in the retry queue.
-sql "INSERT INTO retry_queue (payload, state) SELECT '{}', 'pending' FROM generate_series(1, 21)" >/dev/null
+sql "INSERT INTO retry_queue (payload, state, created_at) SELECT '{}', 'pending', now() - interval '2 hours 5 minutes 30 seconds' FROM generate_series(1, 21)" >/dev/null
 browse GET /
 check "a red flag is shown as an alert" grep -q '<p class="alert" role="alert">retry queue holds 21 events' <<<"$BODY"
+check "the dashboard shows the queue's size" grep -q 'id="retry-queue-size"><a href="/retry-queue?state=pending">21</a>' <<<"$BODY"
+check "and how long its oldest event has waited" grep -q 'id="retry-oldest">2 h 5 min<' <<<"$BODY"
 check "and the status says degraded" grep -q '<span class="status degraded">degraded</span>' <<<"$BODY"
 sql "DELETE FROM retry_queue" >/dev/null
 
