@@ -25,21 +25,6 @@ now_usec(void)
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-/* {"error": message, "errors": errors or [{"field": "body", ...}]} */
-static json_object *
-error_body(const char *message, json_object *errors)
-{
-	json_object *obj = json_object_new_object();
-
-	if (errors == NULL) {
-		errors = json_object_new_array();
-		event_error(errors, "body", message);
-	}
-	json_object_object_add(obj, "error", json_object_new_string(message));
-	json_object_object_add(obj, "errors", errors);
-	return obj;
-}
-
 /*
  * The client an event belongs to: the key's client if the key is bound to
  * one, else the event's client_id, else the "default" client. Appends an
@@ -192,15 +177,15 @@ db_failure(int rc, int *status)
 {
 	if (rc == DB_UNAVAILABLE) {
 		*status = 503;
-		return error_body("database unavailable; retry later", NULL);
+		return event_error_body("database unavailable; retry later", NULL);
 	}
 	if (rc == DB_BAD_INPUT) {
 		*status = 400;
-		return error_body("the database refused a value of the event",
+		return event_error_body("the database refused a value of the event",
 		    NULL);
 	}
 	*status = 500;
-	return error_body("internal error", NULL);
+	return event_error_body("internal error", NULL);
 }
 
 static json_object *
@@ -210,7 +195,7 @@ single_answer(struct item *it, long long id, int dup, int *status)
 
 	if (it->row == 0) {
 		*status = 400;
-		return error_body("invalid event", json_object_get(it->errors));
+		return event_error_body("invalid event", json_object_get(it->errors));
 	}
 	obj = json_object_new_object();
 	*status = dup ? 200 : 201;
@@ -290,24 +275,24 @@ activity_ingest(struct db *db, struct catalog *cat,
 	if ((root = json_body_parse(body, len, ACTIVITY_MAX_DEPTH, why,
 	    sizeof(why))) == NULL) {
 		*status = 400;
-		return error_body(why, NULL);
+		return event_error_body(why, NULL);
 	}
 	batch = json_object_is_type(root, json_type_array);
 	if (!batch && !json_object_is_type(root, json_type_object)) {
 		*status = 400;
-		answer = error_body("the body must be an event object or an "
+		answer = event_error_body("the body must be an event object or an "
 		    "array of them", NULL);
 		goto out;
 	}
 	n = batch ? json_object_array_length(root) : 1;
 	if (batch && n == 0) {
 		*status = 400;
-		answer = error_body("the batch is empty", NULL);
+		answer = event_error_body("the batch is empty", NULL);
 		goto out;
 	}
 	if (n > ACTIVITY_MAX_BATCH) {
 		*status = 413;
-		answer = error_body("a batch holds at most 1000 events", NULL);
+		answer = event_error_body("a batch holds at most 1000 events", NULL);
 		goto out;
 	}
 	items = calloc(n, sizeof(*items));
@@ -316,7 +301,7 @@ activity_ingest(struct db *db, struct catalog *cat,
 	rows = json_object_new_array_ext((int)n);
 	if (items == NULL || ids == NULL || dups == NULL) {
 		*status = 500;
-		answer = error_body("out of memory", NULL);
+		answer = event_error_body("out of memory", NULL);
 		goto out;
 	}
 	for (i = 0; i < n && rc == DB_OK; i++)

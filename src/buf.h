@@ -24,6 +24,9 @@ struct buf {
 
 void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
+/* Append s percent-encoded for a URL's query or path (RFC 3986: all but
+ * the unreserved A-Z a-z 0-9 - . _ ~ become %XX). */
+void	 buf_put_urlencoded(struct buf *, const char *s);
 void	 buf_putc(struct buf *, char);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -259,3 +259,17 @@ event_idempotency_key(const struct event *ev, char *out, size_t outsz)
 	snprintf(out, outsz, "exec:%s", hex);
 	return out;
 }
+
+json_object *
+event_error_body(const char *message, json_object *errors)
+{
+	json_object *obj = json_object_new_object();
+
+	if (errors == NULL) {
+		errors = json_object_new_array();
+		event_error(errors, "body", message);
+	}
+	json_object_object_add(obj, "error", json_object_new_string(message));
+	json_object_object_add(obj, "errors", errors);
+	return obj;
+}

@@ -47,6 +47,13 @@ const char	*event_field_name(enum event_field);
 bool		 event_check(json_object *obj, int64_t now_usec,
 		    struct event *ev, json_object *errors);
 
+/*
+ * The API's error answer: {"error": message, "errors": errors}, errors
+ * defaulting to [{"field": "body", "message": message}]. Takes ownership
+ * of errors; the caller owns the result.
+ */
+json_object	*event_error_body(const char *message, json_object *errors);
+
 /* Append {"field": field, "message": message} to errors. */
 void		 event_error(json_object *errors, const char *field,
 		    const char *message);

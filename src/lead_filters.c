@@ -203,24 +203,6 @@ lead_status_valid(const char *s)
 	return false;
 }
 
-static void
-qs_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-			buf_putc(b, (char)c);
-		else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		}
-	}
-}
-
 void
 lead_qs_add(struct buf *b, const char *name, const char *value)
 {
@@ -228,7 +210,7 @@ lead_qs_add(struct buf *b, const char *name, const char *value)
 		return;
 	if (b->len > 0)
 		buf_putc(b, '&');
-	qs_encode(b, name);
+	buf_put_urlencoded(b, name);
 	buf_putc(b, '=');
-	qs_encode(b, value);
+	buf_put_urlencoded(b, value);
 }

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "mustache_json.h"
 #include "portal.h"
+#include "validate.h"
 
 static mustache_cache *templates;
 
@@ -28,18 +29,6 @@ portal_reload(void)
 	mustache_cache_clear(templates);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one path segment [s, end) into out; -1 if it cannot be. */
 static int
 decode_segment(const char *s, const char *end, char out[PORTAL_ARG_MAX])
@@ -54,8 +43,8 @@ decode_segment(const char *s, const char *end, char out[PORTAL_ARG_MAX])
 		if (c == '%') {
 			int hi, lo;
 
-			if (end - s < 3 || (hi = hexval(s[1])) < 0 ||
-			    (lo = hexval(s[2])) < 0)
+			if (end - s < 3 || (hi = hex_digit_value(s[1])) < 0 ||
+			    (lo = hex_digit_value(s[2])) < 0)
 				return -1;
 			c = hi * 16 + lo;
 			s += 2;

@@ -39,26 +39,6 @@ retry_id_valid(const char *s)
 	    999999999999999999L, &n) == 0;
 }
 
-void
-retry_url_encode(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~')
-			buf_putc(b, (char)c);
-		else {
-			buf_putc(b, '%');
-			buf_putc(b, hex[c >> 4]);
-			buf_putc(b, hex[c & 15]);
-		}
-	}
-}
-
 int
 retry_filter_read(struct visit *v, struct retry_filter *f)
 {
@@ -107,7 +87,7 @@ retry_filter_query(const struct retry_filter *f, struct buf *b)
 	buf_printf(b, "state=%s", f->state_name);
 	if (f->workflow != NULL) {
 		buf_puts(b, "&workflow=");
-		retry_url_encode(b, f->workflow);
+		buf_put_urlencoded(b, f->workflow);
 	}
 	if (f->older != NULL)
 		buf_printf(b, "&older=%s", f->older);

@@ -29,9 +29,6 @@ int	retry_filter_read(struct visit *, struct retry_filter *);
 /* The filter as a query string ("state=dead&workflow=..."), appended. */
 void	retry_filter_query(const struct retry_filter *, struct buf *);
 
-/* Append s percent-encoded for a query string. */
-void	retry_url_encode(struct buf *, const char *s);
-
 /*
  * The message a replay left in the query (taken, logged, duplicates,
  * failed, dead), made from numbers only: nothing a user typed is echoed.

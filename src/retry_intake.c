@@ -34,20 +34,6 @@ static const struct {
 	[ENV_ERROR] =		{ "error", RETRY_MAX_ERROR, false },
 };
 
-static json_object *
-error_body(const char *message, json_object *errors)
-{
-	json_object *obj = json_object_new_object();
-
-	if (errors == NULL) {
-		errors = json_object_new_array();
-		event_error(errors, "body", message);
-	}
-	json_object_object_add(obj, "error", json_object_new_string(message));
-	json_object_object_add(obj, "errors", errors);
-	return obj;
-}
-
 /* What is wrong with string s[0..len) as field f, or NULL. */
 static const char *
 text_problem(enum envelope_field f, const char *s, size_t len)
@@ -149,12 +135,12 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	if ((root = json_body_parse(body, len, ACTIVITY_MAX_DEPTH + 1, why,
 	    sizeof(why))) == NULL) {
 		*status = 400;
-		return error_body(why, NULL);
+		return event_error_body(why, NULL);
 	}
 	if (!json_object_is_type(root, json_type_object)) {
 		*status = 400;
 		json_object_put(root);
-		return error_body("the body must be an object: {\"payload\": "
+		return event_error_body("the body must be an object: {\"payload\": "
 		    "the event, \"workflow\", \"execution_id\", \"lead_id\", "
 		    "\"event_type\", \"error\"}", NULL);
 	}
@@ -163,7 +149,7 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	if (json_object_array_length(errors) > 0) {
 		*status = 400;
 		json_object_put(root);
-		return error_body("invalid retry-queue entry", errors);
+		return event_error_body("invalid retry-queue entry", errors);
 	}
 	json_object_put(errors);
 	for (f = 0; f < ENV__MAX; f++)
@@ -177,7 +163,7 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 		    db->error);
 		*status = rc == DB_UNAVAILABLE ? 503 : rc == DB_BAD_INPUT ?
 		    400 : 500;
-		return error_body(rc == DB_UNAVAILABLE ? "database unavailable; "
+		return event_error_body(rc == DB_UNAVAILABLE ? "database unavailable; "
 		    "retry later" : rc == DB_BAD_INPUT ? "the database refused "
 		    "a value of the entry" : "internal error", NULL);
 	}

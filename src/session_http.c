@@ -122,18 +122,6 @@ session_is_form(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode s[0..len) in place (the result is never longer) and terminate
  * it. Returns its length, or a form_error.
@@ -151,8 +139,8 @@ decode(char *s, size_t len)
 			c = ' ';
 		else if (c == '%') {
 			if (i + 2 >= len ||
-			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0)
+			    (hi = hex_digit_value((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hex_digit_value((unsigned char)s[i + 2])) < 0)
 				return FORM_BAD_ESCAPE;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;

@@ -30,6 +30,9 @@ void	rfc3339_format(int64_t usec, char out[RFC3339_BUFSZ]);
  * Parse all of s as a base-10 integer in [min, max]. Returns 0, or -1 for
  * empty input, trailing characters or a value out of range.
  */
+/* The value of hexadecimal digit c (either case), or -1. */
+int	hex_digit_value(int c);
+
 int	parse_long(const char *s, long min, long max, long *out);
 
 #endif

@@ -63,6 +63,28 @@ read_password(char pw[AUTH_PASSWORD_MAX + 2])
 	return 0;
 }
 
+/* The message for an answer of the auth_user_* calls other than OK. */
+static void
+user_error(struct db *db, int rc, const char *email)
+{
+	switch (rc) {
+	case AUTH_USER_UNKNOWN:
+		fprintf(stderr, "minicrm: there is no user %s\n", email);
+		break;
+	case AUTH_USER_BAD_PASSWORD:
+		fprintf(stderr, "minicrm: the password must be %d to %d "
+		    "bytes long\n", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
+		break;
+	case AUTH_ESYS:
+		fprintf(stderr, "minicrm: cannot hash the password "
+		    "(out of memory?)\n");
+		break;
+	default:
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		break;
+	}
+}
+
 static int
 user_create(struct db *db, const char *email, enum auth_role role)
 {
@@ -93,17 +115,8 @@ user_create(struct db *db, const char *email, enum auth_role role)
 	case AUTH_USER_BAD_EMAIL:
 		fprintf(stderr, "minicrm: not an e-mail address: %s\n", email);
 		break;
-	case AUTH_USER_BAD_PASSWORD:
-		fprintf(stderr, "minicrm: the password must be %d to %d "
-		    "bytes long\n", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
-		break;
-	case AUTH_ESYS:
-		fprintf(stderr, "minicrm: cannot hash the password "
-		    "(out of memory?)\n");
-		break;
 	default:
-		fprintf(stderr, "minicrm: cannot store the user: %s\n",
-		    db->error);
+		user_error(db, rc, email);
 		break;
 	}
 	sodium_memzero(pw, sizeof(pw));
@@ -131,27 +144,6 @@ user_list(struct db *db)
 	return 0;
 }
 
-/* The message for an answer of the auth_user_* calls other than OK. */
-static void
-user_error(struct db *db, int rc, const char *email)
-{
-	switch (rc) {
-	case AUTH_USER_UNKNOWN:
-		fprintf(stderr, "minicrm: there is no user %s\n", email);
-		break;
-	case AUTH_USER_BAD_PASSWORD:
-		fprintf(stderr, "minicrm: the password must be %d to %d "
-		    "bytes long\n", AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
-		break;
-	case AUTH_ESYS:
-		fprintf(stderr, "minicrm: cannot hash the password "
-		    "(out of memory?)\n");
-		break;
-	default:
-		fprintf(stderr, "minicrm: %s\n", db->error);
-		break;
-	}
-}
 
 static int
 user_set_disabled(struct db *db, const char *email, bool disabled)

@@ -220,10 +220,33 @@ test_reset_without_limit(void)
 	CHECK(b.data == NULL);
 }
 
+/* Query strings and paths built from what a user typed stay one value. */
+static void
+test_urlencoded(void)
+{
+	struct buf b = BUF_INIT;
+
+	buf_put_urlencoded(&b, "AZaz09-._~");
+	CHECK_STR("unreserved characters stay", buf_str(&b), "AZaz09-._~");
+	buf_reset(&b);
+	buf_put_urlencoded(&b, "a b&c=d/e?f#g%h+\"<'");
+	CHECK_STR("separators are encoded", buf_str(&b),
+	    "a%20b%26c%3Dd%2Fe%3Ff%23g%25h%2B%22%3C%27");
+	buf_reset(&b);
+	buf_put_urlencoded(&b, "Zo\xc3\xab \xe2\x82\xac");
+	CHECK_STR("UTF-8 bytes one by one, upper-case hex", buf_str(&b),
+	    "Zo%C3%AB%20%E2%82%AC");
+	buf_reset(&b);
+	buf_put_urlencoded(&b, "");
+	CHECK_STR("nothing for nothing", buf_str(&b), "");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_empty();
+	test_urlencoded();
 	test_appends();
 	test_growth();
 	test_printf();

@@ -3,6 +3,7 @@
  * UTF-8 well-formedness and length, RFC 3339 timestamps (parse, canonical
  * format, round trips, known epoch values) and bounded integer parsing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -390,6 +391,26 @@ test_parse_long(void)
 	LONG_BAD("+7", 0, 100);
 }
 
+static void
+test_hex_digit_value(void)
+{
+	const char	*digits = "0123456789abcdef";
+	int		 i;
+
+	for (i = 0; i < 16; i++) {
+		CHECK(hex_digit_value(digits[i]) == i);
+		CHECK(hex_digit_value(toupper((unsigned char)digits[i])) == i);
+	}
+	CHECK(hex_digit_value('g') == -1);
+	CHECK(hex_digit_value('G') == -1);
+	CHECK(hex_digit_value('/') == -1);
+	CHECK(hex_digit_value(':') == -1);
+	CHECK(hex_digit_value('@') == -1);
+	CHECK(hex_digit_value('`') == -1);
+	CHECK(hex_digit_value('\0') == -1);
+	CHECK(hex_digit_value(0xc3) == -1);
+}
+
 int
 main(void)
 {
@@ -399,5 +420,6 @@ main(void)
 	test_rfc3339_format();
 	test_rfc3339_sweep();
 	test_parse_long();
+	test_hex_digit_value();
 	return check_done("test_validate");
 }
