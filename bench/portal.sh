@@ -17,7 +17,7 @@
 #      10,000-event timeline.
 # Writes bench/out/portal/ (summary.txt is the table); exits 1 if a target
 # is missed: each timeline page < 10 ms, each search < 20 ms, judged at the
-# median (BENCH_TARGET_PCT=95 judges the p95 instead). On a shared 2-core
+# p95 (BENCH_TARGET_PCT=50 judges the median, 99 the p99). On a shared 2-core
 # machine the tail is mostly other processes' time: the pgbench reference
 # next to each row shows how much (its p95 is several times its p50 too).
 set -euo pipefail
@@ -29,7 +29,7 @@ BIG=${BENCH_BIG_EVENTS:-10000}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 TIMELINE_TARGET=10
 SEARCH_TARGET=20
-TARGET_PCT=${BENCH_TARGET_PCT:-50}
+TARGET_PCT=${BENCH_TARGET_PCT:-95}
 out=$top/bench/out/portal
 rm -rf "$out"; mkdir -p "$out"
 [ -x build/bench/portal_sql ] || make -s build/bench/portal_sql
@@ -101,6 +101,7 @@ wrk_page() {
 	P50[$name]=$p50 P95[$name]=$p95
 	local verdict="" judged=$p50
 	[ "$TARGET_PCT" = 95 ] && judged=$p95
+	[ "$TARGET_PCT" = 99 ] && judged=$p99
 	if [ "$bad" != 0 ]; then verdict="  !! $bad answers were not 200"; MISSED+=("$name"); fi
 	if [ "$target" != 0 ] && awk -v a="$judged" -v t="$target" 'BEGIN { exit !(a >= t) }'; then
 		verdict="$verdict  MISSED (p$TARGET_PCT target ${target} ms)"; MISSED+=("$name")
