@@ -171,7 +171,11 @@ SIZE=$(curl -s -b "$JAR" -o "$TMP/big.csv" -w '%{size_download}' "$BASE/leads/$B
 AFTER=$(rss)
 check "100,000 events exported" test "$(($(wc -l < "$TMP/big.csv") - 1))" = 100000
 check "...the first and the last" bash -c 'sed -n 2p "$0" | grep -q "^2024-01-02T03:46:40.000000+00:00,MESSAGE_SENT" && tail -n 1 "$0" | grep -q "^2024-01-01T00:00:01.000000+00:00,"' "$TMP/big.csv"
-check "admin.fcgi grew less than 8 MB on a $((SIZE / 1048576)) MB export (RSS ${BEFORE} kB → ${AFTER} kB)" test $((AFTER - BEFORE)) -lt 8192
+# (Under AddressSanitizer, make test-sanitized, freed memory is held in
+# quarantine on purpose: resident size means nothing there.)
+if [ "${MINICRM_SANITIZED:-0}" != 1 ]; then
+	check "admin.fcgi grew less than 8 MB on a $((SIZE / 1048576)) MB export (RSS ${BEFORE} kB → ${AFTER} kB)" test $((AFTER - BEFORE)) -lt 8192
+fi
 printf 'export of 100000 events: %s bytes, admin.fcgi RSS %s kB -> %s kB\n' "$SIZE" "$BEFORE" "$AFTER"
 
 # A viewer reads timelines and exports them, without the actions.
