@@ -1,7 +1,8 @@
 /*
  * portal_activity: every lead's events in one log (GET /activity), newest
  * arrival first, with the timeline's filters plus the client, keyset pages
- * (after=the last event shown) and the same CSV export.
+ * both ways on the primary key (after=, before=, last=1: no OFFSET, no
+ * count) and the same CSV export.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,48 +29,110 @@ clients_menu(json_object *data, PGresult *res, const char *selected)
 	json_object_object_add(data, "clients", clients);
 }
 
-/* The page of events into data; a db_status, or 1 for a bad cursor. */
+/*
+ * Up to rows events of the log from cursor (an event id, or NULL): older
+ * ones newest first, or with newer, newer ones oldest first (without a
+ * cursor, the oldest events). Both walk the primary key. On DB_OK the
+ * caller PQclear()s *out.
+ */
+static int
+activity_fetch(struct db *db, const struct timeline_filter *f,
+    const char *cursor, bool newer, int rows, PGresult **out)
+{
+	char		 limit[16];
+	const char	*params[7];
+
+	if (!newer)
+		return timeline_fetch(db, f, cursor, false, rows, out);
+	snprintf(limit, sizeof(limit), "%d", rows);
+	params[0] = f->client;
+	params[1] = f->type;
+	params[2] = f->channel;
+	params[3] = f->from;
+	params[4] = f->to;
+	params[5] = cursor;
+	params[6] = limit;
+	return db_exec(db, STMT_ACTIVITY_NEWER, params, out);
+}
+
+/* "/activity?filters[&extra]" into the page's data under key. */
+static void
+link(json_object *data, const char *key, const char *qs, const char *extra)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "/activity?%s%s%s", qs,
+	    *qs != '\0' && extra != NULL ? "&" : "", extra ? extra : "");
+	json_object_object_add(data, key, json_object_new_string(buf_str(&b)));
+	buf_free(&b);
+}
+
+/*
+ * The page of events the query asks for into data (events, has_events,
+ * the paging links): no cursor is the newest page, after=ID the page
+ * older than event ID, before=ID the page newer than it, last=1 the
+ * oldest page. Returns a db_status, or 1 for a malformed cursor.
+ */
 static int
 activity_events(struct visit *v, struct view_filters *vf, json_object *data,
     const char *qs)
 {
 	const char	*after = portal_query(v, "after");
-	json_object	*events = json_object_new_array();
+	const char	*before = portal_query(v, "before");
+	const char	*last = portal_query(v, "last");
+	const char	*cursor = NULL;
+	bool		 newer = false, has_older, has_newer;
+	json_object	*events;
 	PGresult	*res;
+	char		 extra[48];
 	int		 rc, n, i, shown;
 
-	if (after != NULL && *after == '\0')
-		after = NULL;
-	if (after != NULL && !lead_event_cursor_valid(after)) {
-		json_object_put(events);
-		return 1;
-	}
-	if ((rc = timeline_fetch(&v->w->db, &vf->f, after, false,
-	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK) {
-		json_object_put(events);
+	if (after != NULL && *after != '\0') {
+		if (!lead_event_cursor_valid(after))
+			return 1;
+		cursor = after;
+	} else if (before != NULL && *before != '\0') {
+		if (!lead_event_cursor_valid(before))
+			return 1;
+		cursor = before;
+		newer = true;
+	} else if (last != NULL && strcmp(last, "1") == 0)
+		newer = true;
+	if ((rc = activity_fetch(&v->w->db, &vf->f, cursor, newer,
+	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
 		return rc;
-	}
 	n = PQntuples(res);
 	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
+	if (newer) {
+		has_newer = n > VIEW_PAGE_ROWS;
+		has_older = cursor != NULL;
+	} else {
+		has_older = n > VIEW_PAGE_ROWS;
+		has_newer = cursor != NULL;
+	}
+	events = json_object_new_array();
+	/* Always shown newest first: a newer page came oldest first. */
 	for (i = 0; i < shown; i++)
-		json_object_array_add(events, timeline_event_json(res, i));
-	if (n > VIEW_PAGE_ROWS) {
-		struct buf b = BUF_INIT;
+		json_object_array_add(events, timeline_event_json(res,
+		    newer ? shown - 1 - i : i));
+	if (shown > 0) {
+		const char *newest = PQgetvalue(res, newer ? shown - 1 : 0,
+		    TL_ID);
+		const char *oldest = PQgetvalue(res, newer ? 0 : shown - 1,
+		    TL_ID);
 
-		buf_printf(&b, "/activity?%s%safter=%s", qs, *qs ? "&" : "",
-		    PQgetvalue(res, shown - 1, TL_ID));
-		json_object_object_add(data, "older_url",
-		    json_object_new_string(buf_str(&b)));
-		buf_free(&b);
-	}
-	if (after != NULL) {
-		struct buf b = BUF_INIT;
-
-		buf_printf(&b, "/activity?%s", qs);
-		json_object_object_add(data, "first_url",
-		    json_object_new_string(buf_str(&b)));
-		buf_free(&b);
-	}
+		if (has_older) {
+			snprintf(extra, sizeof(extra), "after=%s", oldest);
+			link(data, "older_url", qs, extra);
+		}
+		if (has_newer) {
+			snprintf(extra, sizeof(extra), "before=%s", newest);
+			link(data, "newer_url", qs, extra);
+		}
+		link(data, "first_url", qs, NULL);
+		link(data, "last_url", qs, "last=1");
+	} else if (cursor != NULL)
+		link(data, "first_url", qs, NULL);	/* a way back */
 	PQclear(res);
 	json_object_object_add(data, "events", events);
 	json_object_object_add(data, "has_events",

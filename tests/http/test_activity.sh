@@ -35,6 +35,48 @@ while [ -n "$path" ] && [ $pages -lt 10 ]; do
 done
 check "three pages" test $pages = 3
 check "every event exactly once, newest first" cmp -s "$TMP/walk" "$TMP/want"
+check "the oldest page has no older page" bash -c '! grep -q "rel=\"next\"" <<<"$0"' "$BODY"
+check "...but a newer one and the newest" grep -q '<a rel="prev" href="/activity?client='"$C"'&amp;tz=UTC&amp;before=[0-9]*">Newer</a>' <<<"$BODY"
+
+# From the oldest page, newer and newer through rel=prev.
+href() { grep -o "<a $1 href=\"[^\"]*\"" <<<"$BODY" | sed 's/.*href="//; s/"$//; s/&amp;/\&/g'; }
+ids() { grep -o '<tr class="event" id="event-[0-9]*"' <<<"$BODY" | grep -o '[0-9]*'; }
+browse GET "/activity?client=$C&tz=UTC"
+check "the newest page has no newer page" bash -c '! grep -q "rel=\"prev\"" <<<"$0"' "$BODY"
+check "...and links the oldest with the filters" grep -q '<a class="last-page" href="/activity?client='"$C"'&amp;tz=UTC&amp;last=1">Oldest</a>' <<<"$BODY"
+browse GET "$(href 'class="last-page"')"
+expect_status 200 "the oldest page"
+check "the oldest page holds the oldest 50, newest first" test "$(ids | tr '\n' ' ')" = "$(tail -n 50 "$TMP/want" | tr '\n' ' ')"
+: > "$TMP/back"; pages=0
+while [ $pages -lt 10 ]; do
+	ids | tac >> "$TMP/back"; path=$(href 'rel="prev"'); pages=$((pages + 1))
+	[ -n "$path" ] || break
+	browse GET "$path"
+done
+check "newer: three pages" test $pages = 3
+check "newer: every event exactly once, oldest first" cmp -s "$TMP/back" <(tac "$TMP/want")
+check "each newer page is shown newest first" test "$(ids | tr '\n' ' ')" = "$(head -n 20 "$TMP/want" | tr '\n' ' ')"
+check "the newest page reached links the first page" grep -q '<a class="first-page" href="/activity?client='"$C"'&amp;tz=UTC">Newest</a>' <<<"$BODY"
+
+# The links keep the filters: 96 MESSAGE_SENT, walked back from the oldest.
+sql "SELECT id FROM lead_activity_log WHERE client_id = '$CID' AND event_type = 'MESSAGE_SENT' ORDER BY id DESC" > "$TMP/sent"
+browse GET "/activity?client=$C&type=MESSAGE_SENT&tz=UTC&last=1"
+check "the oldest page of a type keeps the type in its links" grep -q '<a rel="prev" href="/activity?client='"$C"'&amp;type=MESSAGE_SENT&amp;tz=UTC&amp;before=[0-9]*">Newer</a>' <<<"$BODY"
+check "...and in Newest" grep -q '<a class="first-page" href="/activity?client='"$C"'&amp;type=MESSAGE_SENT&amp;tz=UTC">Newest</a>' <<<"$BODY"
+: > "$TMP/back"; pages=0
+while [ $pages -lt 10 ]; do
+	ids | tac >> "$TMP/back"; path=$(href 'rel="prev"'); pages=$((pages + 1))
+	[ -n "$path" ] || break
+	browse GET "$path"
+done
+check "newer with a type: two pages, every MESSAGE_SENT once" test $pages = 2 -a "$(cat "$TMP/back")" = "$(tac "$TMP/sent")"
+check "the type's newest page links Older with the type" grep -q '<a rel="next" href="/activity?client='"$C"'&amp;type=MESSAGE_SENT&amp;tz=UTC&amp;after=[0-9]*">Older</a>' <<<"$BODY"
+
+browse GET "/activity?client=$C&before=12x"
+expect_status 400 "a malformed before="
+check "...says where to start again" grep -q "Start again from the newest events" <<<"$BODY"
+browse GET "/activity?client=$C&after=-1"
+expect_status 400 "a malformed after="
 
 browse GET "/activity?client=$C&type=INBOUND_REPLY"
 check "the type narrows: 24 replies" test "$(grep -c '<td class="event-type">INBOUND_REPLY</td>' <<<"$BODY")" -eq 24 -a "$(grep -c '<tr class="event"' <<<"$BODY")" -eq 24
