@@ -29,32 +29,6 @@ clients_menu(json_object *data, PGresult *res, const char *selected)
 	json_object_object_add(data, "clients", clients);
 }
 
-/*
- * Up to rows events of the log from cursor (an event id, or NULL): older
- * ones newest first, or with newer, newer ones oldest first (without a
- * cursor, the oldest events). Both walk the primary key. On DB_OK the
- * caller PQclear()s *out.
- */
-static int
-activity_fetch(struct db *db, const struct timeline_filter *f,
-    const char *cursor, bool newer, int rows, PGresult **out)
-{
-	char		 limit[16];
-	const char	*params[7];
-
-	if (!newer)
-		return timeline_fetch(db, f, cursor, false, rows, out);
-	snprintf(limit, sizeof(limit), "%d", rows);
-	params[0] = f->client;
-	params[1] = f->type;
-	params[2] = f->channel;
-	params[3] = f->from;
-	params[4] = f->to;
-	params[5] = cursor;
-	params[6] = limit;
-	return db_exec(db, STMT_ACTIVITY_NEWER, params, out);
-}
-
 /* "/activity?filters[&extra]" into the page's data under key. */
 static void
 link(json_object *data, const char *key, const char *qs, const char *extra)
@@ -98,7 +72,7 @@ activity_events(struct visit *v, struct view_filters *vf, json_object *data,
 		newer = true;
 	} else if (last != NULL && strcmp(last, "1") == 0)
 		newer = true;
-	if ((rc = activity_fetch(&v->w->db, &vf->f, cursor, newer,
+	if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, newer,
 	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
 		return rc;
 	n = PQntuples(res);

@@ -46,7 +46,8 @@ timeline_fetch(struct db *db, const struct timeline_filter *f,
 	params[5] = cursor;
 	params[6] = limit;
 	if (f->lead_id == NULL)
-		return db_exec(db, STMT_ACTIVITY_OLDER, params, out);
+		return db_exec(db, newer ? STMT_ACTIVITY_NEWER :
+		    STMT_ACTIVITY_OLDER, params, out);
 	return db_exec(db, newer ? STMT_TIMELINE_NEWER : STMT_TIMELINE_OLDER,
 	    params, out);
 }

@@ -47,8 +47,9 @@ void	timeline_end(struct db *);
 /*
  * Fetch up to rows events after cursor (an event id, or NULL for the
  * start): older ones, newest first; or with newer, newer ones, oldest
- * first (from no cursor: the oldest events). The activity page (no lead)
- * reads newest first only, by arrival. On DB_OK the caller PQclear()s *out.
+ * first (from no cursor: the oldest events). Without a lead (the activity
+ * page) "older" and "newer" are by arrival (the event id). On DB_OK the
+ * caller PQclear()s *out.
  */
 int	timeline_fetch(struct db *, const struct timeline_filter *,
 	    const char *cursor, bool newer, int rows, PGresult **out)
