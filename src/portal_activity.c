@@ -4,7 +4,6 @@
  * both ways on the primary key (after=, before=, last=1: no OFFSET, no
  * count) and the same CSV export.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "lead_filters.h"
@@ -29,91 +28,6 @@ clients_menu(json_object *data, PGresult *res, const char *selected)
 	json_object_object_add(data, "clients", clients);
 }
 
-/* "/activity?filters[&extra]" into the page's data under key. */
-static void
-link(json_object *data, const char *key, const char *qs, const char *extra)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "/activity?%s%s%s", qs,
-	    *qs != '\0' && extra != NULL ? "&" : "", extra ? extra : "");
-	json_object_object_add(data, key, json_object_new_string(buf_str(&b)));
-	buf_free(&b);
-}
-
-/*
- * The page of events the query asks for into data (events, has_events,
- * the paging links): no cursor is the newest page, after=ID the page
- * older than event ID, before=ID the page newer than it, last=1 the
- * oldest page. Returns a db_status, or 1 for a malformed cursor.
- */
-static int
-activity_events(struct visit *v, struct view_filters *vf, json_object *data,
-    const char *qs)
-{
-	const char	*after = portal_query(v, "after");
-	const char	*before = portal_query(v, "before");
-	const char	*last = portal_query(v, "last");
-	const char	*cursor = NULL;
-	bool		 newer = false, has_older, has_newer;
-	json_object	*events;
-	PGresult	*res;
-	char		 extra[48];
-	int		 rc, n, i, shown;
-
-	if (after != NULL && *after != '\0') {
-		if (!lead_event_cursor_valid(after))
-			return 1;
-		cursor = after;
-	} else if (before != NULL && *before != '\0') {
-		if (!lead_event_cursor_valid(before))
-			return 1;
-		cursor = before;
-		newer = true;
-	} else if (last != NULL && strcmp(last, "1") == 0)
-		newer = true;
-	if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, newer,
-	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
-		return rc;
-	n = PQntuples(res);
-	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
-	if (newer) {
-		has_newer = n > VIEW_PAGE_ROWS;
-		has_older = cursor != NULL;
-	} else {
-		has_older = n > VIEW_PAGE_ROWS;
-		has_newer = cursor != NULL;
-	}
-	events = json_object_new_array();
-	/* Always shown newest first: a newer page came oldest first. */
-	for (i = 0; i < shown; i++)
-		json_object_array_add(events, timeline_event_json(res,
-		    newer ? shown - 1 - i : i));
-	if (shown > 0) {
-		const char *newest = PQgetvalue(res, newer ? shown - 1 : 0,
-		    TL_ID);
-		const char *oldest = PQgetvalue(res, newer ? 0 : shown - 1,
-		    TL_ID);
-
-		if (has_older) {
-			snprintf(extra, sizeof(extra), "after=%s", oldest);
-			link(data, "older_url", qs, extra);
-		}
-		if (has_newer) {
-			snprintf(extra, sizeof(extra), "before=%s", newest);
-			link(data, "newer_url", qs, extra);
-		}
-		link(data, "first_url", qs, NULL);
-		link(data, "last_url", qs, "last=1");
-	} else if (cursor != NULL)
-		link(data, "first_url", qs, NULL);	/* a way back */
-	PQclear(res);
-	json_object_object_add(data, "events", events);
-	json_object_object_add(data, "has_events",
-	    json_object_new_boolean(shown > 0));
-	return DB_OK;
-}
-
 /* GET /activity: 200, 400 (a bad filter, shown beside it), 503. */
 void
 activity_page(struct visit *v)
@@ -131,7 +45,8 @@ activity_page(struct visit *v)
 	}
 	view_filters_qs(&vf, &qs);
 	if (json_object_object_length(vf.errors) == 0 &&
-	    (rc = activity_events(v, &vf, data, buf_str(&qs))) != DB_OK) {
+	    (rc = view_events_page(v, &vf, data, "/activity",
+	    buf_str(&qs))) != DB_OK) {
 		db_rollback(&v->w->db);
 		if (rc == 1)
 			portal_send_error(v, 400, "The page's position in the "
@@ -149,14 +64,8 @@ activity_page(struct visit *v)
 	}
 	timeline_end(&v->w->db);
 	clients_menu(data, res, vf.f.client);
-	{
-		struct buf b = BUF_INIT;
-
-		buf_printf(&b, "/activity/export.csv?%s", buf_str(&qs));
-		json_object_object_add(data, "export_url",
-		    json_object_new_string(buf_str(&b)));
-		buf_free(&b);
-	}
+	view_link(data, "export_url", "/activity/export.csv", buf_str(&qs),
+	    NULL);
 	json_object_object_add(data, "filters", json_object_get(vf.values));
 	json_object_object_add(data, "errors", json_object_get(vf.errors));
 	json_object_object_add(data, "tz", json_object_new_string(vf.tz));

@@ -61,6 +61,22 @@ int	view_begin(struct visit *, struct view_filters *)
 int	view_add_types(struct visit *, json_object *data, const char *selected)
 	    __attribute__((warn_unused_result));
 
+/* The link "path?qs[&extra]" into data under key. */
+void	view_link(json_object *data, const char *key, const char *path,
+	    const char *qs, const char *extra);
+
+/*
+ * The page of events the query asks for (vf->f says whose: a lead, or
+ * all) into data: events, has_events and the paging links to path with
+ * the filters qs. No cursor is the newest page, after=ID the page older
+ * than event ID, before=ID the page newer than it, last=1 the oldest
+ * page; either way shown newest first. Returns a db_status, or 1 for a
+ * malformed cursor.
+ */
+int	view_events_page(struct visit *, struct view_filters *,
+	    json_object *data, const char *path, const char *qs)
+	    __attribute__((warn_unused_result));
+
 /*
  * GET /leads/{uuid} (v->arg[0]): the lead and its timeline. The actions
  * call it to answer a form that failed validation: status 400 and extra

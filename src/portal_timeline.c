@@ -52,88 +52,6 @@ lead_header(struct visit *v, int *rc)
 	return lead;
 }
 
-/* "/leads/ID?filters[&extra]" into the page's data under key. */
-static void
-link(json_object *data, const char *key, const char *lead_id,
-    const char *suffix, const char *qs, const char *extra)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "/leads/%s%s?%s%s%s", lead_id, suffix, qs,
-	    *qs != '\0' && extra != NULL ? "&" : "", extra ? extra : "");
-	json_object_object_add(data, key, json_object_new_string(buf_str(&b)));
-	buf_free(&b);
-}
-
-/*
- * The page of events the query asks for, into data (events, has_events,
- * the paging links). Returns a db_status, or 1 for a malformed cursor.
- */
-static int
-events_page(struct visit *v, struct view_filters *vf, json_object *data,
-    const char *qs)
-{
-	const char	*after = portal_query(v, "after");
-	const char	*before = portal_query(v, "before");
-	const char	*last = portal_query(v, "last");
-	const char	*cursor = NULL;
-	bool		 newer = false, has_older, has_newer;
-	json_object	*events;
-	PGresult	*res;
-	char		 extra[48];
-	int		 rc, n, i, shown;
-
-	vf->f.lead_id = v->arg[0];
-	if (after != NULL && *after != '\0') {
-		if (!lead_event_cursor_valid(after))
-			return 1;
-		cursor = after;
-	} else if (before != NULL && *before != '\0') {
-		if (!lead_event_cursor_valid(before))
-			return 1;
-		cursor = before;
-		newer = true;
-	} else if (last != NULL && strcmp(last, "1") == 0)
-		newer = true;
-	if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, newer,
-	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
-		return rc;
-	n = PQntuples(res);
-	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
-	if (newer) {
-		has_newer = n > VIEW_PAGE_ROWS;
-		has_older = cursor != NULL;
-	} else {
-		has_older = n > VIEW_PAGE_ROWS;
-		has_newer = cursor != NULL;
-	}
-	events = json_object_new_array();
-	for (i = 0; i < shown; i++)
-		json_object_array_add(events, timeline_event_json(res,
-		    newer ? shown - 1 - i : i));
-	if (shown > 0) {
-		/* The newest shown is row 0 going older, the last going newer. */
-		const char *newest = PQgetvalue(res, newer ? shown - 1 : 0, 0);
-		const char *oldest = PQgetvalue(res, newer ? 0 : shown - 1, 0);
-
-		if (has_older) {
-			snprintf(extra, sizeof(extra), "after=%s", oldest);
-			link(data, "older_url", v->arg[0], "", qs, extra);
-		}
-		if (has_newer) {
-			snprintf(extra, sizeof(extra), "before=%s", newest);
-			link(data, "newer_url", v->arg[0], "", qs, extra);
-		}
-		link(data, "first_url", v->arg[0], "", qs, NULL);
-		link(data, "last_url", v->arg[0], "", qs, "last=1");
-	}
-	PQclear(res);
-	json_object_object_add(data, "events", events);
-	json_object_object_add(data, "has_events",
-	    json_object_new_boolean(shown > 0));
-	return DB_OK;
-}
-
 /* The actions' menus and the form nonce (lead_actions.mustache). */
 static void
 actions_data(json_object *data, const char *status)
@@ -166,6 +84,7 @@ lead_page(struct visit *v, int status, json_object *extra)
 	struct view_filters	 vf;
 	struct buf		 qs = BUF_INIT;
 	json_object		*data = NULL, *lead;
+	char			 path[PORTAL_ARG_MAX + 32];	/* /leads/ID/export.csv */
 	int			 rc, bad;
 
 	if (!lead_uuid_valid(v->arg[0])) {
@@ -190,7 +109,10 @@ lead_page(struct visit *v, int status, json_object *extra)
 	if (json_object_object_length(vf.errors) > bad)
 		bad = json_object_object_length(vf.errors);	/* the zone */
 	view_filters_qs(&vf, &qs);
-	if (bad == 0 && (rc = events_page(v, &vf, data, buf_str(&qs))) != 0) {
+	snprintf(path, sizeof(path), "/leads/%s", v->arg[0]);
+	vf.f.lead_id = v->arg[0];
+	if (bad == 0 && (rc = view_events_page(v, &vf, data, path,
+	    buf_str(&qs))) != 0) {
 		db_rollback(&v->w->db);
 		if (rc == 1)
 			portal_send_error(v, 400, "The page's position in the "
@@ -206,7 +128,8 @@ lead_page(struct visit *v, int status, json_object *extra)
 		goto out;
 	}
 	timeline_end(&v->w->db);
-	link(data, "export_url", v->arg[0], "/export.csv", buf_str(&qs), NULL);
+	strncat(path, "/export.csv", sizeof(path) - strlen(path) - 1);
+	view_link(data, "export_url", path, buf_str(&qs), NULL);
 	json_object_object_add(data, "filters", json_object_get(vf.values));
 	json_object_object_add(data, "errors", json_object_get(vf.errors));
 	json_object_object_add(data, "tz", json_object_new_string(vf.tz));

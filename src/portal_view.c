@@ -159,3 +159,82 @@ view_add_types(struct visit *v, json_object *data, const char *selected)
 	json_object_object_add(data, "types", types);
 	return DB_OK;
 }
+
+void
+view_link(json_object *data, const char *key, const char *path,
+    const char *qs, const char *extra)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s?%s%s%s", path, qs,
+	    *qs != '\0' && extra != NULL ? "&" : "", extra ? extra : "");
+	json_object_object_add(data, key, json_object_new_string(buf_str(&b)));
+	buf_free(&b);
+}
+
+int
+view_events_page(struct visit *v, struct view_filters *vf, json_object *data,
+    const char *path, const char *qs)
+{
+	const char	*after = portal_query(v, "after");
+	const char	*before = portal_query(v, "before");
+	const char	*last = portal_query(v, "last");
+	const char	*cursor = NULL;
+	bool		 newer = false, has_older, has_newer;
+	json_object	*events;
+	PGresult	*res;
+	char		 extra[48];
+	int		 rc, n, i, shown;
+
+	if (after != NULL && *after != '\0') {
+		if (!lead_event_cursor_valid(after))
+			return 1;
+		cursor = after;
+	} else if (before != NULL && *before != '\0') {
+		if (!lead_event_cursor_valid(before))
+			return 1;
+		cursor = before;
+		newer = true;
+	} else if (last != NULL && strcmp(last, "1") == 0)
+		newer = true;
+	if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, newer,
+	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
+		return rc;
+	n = PQntuples(res);
+	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
+	if (newer) {
+		has_newer = n > VIEW_PAGE_ROWS;
+		has_older = cursor != NULL;
+	} else {
+		has_older = n > VIEW_PAGE_ROWS;
+		has_newer = cursor != NULL;
+	}
+	events = json_object_new_array();
+	/* Always shown newest first: a newer page came oldest first. */
+	for (i = 0; i < shown; i++)
+		json_object_array_add(events, timeline_event_json(res,
+		    newer ? shown - 1 - i : i));
+	if (shown > 0) {
+		const char *newest = PQgetvalue(res, newer ? shown - 1 : 0,
+		    TL_ID);
+		const char *oldest = PQgetvalue(res, newer ? 0 : shown - 1,
+		    TL_ID);
+
+		if (has_older) {
+			snprintf(extra, sizeof(extra), "after=%s", oldest);
+			view_link(data, "older_url", path, qs, extra);
+		}
+		if (has_newer) {
+			snprintf(extra, sizeof(extra), "before=%s", newest);
+			view_link(data, "newer_url", path, qs, extra);
+		}
+		view_link(data, "first_url", path, qs, NULL);
+		view_link(data, "last_url", path, qs, "last=1");
+	} else if (cursor != NULL)
+		view_link(data, "first_url", path, qs, NULL);	/* a way back */
+	PQclear(res);
+	json_object_object_add(data, "events", events);
+	json_object_object_add(data, "has_events",
+	    json_object_new_boolean(shown > 0));
+	return DB_OK;
+}
