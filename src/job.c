@@ -20,6 +20,9 @@ const struct job jobs[] = {
 	    "the SOP's hourly check: no events in business hours" },
 	{ "compact", "COMPACT_INTERVAL", 60, job_compact,
 	    "fold the per-minute activity counts" },
+	{ "prune", "PRUNE_INTERVAL", 60 * 60, job_prune,
+	    "remove retry-queue rows replayed more than "
+	    "RETRY_DONE_KEEP_DAYS ago" },
 };
 const size_t jobs_count = sizeof(jobs) / sizeof(jobs[0]);
 

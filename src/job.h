@@ -60,5 +60,6 @@ enum job_outcome	 job_replay(struct job_run *);
 enum job_outcome	 job_alerts(struct job_run *);
 enum job_outcome	 job_health(struct job_run *);
 enum job_outcome	 job_compact(struct job_run *);
+enum job_outcome	 job_prune(struct job_run *);
 
 #endif

@@ -1,0 +1,46 @@
+/*
+ * job prune: remove retry-queue rows that were replayed (state done) more
+ * than RETRY_DONE_KEEP_DAYS ago. Their events are in the log; the rows only
+ * slow the queue's counts and lists. Pending, dead and discarded rows are
+ * never touched (the database function allows nothing else; 0007).
+ *
+ * Rows go in batches, each its own short transaction, so a first prune of a
+ * long history neither holds locks for long nor ignores SIGTERM.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "job.h"
+
+#define PRUNE_BATCH	5000
+
+enum job_outcome
+job_prune(struct job_run *run)
+{
+	char		 days[24], batch[24];
+	const char	*params[2] = { days, batch };
+	PGresult	*res;
+	long		 keep, pruned = 0, n;
+	int		 rc;
+
+	keep = config_get_long("RETRY_DONE_KEEP_DAYS", 30, 1, 3650);
+	snprintf(days, sizeof(days), "%ld", keep);
+	snprintf(batch, sizeof(batch), "%d", PRUNE_BATCH);
+	do {
+		if ((rc = db_exec(run->db, STMT_RETRY_PRUNE, params, &res)) !=
+		    DB_OK) {
+			snprintf(run->summary, sizeof(run->summary),
+			    "%ld pruned, then %s (%s)", pruned,
+			    db_status_text(rc), run->db->error);
+			return JOB_FAILED;
+		}
+		n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		pruned += n;
+	} while (n == PRUNE_BATCH && (run->stop == NULL || !*run->stop));
+	snprintf(run->summary, sizeof(run->summary),
+	    "pruned %ld done rows replayed more than %ld days ago", pruned,
+	    keep);
+	return JOB_DONE;
+}
