@@ -14,7 +14,9 @@ static const char security_headers[] =
     "Referrer-Policy: no-referrer\r\n"
     "Cache-Control: no-store\r\n";
 
-static const char json_csp[] =
+/* For answers that are data, never a page (JSON, streamed downloads): a
+ * browser that renders one anyway may load and run nothing from it. */
+static const char data_csp[] =
     "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
 
 static const char *
@@ -123,7 +125,7 @@ http_send(struct http_request *req, int status, const char *content_type,
 	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s%s"
 	    "Content-Length: %zu\r\n\r\n", status, http_status_text(status),
 	    content_type, security_headers,
-	    strncmp(content_type, "application/json", 16) == 0 ? json_csp : "",
+	    strncmp(content_type, "application/json", 16) == 0 ? data_csp : "",
 	    extra_headers ? extra_headers : "", body ? body->len : 0);
 	FCGX_PutStr(buf_str(&head), (int)head.len, out);
 	buf_free(&head);
@@ -137,9 +139,9 @@ http_stream_begin(struct http_request *req, int status,
 {
 	struct buf head = BUF_INIT;
 
-	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s\r\n",
+	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n",
 	    status, http_status_text(status), content_type, security_headers,
-	    extra_headers ? extra_headers : "");
+	    data_csp, extra_headers ? extra_headers : "");
 	FCGX_PutStr(buf_str(&head), (int)head.len, req->fcgi->out);
 	buf_free(&head);
 }
