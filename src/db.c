@@ -1,4 +1,5 @@
 /* db: a self-healing libpq connection with prepared statements (see db.h). */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,10 +116,17 @@ static bool
 db_server_went_away(struct db *db)
 {
 	struct pollfd	 pfd = { PQsocket(db->conn), POLLIN, 0 };
+	int		 n;
 
 	if (pfd.fd < 0 || PQstatus(db->conn) != CONNECTION_OK)
 		return true;
-	return poll(&pfd, 1, 0) != 0;
+	/* Even with a zero timeout, poll fails with EINTR when a signal
+	 * arrives meanwhile (the worker's SIGTERM, installed without
+	 * SA_RESTART): that says nothing about the server, so ask again. */
+	do
+		n = poll(&pfd, 1, 0);
+	while (n == -1 && errno == EINTR);
+	return n != 0;
 }
 
 int
@@ -128,8 +136,11 @@ db_ensure(struct db *db)
 		return DB_OK;
 	/* A new connection would silently run the rest outside the
 	 * transaction (and COMMIT would "succeed"): fail instead. */
-	if (db->in_transaction)
+	if (db->in_transaction) {
+		db_set_error(db, "the connection to the database was lost "
+		    "in a transaction");
 		return DB_UNAVAILABLE;
+	}
 	return db_connect(db);
 }
 

@@ -70,12 +70,17 @@ for _ in $(seq 200); do
 	[ "$(sql "SELECT count(*) FROM retry_queue WHERE workflow = '$L' AND state = 'done'")" -gt 0 ] && break
 	sleep 0.05
 done
+# SIGTERM, and again and again until it exits (an impatient operator, a
+# supervisor): each signal lands in some database call of the batch being
+# finished, and none may turn into "database unavailable" (a zero-timeout
+# poll fails with EINTR when a signal arrives; 4 runs in 10 failed so
+# before db.c asked again).
 T0=$(date +%s%N)
-kill -TERM "$J"
+while kill -TERM "$J" 2>/dev/null; do :; done
 wait "$J"
 RC=$?
 MS=$((($(date +%s%N) - T0) / 1000000))
-expect_eq "$RC" 0 "SIGTERM mid-replay: job run replay exits 0"
+expect_eq "$RC" 0 "SIGTERM mid-replay (sent until it exits): job run replay exits 0"
 check "...within 3 s (took ${MS} ms)" test "$MS" -lt 3000
 DONE=$(sql "SELECT count(*) FROM retry_queue WHERE workflow = '$L' AND state = 'done'")
 check "it had replayed part of the queue ($DONE of 4000)" test "$DONE" -gt 0 -a "$DONE" -lt 4000
