@@ -22,6 +22,9 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number);
 	echo "n8n $version needs Node.js 20.19 or newer; this is $(node --version)" >&2; exit 1; }
 if [ ! -x "$home/node_modules/.bin/n8n" ] || ! cmp -s "$here/package.json" "$home/package.json"; then
 	echo "installing n8n $version into $home (once; a few minutes)"
+	# sqlite3 builds against the installed Node's headers, not ones
+	# node-gyp would download (nodejs.org is not reachable here).
+	[ -d /usr/include/node ] && export npm_config_nodedir=${npm_config_nodedir:-/usr}
 	mkdir -p "$home" && cp "$here/package.json" "$home/" &&
 	(cd "$home" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error &&
 	 npm rebuild sqlite3 --loglevel=error) >"$TMP/install.log" 2>&1 || {
