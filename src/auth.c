@@ -553,12 +553,8 @@ auth_user_set_disabled(struct db *db, const char *email, bool disabled,
 	    STMT_ADMIN_USER_ENABLE, params, &res);
 	if (rc != DB_OK)
 		return rc;
-	if (!disabled) {
-		rc = PQntuples(res) == 1 ? AUTH_USER_OK : AUTH_USER_UNKNOWN;
-		PQclear(res);
-		return rc;
-	}
-	return user_changed(res, sessions_ended);
+	/* Enabling ends no session: its row holds no count. */
+	return user_changed(res, disabled ? sessions_ended : NULL);
 }
 
 int

@@ -63,6 +63,24 @@ read_password(char pw[AUTH_PASSWORD_MAX + 2])
 	return 0;
 }
 
+/*
+ * The new password into pw: read from stdin when that is not a terminal,
+ * otherwise generated (*generated is then true: the caller shows it once).
+ * Returns 0, or -1 with a message. The caller wipes pw.
+ */
+static int
+new_password(char pw[AUTH_PASSWORD_MAX + 2], bool *generated)
+{
+	*generated = isatty(STDIN_FILENO);
+	if (!*generated)
+		return read_password(pw);
+	if (auth_password_generate(pw, GENERATED_LEN) != 0) {
+		fprintf(stderr, "minicrm: cannot make a password\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* The message for an answer of the auth_user_* calls other than OK. */
 static void
 user_error(struct db *db, int rc, const char *email)
@@ -89,15 +107,11 @@ static int
 user_create(struct db *db, const char *email, enum auth_role role)
 {
 	char	 pw[AUTH_PASSWORD_MAX + 2], id[37];
-	bool	 generated = isatty(STDIN_FILENO);
+	bool	 generated;
 	int	 rc;
 
-	if (!generated && read_password(pw) == -1)
+	if (new_password(pw, &generated) == -1)
 		return 1;
-	if (generated && auth_password_generate(pw, GENERATED_LEN) != 0) {
-		fprintf(stderr, "minicrm: cannot make a password\n");
-		return 1;
-	}
 	rc = auth_user_create(db, email, pw, role, id);
 	switch (rc) {
 	case AUTH_USER_OK:
@@ -168,16 +182,12 @@ static int
 user_passwd(struct db *db, const char *email)
 {
 	char	 pw[AUTH_PASSWORD_MAX + 2];
-	bool	 generated = isatty(STDIN_FILENO);
+	bool	 generated;
 	long	 ended = 0;
 	int	 rc;
 
-	if (!generated && read_password(pw) == -1)
+	if (new_password(pw, &generated) == -1)
 		return 1;
-	if (generated && auth_password_generate(pw, GENERATED_LEN) != 0) {
-		fprintf(stderr, "minicrm: cannot make a password\n");
-		return 1;
-	}
 	rc = auth_user_set_password(db, email, pw, NULL, &ended);
 	if (rc == AUTH_USER_OK) {
 		if (generated)
