@@ -3,6 +3,11 @@
 # under valgrind), then a throw-away instance on a free port with every
 # HTTP test against it (nginx -> FastCGI -> PostgreSQL), the browser tests
 # (Chromium) against the same instance, then tear-down.
+#
+#   scripts/test.sh                          everything (make test)
+#   scripts/test.sh tests/http/test_x.sh ... only those HTTP tests, against
+#                                            a throw-away instance (no unit
+#                                            or browser tests)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -24,17 +29,24 @@ export MINICRM_TEMPLATES=$MINICRM_VAR/templates
 # a scheduled replay must not take rows another test is counting.
 export REPLAY_INTERVAL=0
 
-step "unit tests" make -s unit
-step "unit tests under ASan and UBSan" make -s unit-san
-step "unit tests under valgrind" make -s unit-valgrind
+only=("$@")
+if [ ${#only[@]} -eq 0 ]; then
+	step "unit tests" make -s unit
+	step "unit tests under ASan and UBSan" make -s unit-san
+	step "unit tests under valgrind" make -s unit-valgrind
+fi
 
 printf '\n== starting a test instance in %s on port %s\n' "$MINICRM_VAR" "$MINICRM_PORT"
 if throwaway_up; then
-	for t in tests/http/test_*.sh; do
-		step "$t" bash "$t"
-	done
-	# The portal in Chromium; screenshots land in tests/out/browser.
-	step "browser tests (tests/browser)" bash tests/browser/run.sh
+	if [ ${#only[@]} -gt 0 ]; then
+		for t in "${only[@]}"; do step "$t" bash "$t"; done
+	else
+		for t in tests/http/test_*.sh; do
+			step "$t" bash "$t"
+		done
+		# The portal in Chromium; screenshots land in tests/out/browser.
+		step "browser tests (tests/browser)" bash tests/browser/run.sh
+	fi
 else
 	failed+=("instance start")
 fi
