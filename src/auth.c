@@ -301,11 +301,25 @@ cell_long(PGresult *res, int row, int col)
 	return v;
 }
 
+/* Run a statement whose result does not matter beyond success. */
+static int
+exec_only(struct db *db, enum stmt st, const char *const *params)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, st, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
 /*
  * Record this attempt (as a failure until it succeeds) and decide from the
- * earlier ones whether it may go on. Recording first means concurrent
- * guesses count against each other: a burst cannot all pass the check
- * before any failure is written. Writes the attempt's id and *retry_after.
+ * earlier ones whether it may go on. The count and the record are one
+ * short transaction under the address's and the account's locks: without
+ * them, concurrent attempts under READ COMMITTED each count before any of
+ * the others is committed, and a burst of 20 got 5-8 password checks
+ * where the limit is 5. Writes the attempt's id and *retry_after.
  */
 static int
 attempt_begin(struct db *db, const char *email, const char *address,
@@ -320,29 +334,23 @@ attempt_begin(struct db *db, const char *email, const char *address,
 	params[0] = address;
 	params[1] = email;
 	params[2] = window;
-	if ((rc = db_exec(db, STMT_LOGIN_ATTEMPT, params, &res)) != DB_OK)
+	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
+	if ((rc = exec_only(db, STMT_LOGIN_ATTEMPT_LOCK, params)) != DB_OK ||
+	    (rc = db_exec(db, STMT_LOGIN_ATTEMPT, params, &res)) != DB_OK) {
+		db_rollback(db);
+		return rc;
+	}
 	if (PQntuples(res) != 1) {
 		PQclear(res);
+		db_rollback(db);
 		return DB_ERROR;
 	}
 	snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
 	*retry_after = auth_throttle_wait(cell_long(res, 0, 1),
 	    cell_long(res, 0, 3), cell_long(res, 0, 2), cell_long(res, 0, 4));
 	PQclear(res);
-	return 0;
-}
-
-/* Run a statement whose result does not matter beyond success. */
-static int
-exec_only(struct db *db, enum stmt st, const char *const *params)
-{
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, st, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_commit(db);
 }
 
 int

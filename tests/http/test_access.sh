@@ -91,4 +91,18 @@ expect_header '^Retry-After: [0-9]+' "with Retry-After"
 check "and says so" grep -q "Too many failed logins" <<<"$BODY"
 sql "DELETE FROM login_attempts" >/dev/null
 
+# A burst of guesses at once gets exactly as many password checks as the
+# limit allows: the attempts are counted under a lock, so concurrent ones
+# cannot all pass the count before any of them is recorded.
+browse GET /login
+CSRF=$(field csrf)
+seq 40 | xargs -P 40 -I{} curl -s -o /dev/null -w '%{http_code}\n' \
+	-b "$JAR" --data-urlencode "csrf=$CSRF" \
+	--data-urlencode "email=burst-$$@example.com" \
+	--data-urlencode "password=burst-{}-wrong" "$BASE/login" > "$TMP/burst"
+expect_eq "$(grep -c '^200$' "$TMP/burst")" 5 "40 parallel guesses: exactly 5 passwords checked (200, wrong password)"
+expect_eq "$(grep -c '^429$' "$TMP/burst")" 35 "and the other 35 refused unchecked (429)"
+expect_eq "$(sql "SELECT count(*) FROM login_attempts WHERE email = 'burst-$$@example.com'")" 5 "exactly 5 failures recorded"
+sql "DELETE FROM login_attempts" >/dev/null
+
 finish
