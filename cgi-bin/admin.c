@@ -184,25 +184,46 @@ static const struct portal_route *const route_tables[] = {
 	portal_retry_routes,
 };
 
+/* The methods a path takes, as a bit set, for the Allow header. */
+enum { ALLOW_GET = 1, ALLOW_POST = 2 };
+
+/* "Allow: ...\r\n" for a set of methods: a GET route takes HEAD too. */
+static const char *
+allow_header(int allowed)
+{
+	switch (allowed) {
+	case ALLOW_GET:
+		return "Allow: GET, HEAD\r\n";
+	case ALLOW_POST:
+		return "Allow: POST\r\n";
+	default:
+		return "Allow: GET, HEAD, POST\r\n";
+	}
+}
+
 /*
- * Find the route for the request. Returns it, or NULL with *path_known
- * telling whether the path exists for another method (405, not 404).
+ * Find the route for the request; HEAD is answered by the GET route
+ * (http_send leaves the body out). Returns it, or NULL with *allowed
+ * holding the methods the path takes for others (405 when not 0, 404
+ * when 0).
  */
 static const struct portal_route *
-find_route(struct visit *v, bool *path_known)
+find_route(struct visit *v, int *allowed)
 {
-	size_t i;
+	const char	*method = v->req->head ? "GET" : v->req->method;
+	size_t		 i;
 
-	*path_known = false;
+	*allowed = 0;
 	for (i = 0; i < sizeof(route_tables) / sizeof(route_tables[0]); i++) {
 		const struct portal_route *r;
 
 		for (r = route_tables[i]; r->method != NULL; r++) {
 			if (!portal_route_match(r->pattern, v->req->path, v))
 				continue;
-			if (strcmp(r->method, v->req->method) == 0)
+			if (strcmp(r->method, method) == 0)
 				return r;
-			*path_known = true;
+			*allowed |= strcmp(r->method, "GET") == 0 ? ALLOW_GET :
+			    ALLOW_POST;
 		}
 	}
 	return NULL;
@@ -225,8 +246,8 @@ static void
 dispatch(struct visit *v)
 {
 	const struct portal_route	*route;
-	bool				 post, path_known;
-	int				 rc;
+	bool				 post;
+	int				 rc, allowed;
 
 	post = strcmp(v->req->method, "POST") == 0;
 	if ((rc = find_session(v)) < 0) {
@@ -251,9 +272,9 @@ dispatch(struct visit *v)
 		    "query string.");
 		return;
 	}
-	if ((route = find_route(v, &path_known)) == NULL) {
-		if (path_known) {
-			portal_add_header(v, "Allow: GET, POST\r\n");
+	if ((route = find_route(v, &allowed)) == NULL) {
+		if (allowed != 0) {
+			portal_add_header(v, allow_header(allowed));
 			portal_send_error(v, 405, "This page does not take "
 			    "that method.");
 		} else if (post)
@@ -294,8 +315,14 @@ admin_handle(void *ctx, struct http_request *req)
 	if (strcmp(req->path, "/login") == 0) {
 		if (strcmp(req->method, "POST") == 0)
 			login_post(&v);
-		else
+		else if (strcmp(req->method, "GET") == 0 || req->head)
 			login_form(&v, 200, NULL, NULL);
+		else {
+			portal_add_header(&v, allow_header(ALLOW_GET |
+			    ALLOW_POST));
+			portal_send_error(&v, 405, "This page does not take "
+			    "that method.");
+		}
 	} else
 		dispatch(&v);
 	form_free(&v.form);

@@ -43,6 +43,7 @@ http_request_init(struct http_request *req, FCGX_Request *fcgi)
 	req->remote_addr = (v = param(fcgi, "REMOTE_ADDR")) ? v : "-";
 	req->cookie = param(fcgi, "HTTP_COOKIE");
 	req->https = param(fcgi, "HTTPS");
+	req->head = strcmp(req->method, "HEAD") == 0;
 	buf_reset(&req->body);
 }
 
@@ -129,11 +130,11 @@ http_send(struct http_request *req, int status, const char *content_type,
 	    extra_headers ? extra_headers : "", body ? body->len : 0);
 	FCGX_PutStr(buf_str(&head), (int)head.len, out);
 	buf_free(&head);
-	if (body != NULL && body->len > 0)
+	if (body != NULL && body->len > 0 && !req->head)
 		FCGX_PutStr(body->data, (int)body->len, out);
 }
 
-void
+int
 http_stream_begin(struct http_request *req, int status,
     const char *content_type, const char *extra_headers)
 {
@@ -144,6 +145,17 @@ http_stream_begin(struct http_request *req, int status,
 	    data_csp, extra_headers ? extra_headers : "");
 	FCGX_PutStr(buf_str(&head), (int)head.len, req->fcgi->out);
 	buf_free(&head);
+	return req->head ? -1 : 0;
+}
+
+void
+http_stream_abort(struct http_request *req)
+{
+	/* FCGX_Free with close set frees the streams and closes the socket
+	 * without FCGI_END_REQUEST; the FCGX_Finish_r that follows every
+	 * request finds nothing left to finish. */
+	FCGX_FFlush(req->fcgi->out);
+	FCGX_Free(req->fcgi, 1);
 }
 
 int

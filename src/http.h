@@ -7,6 +7,7 @@
 #ifndef MINICRM_HTTP_H
 #define MINICRM_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -24,6 +25,7 @@ struct http_request {
 	const char	*remote_addr;
 	const char	*cookie;	/* Cookie header, NULL if absent */
 	const char	*https;		/* "on" behind TLS, else NULL */
+	bool		 head;		/* HEAD: answer as GET, without a body */
 	struct buf	 body;		/* filled by http_read_body() */
 };
 
@@ -41,7 +43,9 @@ int	http_is_json(const struct http_request *);
 
 /*
  * Write a complete response. extra_headers is NULL or CRLF-terminated
- * header lines. A body whose buffer failed becomes a plain 500.
+ * header lines. A body whose buffer failed becomes a plain 500. To a HEAD
+ * request the headers go out as for GET (Content-Length included), the
+ * body does not.
  */
 void	http_send(struct http_request *, int status, const char *content_type,
 	    const char *extra_headers, const struct buf *body);
@@ -51,11 +55,24 @@ void	http_send(struct http_request *, int status, const char *content_type,
  * status and headers now, without Content-Length (nginx sends the body
  * chunked), then the body in pieces with http_stream_write(). Once begun,
  * the status cannot change: check what can fail before beginning.
+ * http_stream_begin returns 0 when a body is wanted, -1 for a HEAD request
+ * (the headers are all it gets: write nothing more).
  * http_stream_write returns 0, or -1 once the client has gone away.
  */
-void	http_stream_begin(struct http_request *, int status,
-	    const char *content_type, const char *extra_headers);
+int	http_stream_begin(struct http_request *, int status,
+	    const char *content_type, const char *extra_headers)
+	    __attribute__((warn_unused_result));
 int	http_stream_write(struct http_request *, const char *data, size_t len);
+
+/*
+ * End a streamed response as failed, when what is left of it cannot be
+ * produced (the database went away half way). What was written reaches
+ * the client, then the connection to nginx closes without the FastCGI end
+ * of the request, so nginx drops the client's connection before the last
+ * chunk: the client sees a cut transfer (curl: exit 18), never a short
+ * file that looks whole. Nothing may be written to the request after it.
+ */
+void	http_stream_abort(struct http_request *);
 
 /* Serialize obj (not freed: the caller owns it) and send it. */
 void	http_send_json(struct http_request *, int status,

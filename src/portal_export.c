@@ -40,18 +40,24 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
 	snprintf(line, sizeof(line), "Content-Disposition: attachment; "
 	    "filename=\"%s\"\r\nCache-Control: no-store\r\n", filename);
 	portal_add_header(v, line);
-	http_stream_begin(v->req, 200, "text/csv; charset=utf-8", v->headers);
+	if (http_stream_begin(v->req, 200, "text/csv; charset=utf-8",
+	    v->headers) == -1)
+		goto done;	/* HEAD */
 	timeline_csv_header(&out);
 	for (;;) {
 		n = PQntuples(res);
 		for (i = 0; i < n; i++)
 			timeline_csv_row(&out, res, i);
 		total += n;
-		if (buf_failed(&out) ||
-		    http_stream_write(v->req, out.data, out.len) == -1) {
-			log_warn("export %s: stopped after %lld events (%s)",
-			    filename, total, buf_failed(&out) ? "out of memory"
-			    : "the client went away");
+		if (buf_failed(&out)) {
+			log_error("export %s: cut short after %lld events: out "
+			    "of memory", filename, total);
+			http_stream_abort(v->req);
+			break;
+		}
+		if (http_stream_write(v->req, out.data, out.len) == -1) {
+			log_warn("export %s: stopped after %lld events: the "
+			    "client went away", filename, total);
 			break;
 		}
 		buf_reset(&out);
@@ -63,12 +69,15 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
 		res = NULL;
 		if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, false,
 		    VIEW_EXPORT_BATCH, &res)) != DB_OK) {
-			/* The status is sent: all we can do is stop short. */
+			/* The status is sent: the client must at least see
+			 * that the file is not whole. */
 			log_error("export %s: cut short after %lld events: %s",
 			    filename, total, v->w->db.error);
+			http_stream_abort(v->req);
 			break;
 		}
 	}
+done:
 	PQclear(res);
 	buf_free(&out);
 	timeline_end(&v->w->db);

@@ -57,9 +57,12 @@ retry_export(struct visit *v)
 		portal_send_db_error(v, rc);
 		return;
 	}
-	http_stream_begin(v->req, 200, "text/csv; charset=utf-8",
+	if (http_stream_begin(v->req, 200, "text/csv; charset=utf-8",
 	    "Content-Disposition: attachment; filename=\"retry-queue.csv\"\r\n"
-	    "Cache-Control: no-store\r\n");
+	    "Cache-Control: no-store\r\n") == -1) {
+		PQclear(res);	/* HEAD */
+		return;
+	}
 	buf_puts(&out, header);
 	for (;;) {
 		n = PQntuples(res);
@@ -72,18 +75,24 @@ retry_export(struct visit *v)
 			snprintf(before, sizeof(before), "%s",
 			    PQgetvalue(res, n - 1, 0));
 		PQclear(res);
-		if (buf_failed(&out) || http_stream_write(v->req, out.data,
-		    out.len) == -1) {
-			log_warn("retry-queue export: the client went away or "
-			    "out of memory");
+		if (buf_failed(&out)) {
+			log_error("retry-queue export cut short: out of memory");
+			http_stream_abort(v->req);
+			break;
+		}
+		if (http_stream_write(v->req, out.data, out.len) == -1) {
+			log_warn("retry-queue export: the client went away");
 			break;
 		}
 		buf_reset(&out);
 		if (n < EXPORT_PAGE)
 			break;
 		if ((rc = fetch(&v->w->db, &f, before, &res)) != DB_OK) {
-			log_warn("retry-queue export cut short: %s",
+			/* The status is sent: the client must at least see
+			 * that the file is not whole. */
+			log_error("retry-queue export cut short: %s",
 			    v->w->db.error);
+			http_stream_abort(v->req);
 			break;
 		}
 	}

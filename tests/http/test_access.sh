@@ -48,7 +48,33 @@ CSRF=$(field csrf)
 # The checks in front of every route.
 browse GET /logout
 expect_status 405 "logout is a form, never a GET"
-expect_header '^Allow: ' "the 405 says which methods work"
+expect_header '^Allow: POST\s*$' "the 405 says the one method that works"
+browse POST / --data-urlencode "csrf=$CSRF"
+expect_status 405 "the dashboard takes no form"
+expect_header '^Allow: GET, HEAD\s*$' "its 405 names GET and HEAD, not POST"
+browse PUT /keys --data-urlencode "csrf=$CSRF"
+expect_status 405 "PUT on the keys page"
+expect_header '^Allow: GET, HEAD, POST\s*$' "a path with a page and a form allows both"
+request DELETE /login
+expect_status 405 "the login page refuses DELETE (it used to show the form)"
+expect_header '^Allow: GET, HEAD, POST\s*$' "and says what it takes"
+
+# HEAD is answered like GET, without the body.
+head_request() {
+	STATUS=$(curl -sS -I -b "$JAR" -o /dev/null -D "$TMP/headers" \
+		-w '%{http_code} %{size_download}' "$BASE$1")
+	HEADERS=$(cat "$TMP/headers")
+}
+for path in / /leads /activity /keys /retry-queue /login; do
+	head_request "$path"
+	expect_eq "$STATUS" "200 0" "HEAD $path: 200 and no body"
+	expect_header '^Content-Type: text/html' "HEAD $path: the page's type"
+done
+head_request /activity/export.csv
+expect_eq "$STATUS" "200 0" "HEAD of an export: 200 and no body"
+expect_header '^Content-Disposition: attachment' "with the download's headers"
+head_request /no-such-page
+expect_eq "$STATUS" "404 0" "HEAD of an unknown page: 404"
 browse GET '/?tz=%zz'
 expect_status 400 "a malformed query string is a readable 400"
 check "in the portal's layout" grep -q '<nav aria-label="Portal">' <<<"$BODY"
