@@ -107,9 +107,18 @@ nothing_runs() {
 
 # 1. Something listens on the port: refused before anything starts.
 P1=$(free_port $((MINICRM_PORT + 300)))
-python3 -m http.server --bind 127.0.0.1 "$P1" >/dev/null 2>&1 &
-holder=$!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$P1") 2>/dev/null && break; sleep 0.1; done
+# (python3 may take seconds to start on a busy machine: wait until it says
+# it listens.)
+hold_port() {	# hold_port PORT listen|bind: sets holder
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))
+if sys.argv[2] == "listen": s.listen(8)
+print("holding", flush=True); time.sleep(300)' "$1" "$2" >"$TMP/holder.out" 2>&1 &
+	holder=$!
+	for _ in $(seq 300); do grep -q holding "$TMP/holder.out" 2>/dev/null && return 0; sleep 0.1; done
+	fail "python3 holds port $1" "$(cat "$TMP/holder.out")"
+}
+hold_port "$P1" listen
 up2 "$P1"
 rc=$?
 out=$(cat "$TMP/up2.out")
@@ -124,10 +133,7 @@ kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; holder=
 # bind() fails after PostgreSQL, the programs and the worker started. up
 # must stop them all again, and still name the port.
 P2=$(free_port $((P1 + 1)))
-python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); print("bound", flush=True); time.sleep(300)' "$P2" >"$TMP/bound" &
-holder=$!
-for _ in $(seq 50); do grep -q bound "$TMP/bound" 2>/dev/null && break; sleep 0.1; done
+hold_port "$P2" bind
 up2 "$P2"
 rc=$?
 out=$(cat "$TMP/up2.out")
