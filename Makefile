@@ -1,5 +1,6 @@
 # minicrm — every entry point a person needs:
 #   make run     install what is missing, build, start PostgreSQL, FastCGI, nginx
+#                (MINICRM_PORT=8081 make run: another port than 8080)
 #   make stop    stop what `make run` started
 #   make test    build, start a throw-away instance, run every test, tear it down
 #   make bench   the benchmarks under bench/
@@ -27,11 +28,16 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 BENCH_TARGETS = bench-ingest
 
-.PHONY: all deps run stop reload test unit unit-san unit-valgrind http bench psql clean
+.PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
 
+# What building and running need (make run), and what the tests and
+# benchmarks add (make test, make bench): scripts/deps.sh run|test.
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
 
 build/%.o: src/%.c $(wildcard src/*.h src/*.def src/cli/*.h)
 	@mkdir -p $(dir $@)
@@ -90,10 +96,10 @@ reload:
 psql:
 	@scripts/instance.sh psql
 
-test: deps all
+test: deps-test all
 	@scripts/test.sh
 
-bench: deps all $(BENCH_TARGETS)
+bench: deps-test all $(BENCH_TARGETS)
 
 bench-ingest: all
 	@bench/ingest.sh

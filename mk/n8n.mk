@@ -9,5 +9,5 @@
 
 .PHONY: test-n8n
 
-test-n8n: deps all
+test-n8n: deps-test all
 	@scripts/test-n8n.sh

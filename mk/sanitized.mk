@@ -7,5 +7,5 @@
 
 .PHONY: test-sanitized
 
-test-sanitized: deps
+test-sanitized: deps-test
 	@scripts/test-sanitized.sh

@@ -204,12 +204,81 @@ wait_ready() {
 	die "the API did not become ready; see $var/log/"
 }
 
+# Is something listening on 127.0.0.1:$1?
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+port_hint() {
+	local p=$((port + 1))
+	while [ "$p" -lt $((port + 100)) ] && port_in_use "$p"; do p=$((p + 1)); done
+	printf '127.0.0.1:%s is in use; set MINICRM_PORT to a free port (%s is free now): MINICRM_PORT=%s make run' \
+		"$port" "$p" "$p"
+}
+
+# Before anything starts: is the port free? Our own nginx on it (a second
+# `make run`) is fine: it reloads.
+check_port() {
+	if alive "$var/run/nginx.pid" && [ "$(conf_get MINICRM_PORT)" = "$port" ]; then
+		return 0
+	fi
+	port_in_use "$port" || return 0
+	die "$(port_hint)"
+}
+
+# What ran before this `up`; a failed `up` stops the rest (up_failed).
+note_running() {
+	local name
+	was_running=" "
+	for name in nginx api admin worker; do
+		alive "$var/run/$name.pid" && was_running+="$name "
+	done
+	if [ -z "${DATABASE_URL:-}" ] && pg_running; then was_running+="pg "; fi
+	nginx_log_at=$(stat -c %s "$var/log/nginx-error.log" 2>/dev/null || echo 0)
+	return 0
+}
+
+pg_running() {
+	local pg
+	[ -e "$var/pg" ] || return 1
+	pg=$(if [ -L "$var/pg" ]; then readlink "$var/pg"; else echo "$var/pg"; fi)
+	[ -f "$pg/data/PG_VERSION" ] && as_pg "$pg_bin/pg_ctl" -D "$pg/data" status >/dev/null 2>&1
+}
+
+# The EXIT trap of up: on failure, stop what this `up` started (not what
+# ran before it), and name a busy port if that is what nginx met.
+up_failed() {
+	local rc=$? name pid pg
+	trap - EXIT
+	[ "$rc" -ne 0 ] || return 0
+	if tail -c +$((nginx_log_at + 1)) "$var/log/nginx-error.log" 2>/dev/null |
+		grep -q "Address already in use"; then
+		printf 'minicrm: %s\n' "$(port_hint)" >&2
+	fi
+	for name in nginx worker api admin; do
+		[[ $was_running == *" $name "* ]] && continue
+		alive "$var/run/$name.pid" || continue
+		pid=$(cat "$var/run/$name.pid")
+		if [ "$name" = nginx ]; then kill -QUIT "$pid" 2>/dev/null || true
+		else kill "$pid" 2>/dev/null || true; fi
+		for _ in $(seq 150); do alive "$var/run/$name.pid" || break; sleep 0.1; done
+		rm -f "$var/run/$name.pid"
+	done
+	if [ -z "${DATABASE_URL:-}" ] && [[ $was_running != *" pg "* ]] && pg_running; then
+		pg=$(if [ -L "$var/pg" ]; then readlink "$var/pg"; else echo "$var/pg"; fi)
+		as_pg "$pg_bin/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null 2>&1 || true
+	fi
+	printf 'minicrm: up failed (exit %s); stopped what it had started\n' "$rc" >&2
+	exit "$rc"
+}
+
 up() {
 	port=${MINICRM_PORT:-$(conf_get MINICRM_PORT)}
 	port=${port:-8080}
 	mkdir -p "$var/run" "$var/log" "$var/nginx"
 	chmod 711 "$var"
 	[ -x "$top/bin/minicrm" ] || die "not built: run make first"
+	check_port
+	note_running
+	trap up_failed EXIT
 	if [ -n "${DATABASE_URL:-}" ]; then external_db; else pg_up; fi
 	"$top/bin/minicrm" migrate up >/dev/null
 	start_fcgi api
@@ -217,6 +286,7 @@ up() {
 	start_worker
 	start_nginx
 	wait_ready
+	trap - EXIT
 	say "running at http://127.0.0.1:$port/ (admin) — API at http://127.0.0.1:$port/api/internal/"
 	if ! "$top/bin/minicrm" apikey list | grep -q ' live$'; then
 		say "first API key (shown once; it is not stored):"

@@ -23,7 +23,25 @@ done
 # when the lock file differs from the one installed last.
 stamp=$here/node_modules/.minicrm-package-lock.json
 if ! cmp -s "$here/package-lock.json" "$stamp"; then
-	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+	if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error); then
+		registry=$(npm config get registry 2>/dev/null || echo '?')
+		cat >&2 <<-EOF
+		browser tests: npm ci could not install playwright-core (tests/browser/package-lock.json).
+		  npm's own error is above. Check, in this order:
+		  - the registry, now $registry: can this machine reach it?
+		      npm ping; curl -sI ${registry%/}/playwright-core
+		    another registry or mirror: npm config set registry URL
+		  - a proxy: HTTPS_PROXY / HTTP_PROXY in the environment, or
+		      npm config set proxy URL; npm config set https-proxy URL
+		  - a proxy that re-signs TLS (SELF_SIGNED_CERT_IN_CHAIN,
+		    UNABLE_TO_GET_ISSUER_CERT_LOCALLY): trust its CA with
+		      export NODE_EXTRA_CA_CERTS=/path/to/proxy-ca.pem  (or npm config set cafile ...)
+		    never strict-ssl=false
+		  - no network at all: copy tests/browser/node_modules from a machine where
+		    npm ci worked (same package-lock.json), then run again
+		EOF
+		exit 1
+	fi
 	cp "$here/package-lock.json" "$stamp"
 fi
 
