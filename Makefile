@@ -26,7 +26,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest
+BENCH_TARGETS = bench-ingest bench-health
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -103,6 +103,9 @@ bench: deps-test all $(BENCH_TARGETS)
 
 bench-ingest: all
 	@bench/ingest.sh
+
+bench-health: all
+	@bench/health.sh
 
 clean:
 	rm -rf build bin $(FCGI)

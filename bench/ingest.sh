@@ -93,20 +93,10 @@ wrk_run "batches of 1000 events" 4 -s bench/batch.lua "$BASE"
 BATCH_EPS=$((RPS * 1000))
 
 echo "loading 1,000,000 events over the last 48 hours for activity-health…"
-psql "$OWNER_URL" -qX -v ON_ERROR_STOP=1 <<SQL
-INSERT INTO leads (client_id, external_id)
-SELECT '$CLIENT', 'health-' || g FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING;
-INSERT INTO lead_activity_log (client_id, lead_id, event_type, occurred_at, created_at, source)
-SELECT '$CLIENT', l.id, 'MESSAGE_SENT', t, t, 'bench-health'
-FROM (SELECT now() - random() * interval '48 hours' AS t, 1 + (g % 10000) AS n
-      FROM generate_series(1, 1000000) g) x
-JOIN leads l ON l.client_id = '$CLIENT' AND l.external_id = 'health-' || x.n
-ORDER BY t;	-- in arrival order, as the API appends them
-SELECT activity_counts_compact();
-SQL
+psql "$OWNER_URL" -qX -v ON_ERROR_STOP=1 -v client="$CLIENT" -f bench/health_data.sql
 # One statement of a million rows is a bench artefact (real events trickle
 # in): let its vacuum and statistics finish before measuring.
-psql "$OWNER_URL" -qX -c "VACUUM ANALYZE lead_activity_log" -c "VACUUM ANALYZE activity_counts"
+psql "$OWNER_URL" -qX -c "VACUUM ANALYZE lead_activity_log" -c "VACUUM ANALYZE activity_counts" -c "VACUUM ANALYZE activity_counts_hourly"
 wrk_run "activity-health (1M events in 48h)" 4 "$BASE/api/internal/activity-health"
 HEALTH_P99=$P99
 wrk_run "activity-health (1M events in 48h)" 16 "$BASE/api/internal/activity-health"

@@ -116,11 +116,19 @@ ALTER TABLE lead_activity_log ENABLE TRIGGER lead_activity_log_count;
 
 \echo activity_counts
 -- What the trigger and the compaction would have left: one row per hour,
--- client and type for hours past.
-INSERT INTO activity_counts AS a (bucket, shard, client_id, event_type, events)
+-- client and type, and one per minute for the last 26 hours.
+INSERT INTO activity_counts_hourly AS a (bucket, shard, client_id, event_type, events)
 SELECT date_trunc('hour', created_at), 0, client_id, event_type, count(*)
 FROM lead_activity_log WHERE source IN ('sms-nurture-day1',
     'sms-nurture-day3', 'booking-reminder', 'inbound-router', 'calendly-sync')
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (bucket, shard, client_id, event_type)
+DO UPDATE SET events = a.events + EXCLUDED.events;
+INSERT INTO activity_counts AS a (bucket, shard, client_id, event_type, events)
+SELECT date_trunc('minute', created_at), 0, client_id, event_type, count(*)
+FROM lead_activity_log WHERE source IN ('sms-nurture-day1',
+    'sms-nurture-day3', 'booking-reminder', 'inbound-router', 'calendly-sync')
+  AND created_at >= date_trunc('hour', now() - interval '26 hours')
 GROUP BY 1, 2, 3, 4
 ON CONFLICT (bucket, shard, client_id, event_type)
 DO UPDATE SET events = a.events + EXCLUDED.events;
@@ -129,3 +137,4 @@ DO UPDATE SET events = a.events + EXCLUDED.events;
 VACUUM ANALYZE leads;
 VACUUM ANALYZE lead_activity_log;
 VACUUM ANALYZE activity_counts;
+VACUUM ANALYZE activity_counts_hourly;

@@ -130,7 +130,8 @@ check "compaction folds the shards" sql "SELECT activity_counts_compact()"
 expect_eq "$(sql "SELECT count(*) FROM activity_counts WHERE shard <> 0 AND bucket < date_trunc('minute', now() - interval '2 minutes')")" 0 "no old shard is left after compaction"
 request GET /api/internal/activity-health
 expect_json ".events_last_hour == $((h1 + 1 + 5)) and .events_last_24h == $((h1 + 1 + 5 + 7))" "compaction changes no total"
-expect_eq "$(sql "SELECT sum(events) FROM activity_counts")" "$(sql "SELECT count(*) FROM lead_activity_log")" "the counts match the log exactly"
+expect_eq "$(sql "SELECT sum(events) FROM activity_counts_hourly")" "$(sql "SELECT count(*) FROM lead_activity_log")" "the hourly counts match the log exactly"
+expect_eq "$(sql "SELECT sum(events) FROM activity_counts")" "$(sql "SELECT count(*) FROM lead_activity_log WHERE created_at >= date_trunc('hour', now() - interval '26 hours')")" "the minute counts match the log's last 26 hours"
 # The SOP's red flag: more than 20 events waiting in the retry queue.
 sql "INSERT INTO retry_queue (payload, state) SELECT '{}', 'pending' FROM generate_series(1, 21)" >/dev/null
 request GET /api/internal/activity-health

@@ -120,7 +120,9 @@ check "the queue's cleared message follows" grep -q 'Retry queue back to 0 pendi
 # Business hours around the clock, and the last two hours' counts put aside.
 export MINICRM_BUSINESS_DAYS=1-7 MINICRM_BUSINESS_HOURS=0-24
 sql "CREATE TABLE wt_counts AS SELECT * FROM activity_counts WHERE bucket >= now() - interval '2 hours';
-     DELETE FROM activity_counts WHERE bucket >= now() - interval '2 hours'" >/dev/null
+     DELETE FROM activity_counts WHERE bucket >= now() - interval '2 hours';
+     CREATE TABLE wt_hourly AS SELECT * FROM activity_counts_hourly WHERE bucket >= now() - interval '3 hours';
+     DELETE FROM activity_counts_hourly WHERE bucket >= now() - interval '3 hours'" >/dev/null
 N=$(received)
 run_job health
 run_job health
@@ -132,10 +134,14 @@ expect_eq "$(received)" $((N + 2)) "outside business hours the condition clears"
 check "...saying why" grep -q 'business hours are over' <<<"$(last_text)"
 run_job health
 expect_eq "$(received)" $((N + 3)) "in business hours again: alerted again"
-sql "INSERT INTO activity_counts SELECT * FROM wt_counts; DROP TABLE wt_counts" >/dev/null
+sql "INSERT INTO activity_counts SELECT * FROM wt_counts; DROP TABLE wt_counts;
+     INSERT INTO activity_counts_hourly SELECT * FROM wt_hourly; DROP TABLE wt_hourly" >/dev/null
 sql "INSERT INTO activity_counts (bucket, shard, client_id, event_type, events)
      SELECT date_trunc('minute', now()), 0, id, 'MESSAGE_SENT', 1 FROM clients WHERE slug = 'default'
-     ON CONFLICT (bucket, shard, client_id, event_type) DO UPDATE SET events = activity_counts.events + 1" >/dev/null
+     ON CONFLICT (bucket, shard, client_id, event_type) DO UPDATE SET events = activity_counts.events + 1;
+     INSERT INTO activity_counts_hourly (bucket, shard, client_id, event_type, events)
+     SELECT date_trunc('hour', now()), 0, id, 'MESSAGE_SENT', 1 FROM clients WHERE slug = 'default'
+     ON CONFLICT (bucket, shard, client_id, event_type) DO UPDATE SET events = activity_counts_hourly.events + 1" >/dev/null
 run_job health
 expect_eq "$(received)" $((N + 4)) "an event logged: one cleared message"
 check "it says events are logged again" grep -q 'Activity events are logged again' <<<"$(last_text)"
