@@ -114,11 +114,11 @@ gaps() { awk '$2 ~ /^2/ {print $1}' "$TMP/answers" | sort -n | awk -v k="$T_KILL
 	END { if (mode == "after" && !after) max = end - prev; print max + 0 }'; }
 GAP_BEFORE=$(gaps before)
 GAP_KILL=$(gaps after)
-FIRST_OK=$(awk -v k="$T_KILL" '$2 ~ /^2/ && $1 >= k {print $1 - k}' "$TMP/answers" | sort -n | head -n 1)
-printf 'outage: longest gap between 2xx answers %s ms after the kill -9 (%s ms before it); first 2xx %s ms after the kill; %s non-2xx answers re-sent; %s events\n' \
-	"$GAP_KILL" "$GAP_BEFORE" "${FIRST_OK:-never}" "$FAILED_ANSWERS" "$SENT"
+LATER_OK=$(awk -v k="$T_KILL" '$2 ~ /^2/ && $1 >= k + 1000' "$TMP/answers" | wc -l)
+printf 'outage: longest gap between 2xx answers %s ms after the kill -9 (%s ms before it); %s 2xx from 1 s after it on; %s non-2xx answers re-sent; %s events\n' \
+	"$GAP_KILL" "$GAP_BEFORE" "$LATER_OK" "$FAILED_ANSWERS" "$SENT"
 check "under load ($SENT events from $CLIENTS clients), the longest gap between answers across the kill is under 3 s (${GAP_KILL} ms; ${GAP_BEFORE} ms before it)" test "$GAP_KILL" -lt 3000
-check "...and events were answered again after the kill (the first ${FIRST_OK:-never} ms after)" test -n "$FIRST_OK"
+check "...and the load was served on after it ($LATER_OK events answered 2xx from 1 s after the kill on)" test "$LATER_OK" -gt 0
 sql "SELECT idempotency_key || ' ' || count(*) FROM lead_activity_log WHERE source = '$W' GROUP BY idempotency_key" | sort >"$TMP/stored"
 expect_eq "$(awk '$2 != 1' "$TMP/stored" | wc -l)" 0 "no event is stored twice"
 expect_eq "$(comm -23 <(sort <<<"$ACKED") <(awk '{print $1}' "$TMP/stored") | wc -l)" 0 "every acknowledged event ($N_ACKED) is stored"
