@@ -109,6 +109,20 @@ describe_end(int status, char *out, size_t outsz, double lived)
 	snprintf(out, outsz, "%s after %.1f s", how, lived);
 }
 
+long
+supervisor_backoff_ms(int quick)
+{
+	long	 ms;
+	int	 i;
+
+	if (quick <= 1)
+		return 0;
+	ms = SUPERVISOR_FIRST_DELAY_MS;
+	for (i = 2; i < quick && ms < SUPERVISOR_MAX_DELAY_MS; i++)
+		ms *= 2;
+	return ms < SUPERVISOR_MAX_DELAY_MS ? ms : SUPERVISOR_MAX_DELAY_MS;
+}
+
 /*
  * The child is gone. Asked to stop: keep its status. Otherwise restart
  * it, at once or after the back-off (supervisor.h).
@@ -128,15 +142,9 @@ child_ended(struct master *m, int status)
 		return;
 	if (lived >= SUPERVISOR_STABLE_SECONDS)
 		m->quick = 0;
-	m->quick++;
-	delay_ms = 0;
-	if (m->quick > 1) {
-		delay_ms = SUPERVISOR_FIRST_DELAY_MS;
-		for (int i = 2; i < m->quick && delay_ms < SUPERVISOR_MAX_DELAY_MS; i++)
-			delay_ms *= 2;
-		if (delay_ms > SUPERVISOR_MAX_DELAY_MS)
-			delay_ms = SUPERVISOR_MAX_DELAY_MS;
-	}
+	if (m->quick < 1000)	/* the delay stopped growing long before */
+		m->quick++;
+	delay_ms = supervisor_backoff_ms(m->quick);
 	describe_end(status, how, sizeof(how), lived);
 	snprintf(line, sizeof(line), "%s %ld %s", m->sv->what, (long)dead,
 	    how);

@@ -50,4 +50,10 @@ struct supervisor {
  */
 int	supervisor_run(const struct supervisor *);
 
+/*
+ * The wait before restarting a child that was the quick-th in a row to die
+ * within SUPERVISOR_STABLE_SECONDS of starting (1: the first), in ms.
+ */
+long	supervisor_backoff_ms(int quick);
+
 #endif
