@@ -89,7 +89,8 @@ serve(void *arg)
 	long		 i;
 	int		 sig;
 
-	/* Signals go to the main thread only: block them before threads. */
+	/* Signals go to the main thread only: block them before threads
+	 * (the supervisor starts us with them blocked already). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

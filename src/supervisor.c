@@ -52,6 +52,7 @@ static void
 child_run(struct master *m, pid_t master_pid)
 {
 	struct sigaction	 sa;
+	sigset_t		 mask = m->caller_mask;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -65,7 +66,10 @@ child_run(struct master *m, pid_t master_pid)
 #endif
 	if (getppid() != master_pid)
 		_exit(0);
-	sigprocmask(SIG_SETMASK, &m->caller_mask, NULL);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	exit(m->sv->child_main(m->sv->arg));
 }
 

@@ -32,10 +32,13 @@ struct supervisor {
 	/* What the child is, for the log: "request process". */
 	const char	*what;
 	/*
-	 * Runs in each child, with the signal mask and dispositions the
-	 * caller had when it called supervisor_run; returns the child's
-	 * exit status. The child exits through exit(), so atexit handlers
-	 * and stdio buffers behave as they would in a plain main.
+	 * Runs in each child, with the signal dispositions the caller had
+	 * when it called supervisor_run and its signal mask plus SIGTERM,
+	 * SIGINT and SIGHUP: one that the master passes on while the child
+	 * sets up stays pending (rather than killing it by its default
+	 * action) until child_main unblocks or sigwaits it. Returns the
+	 * child's exit status. The child exits through exit(), so atexit
+	 * handlers and stdio buffers behave as they would in a plain main.
 	 */
 	int		 (*child_main)(void *arg);
 	void		*arg;

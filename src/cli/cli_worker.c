@@ -44,13 +44,24 @@ catch_stop_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
-/* The worker process, in each child the master starts. */
+/*
+ * The worker process, in each child the master starts. It begins with
+ * the stop signals blocked (supervisor.h): a SIGTERM that came meanwhile
+ * reaches the handler once it is in place. SIGHUP stays blocked: the
+ * worker has nothing to reload, and it must not die of one.
+ */
 static int
 worker_child(void *arg)
 {
+	sigset_t	 stops;
+
 	(void)arg;
 	alert_init();
 	catch_stop_signals();
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
 	return worker_run(&stop_requested);
 }
 

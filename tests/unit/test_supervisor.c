@@ -1,8 +1,9 @@
 /*
  * test_supervisor: the back-off schedule, and a master with real children:
  * a child that keeps dying is restarted with the back-off, not in a spin;
- * a child killed is replaced at once; SIGHUP reaches the child; SIGTERM
- * stops the child and then the master, which returns the child's status.
+ * a child killed is replaced at once; SIGHUP reaches the child, also one
+ * still setting up; SIGTERM stops the child and then the master, which
+ * returns the child's status.
  *
  * Each master runs in a process of its own, forked here; its children
  * report to this process through a pipe: their pid when they start, 0 for
@@ -50,19 +51,26 @@ dies_at_once(void *arg)
 	return 3;
 }
 
-/* A child that serves until SIGTERM, reporting each SIGHUP; exits 7. */
+/*
+ * A child that serves until SIGTERM, reporting each SIGHUP; exits 7. It
+ * takes 0.2 s to set up after it reports its pid, and only then blocks
+ * the signals it waits for.
+ */
 static int
 serves_until_term(void *arg)
 {
+	struct timespec	 setup = { 0, 200 * 1000 * 1000 };
 	sigset_t	 set;
 	int		 sig;
 
 	(void)arg;
+	report(getpid());
+	while (nanosleep(&setup, &setup) == -1 && errno == EINTR)
+		;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	report(getpid());
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;
@@ -154,12 +162,14 @@ test_signals(void)
 
 	first = next_report(fds[0], 5000);
 	CHECK(first > 0 && first != master);
+	/* The child is still setting up: the signal waits for it. */
 	kill(master, SIGHUP);
-	CHECK_I64("SIGHUP to the master reaches the child",
-	    next_report(fds[0], 5000), 0);
+	CHECK_I64("SIGHUP to the master reaches the child, even one still "
+	    "setting up (not killed by it)", next_report(fds[0], 5000), 0);
 	kill(first, SIGKILL);
 	second = next_report(fds[0], 1000);
 	CHECK(second > 0 && second != first);	/* replaced within 1 s */
+	nanosleep(&(struct timespec){ 0, 300 * 1000 * 1000 }, NULL);
 	kill(master, SIGHUP);
 	CHECK_I64("...and the new child", next_report(fds[0], 5000), 0);
 	kill(master, SIGTERM);
