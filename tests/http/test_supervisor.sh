@@ -134,6 +134,7 @@ kill -9 "$OLD"
 NEW=$(wait_child admin "$OLD")
 for _ in $(seq 100); do request GET /login; [ "$STATUS" = 200 ] && break; sleep 0.02; done
 MS=$(($(now_ms) - T0))
+printf 'outage: admin.fcgi answered /login again %s ms after the kill -9\n' "$MS"
 expect_status 200 "after kill -9 of admin.fcgi's request process, /login answers again"
 check "...within 3 s (${MS} ms)" test "$MS" -lt 3000
 check "in a new request process ($OLD -> ${NEW:-none})" test -n "$NEW"
@@ -150,11 +151,14 @@ OLD=$(child_of worker)
 check "the worker's master runs a worker process (pid ${OLD:-none})" test -n "$OLD"
 [ -n "$OLD" ] || OLD=$MASTER
 RUNS=$(grep -c 'job compact:' "$LOG/worker.log")
+T0=$(now_ms)
 kill -9 "$OLD"
 NEW=$(wait_child worker "$OLD")
 check "a new worker process replaced the killed one ($OLD -> ${NEW:-none})" test -n "$NEW"
 check "the worker's master, still the pid file's process, did not exit" bash -c "test '$(master worker)' = '$MASTER' && kill -0 '$MASTER'"
 for _ in $(seq 100); do [ "$(grep -c 'job compact:' "$LOG/worker.log")" -gt "$RUNS" ] && break; sleep 0.05; done
+MS=$(($(now_ms) - T0))
+printf 'outage: the worker ran its jobs again within %s ms of the kill -9\n' "$MS"
 check "...and runs the jobs again (a new 'job compact:' line)" test "$(grep -c 'job compact:' "$LOG/worker.log")" -gt "$RUNS"
 check "the master logged it" grep -qE "worker process $OLD killed by signal 9 \(Killed\) after [0-9.]+ s; restarted as $NEW\$" "$LOG/worker.log"
 
