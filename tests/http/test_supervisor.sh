@@ -38,7 +38,7 @@ wait_child() {
 # A zombie has exited: here PID 1 may reap the processes instance.sh
 # started (they outlive its shell) only seconds later.
 gone() { [ ! -r "/proc/$1/stat" ] || grep -qE '^[0-9]+ \(.*\) Z' "/proc/$1/stat" 2>/dev/null; }
-running() { ! gone "$1"; }
+running() { [ -n "$1" ] && ! gone "$1"; }
 # same_master NAME PID: the PID file still names PID, which still runs.
 same_master() { test "$(master "$1")" = "$2" && running "$2"; }
 # wait_gone SECONDS PID...: true once every PID has exited.
