@@ -85,7 +85,15 @@ for c in 16 64; do
 	wrk_run "ingest keep-alive" "$c" -s bench/ingest.lua "$BASE";          R[ka$c]=$RPS; R[ka${c}p99]=$P99
 	CLOSE=1 wrk_run "ingest Connection: close" "$c" -s bench/ingest.lua "$BASE"; R[cl$c]=$RPS
 done
-rss() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$(cat "$MINICRM_VAR/run/$1.pid")/status"; }
+# The request process's: the PID file names its master (src/supervisor.h),
+# which holds the socket and little else.
+rss() {
+	local pid child
+	pid=$(cat "$MINICRM_VAR/run/$1.pid")
+	child=$(pgrep -P "$pid" | head -n 1) || true
+	[ -z "$child" ] || pid=$child
+	awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"
+}
 SINGLE_REQUESTS=$(awk '/requests in/ { s += $1 } END { print s }' "$out"/wrk-ingest*.txt)
 SINGLE_RSS=$(rss api)
 settle

@@ -161,7 +161,14 @@ wrk_page "leads-first-page" "/leads" 0
 ref_search leads-first-page ""
 
 # 4. memory of a streamed export
-rss() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$(cat "$MINICRM_VAR/run/admin.pid")/status"; }
+# admin.fcgi's request process: the PID file names its master.
+rss() {
+	local pid child
+	pid=$(cat "$MINICRM_VAR/run/admin.pid")
+	child=$(pgrep -P "$pid" | head -n 1) || true
+	[ -z "$child" ] || pid=$child
+	awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"
+}
 BEFORE=$(rss)
 export_stats=$(curl -sS -b "$JAR" -o "$out/export.csv" -w '%{http_code} %{time_total} %{size_download}' "$BASE/leads/$BIG_LEAD/export.csv")
 AFTER=$(rss)

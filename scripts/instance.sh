@@ -151,6 +151,9 @@ write_conf() {
 	mv "$conf.tmp" "$conf"
 }
 
+# Each FastCGI program runs as a master that owns the socket and restarts
+# its request process if that dies (src/supervisor.h); the PID file is the
+# master's, and SIGTERM or SIGHUP to it reaches the request process.
 start_fcgi() {
 	local name=$1 pidfile=$var/run/$1.pid
 	if alive "$pidfile"; then
@@ -163,8 +166,10 @@ start_fcgi() {
 	echo $! > "$pidfile"
 }
 
-# The worker (bin/minicrm worker) runs the periodic jobs. On SIGTERM it
-# finishes the row in hand: wait for it before PostgreSQL goes away.
+# The worker (bin/minicrm worker) runs the periodic jobs, in a worker
+# process its master restarts if it dies; the PID file is the master's. On
+# SIGTERM the worker finishes the row in hand (the master passes the
+# signal on and exits after it): wait for it before PostgreSQL goes away.
 # MINICRM_WORKER=0: start none (cron or systemd timers run the jobs).
 stop_worker() {
 	local pidfile=$var/run/worker.pid

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "fcgi_server.h"
 #include "log.h"
+#include "supervisor.h"
 #include "validate.h"
 
 struct worker {
@@ -64,40 +65,37 @@ usage(const char *name)
 	    name);
 }
 
-int
-fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
+/* What the master hands each request process. */
+struct server {
+	const struct fcgi_app	*app;
+	long			 nworkers;
+	int			 listen_fd;
+	const char		*where;		/* for the log */
+};
+
+/*
+ * The request process: the worker threads on the master's socket, and
+ * the signals in this thread. Runs in each child the supervisor starts;
+ * returns its exit status. It never unlinks the socket: the master owns
+ * it, and the next child listens on it.
+ */
+static int
+serve(void *arg)
 {
-	const char	*socket_path = NULL;
-	long		 nworkers;
+	struct server	*s = arg;
 	struct worker	*workers;
 	sigset_t	 sigs;
 	pthread_attr_t	 attr;
-	int		 i, sig, fd = 0;
+	long		 i;
+	int		 sig;
 
-	log_init(app->name);
-	config_load();
-	nworkers = config_get_long("MINICRM_WORKERS", 32, 1, 256);
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
-			socket_path = argv[++i];
-		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
-			if (parse_long(argv[++i], 1, 256, &nworkers) == -1) {
-				usage(argv[0]);
-				return 2;
-			}
-		} else {
-			usage(argv[0]);
-			return 2;
-		}
-	}
-
-	/* Signals go to the main thread only: block them before threads. */
+	/* Signals go to the main thread only: block them before threads
+	 * (the supervisor starts us with them blocked already). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 #ifdef __GLIBC__
 	/* One malloc arena per thread would keep tens of MB resident, and a
@@ -107,56 +105,98 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 #endif
-	if (app->init != NULL && app->init() == -1)
+	if (s->app->init != NULL && s->app->init() == -1)
 		return 1;
-	if (FCGX_Init() != 0) {
-		log_error("FCGX_Init failed");
-		return 1;
-	}
-	if (socket_path != NULL) {
-		unlink(socket_path);
-		if ((fd = FCGX_OpenSocket(socket_path, 1024)) < 0) {
-			log_error("cannot listen on %s: %s", socket_path,
-			    strerror(errno));
-			return 1;
-		}
-		chmod(socket_path, 0660);
-	}
-
-	if ((workers = calloc((size_t)nworkers, sizeof(*workers))) == NULL)
+	/* Never freed: the threads use it until the process exits. */
+	if ((workers = calloc((size_t)s->nworkers, sizeof(*workers))) == NULL)
 		return 1;
 	/* Handlers neither recurse deeply (JSON is at most 32 levels) nor
 	 * keep big arrays on the stack: 256 KiB is plenty. */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	for (i = 0; i < nworkers; i++) {
-		workers[i].app = app;
-		workers[i].listen_fd = fd;
+	for (i = 0; i < s->nworkers; i++) {
+		workers[i].app = s->app;
+		workers[i].listen_fd = s->listen_fd;
 		if (pthread_create(&workers[i].thread, &attr, worker_run,
 		    &workers[i]) != 0) {
-			log_error("cannot start worker thread %d", i);
+			log_error("cannot start worker thread %ld", i);
 			return 1;
 		}
 	}
-	log_info("ready: %ld workers on %s", nworkers,
-	    socket_path ? socket_path : "fd 0");
+	log_info("ready: %ld workers on %s (pid %ld)", s->nworkers, s->where,
+	    (long)getpid());
 
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: reloading");
-			if (app->reload != NULL)
-				app->reload();
+			if (s->app->reload != NULL)
+				s->app->reload();
 			continue;
 		}
 		break;
 	}
 	log_info("stopping on signal %d", sig);
-	if (socket_path != NULL)
-		unlink(socket_path);
 	/* Workers may be inside a request; exit without joining them (and
 	 * without freeing what they still read). The database rolls back
 	 * whatever they had not committed. */
 	return 0;
+}
+
+int
+fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
+{
+	const char	*socket_path = NULL;
+	struct server	 s;
+	struct supervisor sv;
+	int		 i, status;
+
+	log_init(app->name);
+	config_load();
+	memset(&s, 0, sizeof(s));
+	s.app = app;
+	s.nworkers = config_get_long("MINICRM_WORKERS", 32, 1, 256);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+			socket_path = argv[++i];
+		else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+			if (parse_long(argv[++i], 1, 256, &s.nworkers) == -1) {
+				usage(argv[0]);
+				return 2;
+			}
+		} else {
+			usage(argv[0]);
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return 1;
+	}
+	/* The master opens the socket and keeps it: a request process that
+	 * dies leaves it listening, and the next one accepts what queued. */
+	s.listen_fd = 0;
+	s.where = "fd 0";
+	if (socket_path != NULL) {
+		unlink(socket_path);
+		if ((s.listen_fd = FCGX_OpenSocket(socket_path, 1024)) < 0) {
+			log_error("cannot listen on %s: %s", socket_path,
+			    strerror(errno));
+			return 1;
+		}
+		chmod(socket_path, 0660);
+		s.where = socket_path;
+	}
+
+	sv.what = "request process";
+	sv.child_main = serve;
+	sv.arg = &s;
+	status = supervisor_run(&sv);
+	if (socket_path != NULL)
+		unlink(socket_path);
+	log_info("stopped");
+	return status;
 }

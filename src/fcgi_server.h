@@ -2,12 +2,15 @@
  * fcgi_server: the long-lived FastCGI process both programs share.
  *
  * It listens on a unix socket it opens itself (--socket PATH) or on the
- * socket inherited on fd 0 (spawn-fcgi, systemd socket activation), and runs
- * --workers threads (MINICRM_WORKERS), each accepting requests with its own
- * context: its own database connection, prepared statements and caches.
- * A request that fails is answered and forgotten; a worker never exits
- * because of one. SIGTERM and SIGINT stop the process; SIGHUP calls
- * app->reload (templates, say) in the main thread.
+ * socket inherited on fd 0 (spawn-fcgi, systemd socket activation). The
+ * process started is a master (supervisor.h) that owns the socket and
+ * runs one request process on it, restarting it if it dies. The request
+ * process runs --workers threads (MINICRM_WORKERS), each accepting
+ * requests with its own context: its own database connection, prepared
+ * statements and caches. A request that fails is answered and forgotten;
+ * a worker never exits because of one. SIGTERM and SIGINT to the master
+ * stop both processes; SIGHUP is passed on, and calls app->reload
+ * (templates, say) in the request process's main thread.
  */
 #ifndef MINICRM_FCGI_SERVER_H
 #define MINICRM_FCGI_SERVER_H
@@ -16,9 +19,11 @@
 
 struct fcgi_app {
 	const char	*name;
-	/* Once, after the configuration is read; -1 stops. May be NULL. */
+	/* Once per request process, before its threads start; -1 ends the
+	 * process (and the master starts another after its back-off). May
+	 * be NULL. */
 	int		 (*init)(void);
-	/* Make a worker's context; NULL stops the program. */
+	/* Make a worker's context; NULL ends the request process. */
 	void		*(*worker_new)(void);
 	void		 (*worker_free)(void *);
 	/* Answer one request; must send exactly one response. */
@@ -26,7 +31,10 @@ struct fcgi_app {
 	void		 (*reload)(void);	/* may be NULL */
 };
 
-/* Parse argv, open the socket, run the workers. Returns the exit status. */
+/*
+ * Parse argv, open the socket, run the request process under the master
+ * until SIGTERM or SIGINT. Returns the master's exit status.
+ */
 int	fcgi_server_main(const struct fcgi_app *, int argc, char **argv);
 
 #endif

@@ -15,27 +15,38 @@ log_init(const char *progname)
 	log_progname = progname;
 }
 
+/*
+ * The whole line goes out in one write: a supervisor's master and its
+ * child share the log file, and stderr is unbuffered, so a line written
+ * piece by piece would interleave with the other process's.
+ */
 static void
 log_write(const char *level, const char *fmt, va_list ap)
 {
 	char		 msg[2048], stamp[32];
+	char		 line[sizeof(msg) * 4 + 128];	/* \xNN per byte */
 	struct tm	 tm;
 	time_t		 now = time(NULL);
 	const unsigned char *p;
+	size_t		 n;
+	int		 head;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
-	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s %s %s: ", stamp, log_progname, level);
+	head = snprintf(line, 128, "%s %s %s: ", stamp, log_progname, level);
+	n = head < 0 ? 0 : head >= 128 ? 127 : (size_t)head;
 	for (p = (const unsigned char *)msg; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7f)
-			fprintf(stderr, "\\x%02x", *p);
+			n += (size_t)snprintf(line + n, 5, "\\x%02x", *p);
 		else
-			fputc(*p, stderr);
+			line[n++] = (char)*p;
 	}
-	fputc('\n', stderr);
+	line[n++] = '\n';
+
+	pthread_mutex_lock(&log_lock);
+	fwrite(line, 1, n, stderr);
 	fflush(stderr);
 	pthread_mutex_unlock(&log_lock);
 }

@@ -39,6 +39,16 @@ sleep_until(double until, volatile sig_atomic_t *stop)
 	}
 }
 
+const char *
+worker_database_url(void)
+{
+	const char	*url;
+
+	if ((url = config_get("MINICRM_APP_DATABASE_URL")) == NULL)
+		url = config_get("DATABASE_URL");
+	return url;
+}
+
 int
 worker_run(volatile sig_atomic_t *stop)
 {
@@ -50,8 +60,7 @@ worker_run(volatile sig_atomic_t *stop)
 	size_t		 i, n = jobs_count < WORKER_JOBS_MAX ? jobs_count :
 			    WORKER_JOBS_MAX;
 
-	if ((url = config_get("MINICRM_APP_DATABASE_URL")) == NULL &&
-	    (url = config_get("DATABASE_URL")) == NULL) {
+	if ((url = worker_database_url()) == NULL) {
 		log_error("MINICRM_APP_DATABASE_URL is not set and no instance "
 		    "was found (start one with make run, or set MINICRM_CONF)");
 		return 1;

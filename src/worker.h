@@ -17,4 +17,11 @@
 /* Runs until *stop. Returns 0, or 1 if no database URL is configured. */
 int	worker_run(volatile sig_atomic_t *stop);
 
+/*
+ * The database URL the worker uses (MINICRM_APP_DATABASE_URL, else
+ * DATABASE_URL), or NULL if neither is set. Points into the
+ * configuration: not to be freed.
+ */
+const char	*worker_database_url(void);
+
 #endif

@@ -1,12 +1,15 @@
 /*
- * minicrm worker: runs the periodic jobs on their schedules (worker.h).
+ * minicrm worker: runs the periodic jobs on their schedules (worker.h), in
+ * a worker process that a master (supervisor.h) restarts if it dies; the
+ * pid of `minicrm worker` is the master's.
  * minicrm job run NAME: runs one job once, under its lock, for cron,
  * systemd timers or n8n; the exit status tells the outcome (job.h):
  * 0 done, 1 failed, 2 usage, 3 skipped (another run holds the lock).
  * minicrm job list: the jobs, their settings and intervals.
  *
  * SIGTERM or SIGINT: nothing new starts; the job in hand finishes its
- * current row or batch, then the command exits 0.
+ * current row or batch, then the command exits 0. (The worker's master
+ * passes the signal on and exits when its worker process has.)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +18,8 @@
 #include "alert.h"
 #include "cli.h"
 #include "job.h"
+#include "log.h"
+#include "supervisor.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -39,17 +44,46 @@ catch_stop_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/*
+ * The worker process, in each child the master starts. It begins with
+ * the stop signals blocked (supervisor.h): a SIGTERM that came meanwhile
+ * reaches the handler once it is in place. SIGHUP stays blocked: the
+ * worker has nothing to reload, and it must not die of one.
+ */
+static int
+worker_child(void *arg)
+{
+	sigset_t	 stops;
+
+	(void)arg;
+	alert_init();
+	catch_stop_signals();
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
+	return worker_run(&stop_requested);
+}
+
 int
 cli_worker(int argc, char **argv)
 {
+	static const struct supervisor sv = { "worker process", worker_child,
+	    NULL };
+
 	(void)argv;
 	if (argc != 1) {
 		fprintf(stderr, "usage: minicrm worker\n");
 		return 2;
 	}
-	alert_init();
-	catch_stop_signals();
-	return worker_run(&stop_requested);
+	/* A worker that cannot run for want of a setting is refused here,
+	 * once, rather than restarted forever. */
+	if (worker_database_url() == NULL) {
+		log_error("MINICRM_APP_DATABASE_URL is not set and no instance "
+		    "was found (start one with make run, or set MINICRM_CONF)");
+		return 1;
+	}
+	return supervisor_run(&sv);
 }
 
 static int

@@ -17,7 +17,10 @@ expect_header '^X-Frame-Options: DENY' "frame denial on pages"
 request GET /static/minicrm.css
 expect_status 200 "nginx serves static files"
 
-# Edit a template: the compiled one stays cached until the reload.
+# Edit a template: the compiled one stays cached until the reload. (Render
+# the page first: templates compile on first use, and a request process
+# started since the last render — test_recovery's restart, say — has none.)
+browse GET /
 tpl=${MINICRM_TEMPLATES:?make test sets MINICRM_TEMPLATES}/dashboard.mustache
 saved=$TMP/dashboard.mustache
 cp "$tpl" "$saved"
