@@ -12,6 +12,8 @@ WHERE bucket < (SELECT coalesce(date_trunc('hour', min(bucket)), 'infinity')
 GROUP BY 1, 2, 3, 4
 ON CONFLICT (bucket, shard, client_id, event_type)
 DO UPDATE SET events = c.events + EXCLUDED.events;
+DROP TRIGGER lead_activity_log_uncount ON lead_activity_log;
+DROP FUNCTION activity_uncount_rows();
 DROP FUNCTION activity_events_since(timestamptz);
 DROP INDEX activity_counts_shards;
 CREATE OR REPLACE FUNCTION activity_count_rows() RETURNS trigger

@@ -67,6 +67,38 @@ BEGIN
 END
 $$;
 
+-- Events deleted from the log (an operator's erasure; minicrm_app may not
+-- delete) are taken off their minute and hour, in the deleting statement's
+-- transaction, so the figures stay equal to a count of the log.
+CREATE FUNCTION activity_uncount_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO activity_counts AS c (bucket, shard, client_id, event_type,
+	    events)
+	SELECT date_trunc('minute', created_at), pg_backend_pid() % 8,
+	    client_id, event_type, -count(*)
+	FROM old_rows
+	WHERE created_at >= date_trunc('hour', now() - interval '26 hours')
+	GROUP BY 1, 2, 3, 4
+	ORDER BY 1, 2, 3, 4
+	ON CONFLICT (bucket, shard, client_id, event_type)
+	DO UPDATE SET events = c.events + EXCLUDED.events;
+	INSERT INTO activity_counts_hourly AS c (bucket, shard, client_id,
+	    event_type, events)
+	SELECT date_trunc('hour', created_at), pg_backend_pid() % 8,
+	    client_id, event_type, -count(*)
+	FROM old_rows
+	GROUP BY 1, 2, 3, 4
+	ORDER BY 1, 2, 3, 4
+	ON CONFLICT (bucket, shard, client_id, event_type)
+	DO UPDATE SET events = c.events + EXCLUDED.events;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER lead_activity_log_uncount AFTER DELETE ON lead_activity_log
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION activity_uncount_rows();
+
 -- Fold the shards of minutes and hours that ended more than two minutes
 -- ago into shard 0, and delete minute rows older than 26 hours (their
 -- hours hold them). Runs at most once at a time (advisory lock); returns

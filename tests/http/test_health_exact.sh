@@ -61,9 +61,12 @@ done
 expect_status 200 "activity-health answers"
 expect_json ".events_last_24h == $BEFORE" "the API's events_last_24h is the operator's count ($BEFORE)"
 
-# Leave no trace for the tests that follow: the events and their counts
-# (the counts are per client, and this client is the test's own).
-sql "DELETE FROM lead_activity_log WHERE lead_id = '$LEAD';
-     DELETE FROM activity_counts WHERE client_id = '$CID';
-     DELETE FROM activity_counts_hourly WHERE client_id = '$CID'" >/dev/null
+# An operator's erasure takes the events off the figures too: delete a
+# third of them, spread over both windows' edges.
+sql "DELETE FROM lead_activity_log WHERE lead_id = '$LEAD' AND id % 3 = 0" >/dev/null
+IFS='|' read -r H D SOP_H SOP_D <<<"$(same_instant)"
+expect_eq "$H $D" "$SOP_H $SOP_D" "after deleting events, both figures still equal the log's counts"
+
+sql "DELETE FROM lead_activity_log WHERE lead_id = '$LEAD'" >/dev/null
+expect_eq "$(sql "SELECT coalesce(sum(events), 0) FROM activity_counts_hourly WHERE client_id = '$CID'")" 0 "deleting them all leaves nothing counted for them"
 finish
