@@ -57,7 +57,8 @@ skip_value(const char *s, size_t len, size_t i)
 	return i;
 }
 
-/* The JSON string s[start..end) decoded, as a json-c string, or NULL. */
+/* The JSON string s[start..end) decoded, as a json-c string (the caller
+ * puts it), or NULL. */
 static json_object *
 decode_key(const char *s, size_t start, size_t end)
 {
@@ -167,7 +168,12 @@ walk(json_object *v, const struct json_scan *sc, size_t *k, size_t *at)
 	}
 }
 
-/* Give part p (child v of the root) the problem of a repeated name in it. */
+/*
+ * Give part p (child v of the root) the problem of a repeated name in it,
+ * a string the part owns (json_scan_free or json_body_free frees it).
+ * *k: where p's objects begin in sc->obj, moved on. Returns 0, or -1 when
+ * out of memory.
+ */
 static int
 check_repeats(const char *body, size_t len, struct json_scan *sc, size_t p,
     json_object *v, size_t *k)
@@ -187,7 +193,8 @@ check_repeats(const char *body, size_t len, struct json_scan *sc, size_t p,
 	return (sc->part[p].problem = strdup(msg)) == NULL ? -1 : 0;
 }
 
-/* json-c's parse of the whole body, strict; NULL with why if it fails. */
+/* json-c's parse of the whole body, strict (the caller puts the value);
+ * NULL with why if it fails. */
 static json_object *
 parse(const char *body, size_t len, int max_depth, char *why, size_t whysz)
 {

@@ -112,7 +112,8 @@ integer_overflows(const char *s, size_t start, size_t end)
 	return errno == ERANGE;
 }
 
-/* Room for one more element of an array of size sz; 0 or -1. */
+/* Room in *arr (malloc'd, *cap elements of sz bytes, n used; the scan
+ * frees it) for one more; 0, or -1 when out of memory. */
 static int
 grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
@@ -137,8 +138,9 @@ struct cursor {
 };
 
 /*
- * Put problem on the child being scanned (its first problem is kept), or
- * on the body if there is none. Returns 0, or -1 for the body (why).
+ * Put problem on the child being scanned (its first problem is kept, as a
+ * copy the part owns), or on the body if there is none. Returns 0, or -1
+ * for the body (the reason in why).
  */
 static int
 blame(struct json_scan *sc, const struct cursor *c, const char *problem,

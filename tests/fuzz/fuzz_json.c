@@ -9,8 +9,9 @@
  * "internal error"; a parsed one has one part per child of the root, each
  * span inside the body; a child's text parsed on its own is the same value
  * when no problem was found in it, and is refused too when one was (so the
- * spans and the blame are right); event_check fills every required field
- * of an event it accepts. Build and run: make fuzz-json [FUZZ_SECONDS=600].
+ * spans and the blame are right); a child said to repeat a key does, and
+ * one said to be clean does not, by a second, naive reading of its text;
+ * event_check fills every required field of an event it accepts. Build and run: make fuzz-json [FUZZ_SECONDS=600].
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +68,78 @@ check_event(json_object *obj)
 	json_object_put(errors);
 }
 
+/*
+ * An oracle for repeated names apart from json_body's own: every object in
+ * s[0..len) (well-formed JSON) read member by member, each name decoded by
+ * json-c and looked up among the ones before it. True if one repeats.
+ */
+static size_t
+skip_string(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	return i + 1;
+}
+
+static bool
+object_repeats(const char *s, size_t len, size_t i)
+{
+	json_object	*seen = json_object_new_object(), *name;
+	size_t		 depth, ks;
+	bool		 repeat = false;
+	char		*key;
+
+	for (i++; i < len && !repeat;) {
+		while (i < len && strchr(" \t\r\n,", s[i]))
+			i++;
+		if (i >= len || s[i] != '"')
+			break;
+		ks = i;
+		i = skip_string(s, len, i);
+		if ((key = strndup(s + ks, i - ks)) == NULL)
+			abort();
+		name = json_tokener_parse(key);
+		free(key);
+		if (json_object_object_get_ex(seen, json_object_get_string(name),
+		    NULL))
+			repeat = true;
+		json_object_object_add(seen, json_object_get_string(name), NULL);
+		json_object_put(name);
+		while (i < len && s[i] != ':')
+			i++;
+		/* Skip the value: to the ',' or '}' at this object's level. */
+		for (i++, depth = 0; i < len; i++) {
+			if (s[i] == '"')
+				i = skip_string(s, len, i) - 1;
+			else if (s[i] == '{' || s[i] == '[')
+				depth++;
+			else if ((s[i] == '}' || s[i] == ']') && depth-- == 0)
+				break;
+			else if (s[i] == ',' && depth == 0)
+				break;
+		}
+		if (i < len && s[i] == '}')
+			break;
+	}
+	json_object_put(seen);
+	return repeat;
+}
+
+static bool
+any_repeats(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			i = skip_string(s, len, i) - 1;
+		else if (s[i] == '{' && object_repeats(s, len, i))
+			return true;
+	}
+	return false;
+}
+
 /* Child v of the root, at body[start..end), with problem (or none). */
 static void
 check_part(const char *body, const struct json_body_part *p, json_object *v)
@@ -84,9 +157,13 @@ check_part(const char *body, const struct json_body_part *p, json_object *v)
 	} else if (p->problem == NULL) {
 		/* A clean child is well-formed and the same on its own. */
 		if (rc != 0 || json_body_problem(&alone) != NULL ||
-		    !json_object_equal(alone.root, v))
+		    !json_object_equal(alone.root, v) ||
+		    any_repeats(body + p->start, p->end - p->start))
 			abort();
 		check_event(v);
+	} else if (strstr(p->problem, "more than once") != NULL &&
+	    !any_repeats(body + p->start, p->end - p->start)) {
+		abort();	/* a repeat where the oracle sees none */
 	} else if (rc == 0 && json_body_problem(&alone) == NULL &&
 	    json_object_is_type(alone.root, json_type_object) ==
 	    json_object_is_type(v, json_type_object))
@@ -136,6 +213,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (json_body_problem(&jb) == NULL)
 			check_event(jb.root);
+		/* The root's own names do not repeat: that is refused whole. */
+		if (object_repeats(body, size, strspn(body, " \t\r\n")))
+			abort();
 	}
 	json_body_free(&jb);
 	free(copy);
