@@ -95,11 +95,12 @@ event_row(const struct event *ev, const char *client_id, const char *key_id)
 }
 
 /* Check one element (size: its body's bytes if it is the whole body, else
- * 0); on success append its row to rows. */
+ * 0; problem: what json_body found in its text, or NULL); on success
+ * append its row to rows. */
 static int
 check_item(struct db *db, struct catalog *cat,
     const struct apikey_identity *who, json_object *obj, size_t size,
-    int64_t now, struct item *it, json_object *rows)
+    const char *problem, int64_t now, struct item *it, json_object *rows)
 {
 	struct event	 ev;
 	const char	*client;
@@ -108,6 +109,12 @@ check_item(struct db *db, struct catalog *cat,
 
 	it->errors = json_object_new_array();
 	it->row = 0;
+	/* json-c altered what was sent (or kept one of a repeated name):
+	 * the parsed value is not the event, so nothing else is checked. */
+	if (problem != NULL) {
+		event_error(it->errors, "event", problem);
+		return DB_OK;
+	}
 	/* The size that counts is the event's serialized JSON. A body of at
 	 * most half the limit cannot serialize past it (escaping at most
 	 * doubles a character), so only larger ones are measured. */
@@ -262,7 +269,9 @@ activity_ingest(struct db *db, struct catalog *cat,
     int *status)
 {
 	static struct item	 no_items[1];
+	struct json_body	 jb;
 	json_object		*root, *rows = NULL, *answer = NULL;
+	const char		*problem;
 	char			 why[160];
 	struct item		*items = no_items;
 	long long		*ids = NULL;
@@ -272,16 +281,23 @@ activity_ingest(struct db *db, struct catalog *cat,
 	int64_t			 now = now_usec();
 	int			 rc = DB_OK;
 
-	if ((root = json_body_parse(body, len, ACTIVITY_MAX_DEPTH, why,
-	    sizeof(why))) == NULL) {
+	if (json_body_parse(&jb, body, len, ACTIVITY_MAX_DEPTH, why,
+	    sizeof(why)) != 0) {
 		*status = 400;
 		return event_error_body(why, NULL);
 	}
+	root = jb.root;
 	batch = json_object_is_type(root, json_type_array);
 	if (!batch && !json_object_is_type(root, json_type_object)) {
 		*status = 400;
 		answer = event_error_body("the body must be an event object or an "
 		    "array of them", NULL);
+		goto out;
+	}
+	/* One event: a problem anywhere in it refuses it, as the body. */
+	if (!batch && (problem = json_body_problem(&jb)) != NULL) {
+		*status = 400;
+		answer = event_error_body(problem, NULL);
 		goto out;
 	}
 	n = batch ? json_object_array_length(root) : 1;
@@ -307,7 +323,7 @@ activity_ingest(struct db *db, struct catalog *cat,
 	for (i = 0; i < n && rc == DB_OK; i++)
 		rc = check_item(db, cat, who, batch ?
 		    json_object_array_get_idx(root, i) : root, batch ? 0 : len,
-		    now, &items[i], rows);
+		    batch ? jb.part[i].problem : NULL, now, &items[i], rows);
 	if (rc == DB_OK && json_object_array_length(rows) > 0)
 		rc = store->store(store->arg, json_object_to_json_string_ext(
 		    rows, JSON_C_TO_STRING_PLAIN),
@@ -327,6 +343,6 @@ out:
 	free(ids);
 	free(dups);
 	json_object_put(rows);
-	json_object_put(root);
+	json_body_free(&jb);
 	return answer;
 }

@@ -56,18 +56,22 @@ text_problem(enum envelope_field f, const char *s, size_t len)
 }
 
 /*
- * Check the envelope: fills text[] (pointing into root or into the
- * payload's serialization, both owned by root) or appends errors.
+ * Check the envelope jb (an object; body is its text): fills text[]
+ * (pointing into the root, into the payload's serialization, or to *raw,
+ * all freed by the caller) or appends errors.
  */
 static void
-check_envelope(json_object *root, const char *text[ENV__MAX],
-    json_object *errors)
+check_envelope(const struct json_body *jb, const char *body,
+    const char *text[ENV__MAX], char **raw, json_object *errors)
 {
+	const struct json_body_part *part;
 	const char	*problem;
 	bool		 payload_named = false;
+	size_t		 p = 0;
 	int		 f;
 
-	json_object_object_foreach(root, key, val) {
+	json_object_object_foreach(jb->root, key, val) {
+		part = &jb->part[p++];
 		for (f = 0; f < ENV__MAX; f++)
 			if (strcmp(key, fields[f].name) == 0)
 				break;
@@ -80,6 +84,25 @@ check_envelope(json_object *root, const char *text[ENV__MAX],
 			payload_named = val != NULL;
 		if (val == NULL)	/* JSON null: as if absent */
 			continue;
+		/*
+		 * A payload that json-c would alter (a repeated key, a lone
+		 * surrogate, a number beyond 64 bits) is kept as its text, so
+		 * that the replay refuses it for what it is instead of
+		 * storing what json-c made of it. A string cannot be: its
+		 * text is not storable, as any other field's.
+		 */
+		if (part->problem != NULL && (f != ENV_PAYLOAD ||
+		    json_object_is_type(val, json_type_string))) {
+			event_error(errors, key, part->problem);
+			continue;
+		}
+		if (part->problem != NULL) {
+			if ((*raw = strndup(body + part->start,
+			    part->end - part->start)) == NULL)
+				event_error(errors, key, "out of memory");
+			text[f] = *raw;
+			continue;
+		}
 		if (f == ENV_PAYLOAD && !json_object_is_type(val,
 		    json_type_string)) {
 			/* Any other value is kept as its compact JSON. */
@@ -124,31 +147,35 @@ json_object *
 retry_intake(struct db *db, const struct apikey_identity *who,
     const char *body, size_t len, int *status)
 {
+	struct json_body jb;
 	json_object	*root, *errors, *out;
 	const char	*text[ENV__MAX] = { NULL };
+	char		*raw = NULL;
 	const char	*params[8];
 	char		 why[160];
 	PGresult	*res;
 	int		 rc, f;
 
 	/* The payload sits one level below the envelope. */
-	if ((root = json_body_parse(body, len, ACTIVITY_MAX_DEPTH + 1, why,
-	    sizeof(why))) == NULL) {
+	if (json_body_parse(&jb, body, len, ACTIVITY_MAX_DEPTH + 1, why,
+	    sizeof(why)) != 0) {
 		*status = 400;
 		return event_error_body(why, NULL);
 	}
+	root = jb.root;
 	if (!json_object_is_type(root, json_type_object)) {
 		*status = 400;
-		json_object_put(root);
+		json_body_free(&jb);
 		return event_error_body("the body must be an object: {\"payload\": "
 		    "the event, \"workflow\", \"execution_id\", \"lead_id\", "
 		    "\"event_type\", \"error\"}", NULL);
 	}
 	errors = json_object_new_array();
-	check_envelope(root, text, errors);
+	check_envelope(&jb, body, text, &raw, errors);
 	if (json_object_array_length(errors) > 0) {
 		*status = 400;
-		json_object_put(root);
+		free(raw);
+		json_body_free(&jb);
 		return event_error_body("invalid retry-queue entry", errors);
 	}
 	json_object_put(errors);
@@ -157,7 +184,8 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	params[6] = who->client_id[0] ? who->client_id : NULL;
 	params[7] = who->key_id[0] ? who->key_id : NULL;
 	rc = db_exec(db, STMT_RETRY_INSERT, params, &res);
-	json_object_put(root);
+	free(raw);
+	json_body_free(&jb);
 	if (rc != DB_OK) {
 		log_warn("retry-queue insert: %s: %s", db_status_text(rc),
 		    db->error);

@@ -9,7 +9,10 @@
  *
  * Only payload is required. It is kept as received, valid event or not:
  * a JSON string is stored as its text (so a body that was not even JSON
- * can be queued), any other value as its compact JSON. The other fields
+ * can be queued), any other value as its compact JSON — or as the text
+ * received when json-c would alter it (a repeated key, a lone surrogate,
+ * a number beyond 64 bits), so the replay refuses it for what it is.
+ * A repeated name in the envelope itself refuses the body. The other fields
  * default to the payload's source, execution_id, lead_id and event_type
  * (the table's trigger fills them). The same workflow, execution and
  * payload queued again is the same row (n8n retries its error branch

@@ -118,12 +118,20 @@ parse_json(const char *buf, size_t len, json_object **out, const char **why)
 	*out = json_tokener_parse_ex(tok, buf, (int)len);
 	e = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	/* A bare number or literal at the very end of the file ("85", no
+	 * newline) may go on for all json-c knows: tell it the input ends. */
+	if (e == json_tokener_continue) {
+		*out = json_tokener_parse_ex(tok, "", 1);
+		e = json_tokener_get_error(tok);
+		end = len;
+	}
 	json_tokener_free(tok);
 	if (e != json_tokener_success) {
 		json_object_put(*out);
 		*out = NULL;
-		*why = e == json_tokener_continue ? "unexpected end of JSON"
-						  : json_tokener_error_desc(e);
+		*why = e == json_tokener_continue ||
+		       e == json_tokener_error_parse_eof ? "unexpected end of JSON"
+							 : json_tokener_error_desc(e);
 		return -1;
 	}
 	while (end < len && (buf[end] == ' ' || buf[end] == '\t' ||

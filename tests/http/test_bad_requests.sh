@@ -366,6 +366,17 @@ ev "lead_id with a lone surrogate" 400 'body:surrogate' '{"event_type":"MESSAGE_
 good "exactly 32 levels deep is accepted" 201 1 --data-binary "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$R-depth32\",\"metadata\":$(nest 31 '"leaf"')}"
 ev "33 levels deep" 400 'body:deeper than 32' "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$R-depth33\",\"metadata\":$(nest 32 '"leaf"')}"
 ev "1000 levels deep" 400 'body:deeper than 32' "$(nest 1000 1)"
+# The limit counts containers: an empty one innermost is a level too
+# (33 were once accepted when the innermost was empty).
+good "exactly 32 levels deep, the innermost empty, is accepted" 201 1 --data-binary "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$R-depth32e\",\"metadata\":$(nest 30 '{}')}"
+ev "33 levels deep, the innermost empty" 400 'body:deeper than 32' "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$R-depth33e\",\"metadata\":$(nest 31 '{}')}"
+ev "33 levels deep, the innermost an empty array" 400 'body:deeper than 32' "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$R-depth33a\",\"metadata\":$(nest 31 '[]')}"
+ev "33 empty arrays" 400 'body:deeper than 32' "$(printf '[%.0s' {1..33})$(printf ']%.0s' {1..33})"
+
+# ---------------------------------------------------------------- repeated keys
+# json-c keeps the last of a repeated key: a caller's bug would pass as data.
+ev "a repeated key" 400 'body:key .lead_id. appears more than once' '{"event_type":"MESSAGE_SENT","lead_id":"'"$R"'-dup1","lead_id":"'"$R"'-dup2"}'
+ev "a repeated key in metadata" 400 'body:key .x. appears more than once' "$(mk ".lead_id = \"$R-dup3\"" | sed 's/}$/,"metadata":{"x":1,"y":{},"x":2}}/')"
 
 # ---------------------------------------------------------------- data kept as sent
 # Not a bad request, but the same promise: a value is stored as sent or

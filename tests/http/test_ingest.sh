@@ -53,6 +53,44 @@ post '[{"event_type":"MESSAGE_SENT","lead_id":"p1","idempotency_key":"k-p1"}]'
 expect_status 200 "a batch of only duplicates is answered 200"
 expect_json '.accepted == 0 and .duplicates == 1' "...and counts it as a duplicate"
 
+# --- one bad spot refuses its event, not the batch (issue 9 item 4): what
+# json-c would alter (a lone surrogate, an integer beyond 64 bits, a NUL in
+# a key) or a repeated key, in the middle event of three: 207, the other
+# two stored, the middle one refused by index with the reason, nothing of
+# it written
+spot() {	# NAME MIDDLE-EVENT-JSON REGEX
+	local name=$1 before=$(events)
+	post "[{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"spot-$name-0\",\"idempotency_key\":\"spot-$name-0\"},$2,{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"spot-$name-2\",\"idempotency_key\":\"spot-$name-2\"}]"
+	expect_status 207 "$name in the middle event: 207, not 400 for the batch"
+	expect_json ".accepted == 2 and .rejected == 1 and [.results[].index] == [0,2] and .errors[0].index == 1" "$name: the other two accepted, the middle one refused by index"
+	expect_json ".errors[0].errors[0].field == \"event\" and (.errors[0].errors[0].message | test(\"$3\"))" "$name: the refusal says why"
+	expect_eq "$(events)" "$((before + 2))" "$name: two events written"
+	expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id LIKE 'spot-$name-%'")" "2" "$name: nothing of the refused event (no lead)"
+}
+spot surrogate '{"event_type":"MESSAGE_SENT","lead_id":"spot-surrogate-1\ud800","idempotency_key":"spot-surrogate-1"}' 'surrogate'
+spot bigint '{"event_type":"MESSAGE_SENT","lead_id":"spot-bigint-1","idempotency_key":"spot-bigint-1","metadata":{"n":18446744073709551616}}' '64 bits'
+spot nulkey '{"event_type":"MESSAGE_SENT","lead_id":"spot-nulkey-1","idempotency_key":"spot-nulkey-1","metadata":{"k\u0000x":1}}' 'NUL'
+spot dupkey '{"event_type":"NOPE","event_type":"MESSAGE_SENT","lead_id":"spot-dupkey-1","idempotency_key":"spot-dupkey-1"}' 'event_type.*more than once'
+spot dupmeta '{"event_type":"MESSAGE_SENT","lead_id":"spot-dupmeta-1","idempotency_key":"spot-dupmeta-1","metadata":{"a":[{"k":1,"k":2}]}}' 'key .k. appears more than once'
+# What is not JSON at all still refuses the whole batch.
+before=$(events)
+post '[{"event_type":"MESSAGE_SENT","lead_id":"spot-nan-0"},{"event_type":"MESSAGE_SENT","lead_id":"spot-nan-1","metadata":{"n":NaN}}]'
+expect_status 400 "a batch that is not JSON (NaN) is refused whole"
+expect_json '.errors[0].field == "body"' "...as a body error"
+expect_eq "$(events)" "$before" "...nothing written"
+
+# --- a repeated key is a caller's bug, not data (issue 9 item 6): 400
+# naming the key, at the top and at any depth, nothing written
+before=$(events)
+post '{"event_type":"NOPE","event_type":"MESSAGE_SENT","lead_id":"recDup1"}'
+expect_status 400 "a repeated key in an event is refused"
+expect_json '.errors[0].field == "body" and (.error | test("the key \"event_type\" appears more than once"))' "...naming the key"
+post '{"event_type":"MESSAGE_SENT","lead_id":"recDup2","metadata":{"a":{"b":[{"c":1,"\u0063":2}]}}}'
+expect_status 400 "a repeated key deep in metadata is refused (the same name escaped)"
+expect_json '.error | test("\"c\"")' "...naming it"
+expect_eq "$(events)" "$before" "neither wrote anything"
+expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id IN ('recDup1','recDup2')")" "0" "...not even a lead"
+
 # --- a batch of 1,000 events is one request
 jq -nc '[range(1000) | {event_type:"MESSAGE_SENT", lead_id:("big-\(. % 100)"), idempotency_key:("big-\(.)")}]' > "$TMP/big.json"
 before=$(events)

@@ -33,6 +33,22 @@ expect_eq "$(sql "SELECT payload FROM retry_queue WHERE id = $ID2")" '{"event_ty
 queue '{"payload":{"lead_id":"no type"},"workflow":"'$WF'","execution_id":"29347"}'
 expect_status 201 "an invalid event is queued too: the replay will say why"
 
+# A payload json-c would alter is kept as the text received (issue 9 item
+# 6): its compact JSON would keep only the last of a repeated key, and the
+# replay would then store what log-activity refuses.
+DUP='{"event_type":"NOPE","event_type":"MESSAGE_SENT","lead_id":"recQ3"}'
+queue '{"payload":'"$DUP"',"workflow":"'$WF'","execution_id":"29348"}'
+expect_status 201 "a payload with a repeated key is queued"
+DUPID=$(jq .id <<<"$BODY")
+expect_eq "$(sql "SELECT payload FROM retry_queue WHERE id = $DUPID")" "$DUP" "...as received, both keys kept"
+minicrm replay --id "$DUPID" >/dev/null 2>&1
+expect_eq "$(sql "SELECT state || ' ' || attempts || ' ' || (error LIKE '400 the key \"event_type\" appears more than once%') FROM retry_queue WHERE id = $DUPID")" "pending 1 true" "...and the replay refuses it for the repeated key, logging nothing"
+expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id = 'recQ3'")" 0 "...not even its lead"
+SUR='[{"event_type":"MESSAGE_SENT","lead_id":"recQ4\ud800"}, 18446744073709551616]'
+queue '{"payload": '"$SUR"' ,"workflow":"'$WF'","execution_id":"29349"}'
+expect_status 201 "a payload with a lone surrogate and a 2^64 number is queued"
+expect_eq "$(sql "SELECT payload FROM retry_queue WHERE id = $(jq .id <<<"$BODY")")" "$SUR" "...as received, not as U+FFFD and a saturated number"
+
 # Bad input: 4xx naming the problem, nothing written.
 before=$(sql "SELECT count(*) FROM retry_queue")
 queue '{"workflow":"'$WF'","error":"x"}'
@@ -53,6 +69,15 @@ expect_status 400 "malformed JSON is refused"
 expect_json '.errors[0].field == "body"' "as a body error"
 queue '[{"payload":{}}]'
 expect_status 400 "an array is not an envelope"
+queue '{"payload":{},"workflow":"'$WF'","workflow":"other"}'
+expect_status 400 "a repeated key in the envelope itself is refused"
+expect_json '.errors[0].field == "body" and (.error | test("the key \"workflow\" appears more than once"))' "...naming it"
+queue '{"payload":"text\ud800","workflow":"'$WF'"}'
+expect_status 400 "a string payload with a lone surrogate is refused (its text cannot be kept)"
+expect_json '.errors[0].field == "payload" and (.errors[0].message | test("surrogate"))' "...naming payload"
+queue '{"payload":{},"error":"\udc00"}'
+expect_status 400 "a lone surrogate in another field is refused"
+expect_json '.errors[0].field == "error"' "...naming the field"
 expect_eq "$(sql "SELECT count(*) FROM retry_queue")" "$before" "nothing of a refused entry was written"
 
 request POST /api/internal/retry-queue -H 'Content-Type: application/json' --data '{"payload":{}}'

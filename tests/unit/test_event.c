@@ -73,10 +73,21 @@ static void
 expect_body(int line, const char *text, const char *word)
 {
 	char		 why[160];
-	json_object	*obj = json_body_parse(text, strlen(text), 32, why,
-			    sizeof(why));
-	bool		 ok = word ? obj == NULL && strstr(why, word) != NULL :
-			    obj != NULL;
+	struct json_body jb;
+	const char	*problem;
+	json_object	*obj = NULL;
+	bool		 ok;
+
+	/* Refused as a whole, or in one part: either is a refusal here. */
+	if (json_body_parse(&jb, text, strlen(text), 32, why,
+	    sizeof(why)) == 0) {
+		if ((problem = json_body_problem(&jb)) == NULL)
+			obj = json_object_get(jb.root);
+		else
+			snprintf(why, sizeof(why), "%s", problem);
+	}
+	json_body_free(&jb);
+	ok = word ? obj == NULL && strstr(why, word) != NULL : obj != NULL;
 
 	check_count++;
 	if (!ok) {

@@ -126,6 +126,14 @@ main(void)
 	/* bad data, missing files */
 	r = run("render", DIR "page.mustache", DIR "bad.json", NULL);
 	EXPECT(r, 1, "", DIR "bad.json: invalid JSON: unexpected end of JSON");
+	/* a bare number or string with no newline after it is whole */
+	r = run("render", DIR "scalar.mustache", DIR "number.json", NULL);
+	EXPECT(r, 0, "[85]\n", "");
+	r = run("render", DIR "scalar.mustache", DIR "string.json", NULL);
+	EXPECT(r, 0, "[hi]\n", "");
+	r = run("render", DIR "scalar.mustache", DIR "truncated.json",
+		NULL);
+	EXPECT(r, 1, "", DIR "truncated.json: invalid JSON");
 	r = run("render", DIR "page.mustache", DIR "nope.json", NULL);
 	EXPECT(r, 1, "", DIR "nope.json: No such file or directory");
 	r = run("render", DIR "nope.mustache", DIR "data.json", NULL);
