@@ -9,14 +9,31 @@
 CC      ?= cc
 PKGS     = json-c libpq libsodium libcurl
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Isrc -pthread \
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# src/ holds one folder per layer (docs/hacking.md). A library file sees
+# the headers of its own layer and of the layers below it, no others: a
+# page included from the database layer is a compile error, not a habit.
+# Programs, the CLI and the tests see every layer.
+LAYERS         = core mustache db http domain jobs portal cli
+LAYER_core     = core
+LAYER_mustache = core mustache
+LAYER_db       = core db
+LAYER_http     = core http
+LAYER_domain   = core db domain
+LAYER_jobs     = core db domain jobs
+LAYER_portal   = core db domain http mustache portal
+LAYER_cli      = $(LAYERS)
+layer_inc      = $(addprefix -Isrc/,$(LAYER_$(firstword $(subst /, ,$(1)))))
+ALL_INC        = $(addprefix -Isrc/,$(LAYERS))
+HEADERS        = $(wildcard src/*/*.h src/*/*.def)
 # --as-needed: each program maps only the libraries it calls (api.fcgi no
 # libcurl), which is resident memory in every process.
 LDFLAGS += -Wl,--as-needed
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lpthread
 
-LIB_SRC  = $(wildcard src/*.c)
+LIB_SRC  = $(filter-out src/cli/%,$(wildcard src/*/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=build/%.o)
 CLI_SRC  = $(wildcard src/cli/*.c)
 CLI_OBJ  = $(CLI_SRC:src/%.c=build/%.o)
@@ -39,9 +56,9 @@ deps:
 deps-test:
 	@scripts/deps.sh test
 
-build/%.o: src/%.c $(wildcard src/*.h src/*.def src/cli/*.h)
+build/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	@echo "CC $<"; $(CC) $(CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(CFLAGS) $(call layer_inc,$*) -c -o $@ $<
 
 build/libminicrm.a: $(LIB_OBJ)
 	@rm -f $@
@@ -49,22 +66,22 @@ build/libminicrm.a: $(LIB_OBJ)
 
 bin/minicrm: $(CLI_OBJ) build/libminicrm.a
 	@mkdir -p bin
-	@echo "LD $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) $(LDFLAGS) -o $@ $(CLI_OBJ) build/libminicrm.a $(LDLIBS)
 
-cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(wildcard src/*.h src/*.def)
-	@echo "LD $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
+cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(HEADERS)
+	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) $(LDFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 build/tests/%: tests/unit/%.c build/libminicrm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	@echo "LD $@"; $(CC) $(CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 # The sanitizer build compiles the library once more with the sanitizers
 # on, into its own archive, which every sanitized test links.
 SAN_OBJ  = $(LIB_SRC:src/%.c=build/san/obj/%.o)
 
-build/san/obj/%.o: src/%.c $(wildcard src/*.h src/*.def)
+build/san/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	@echo "CC $< (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+	@echo "CC $< (asan, ubsan)"; $(CC) $(CFLAGS) $(call layer_inc,$*) $(SANFLAGS) -c -o $@ $<
 
 build/san/libminicrm.a: $(SAN_OBJ)
 	@rm -f $@
@@ -72,7 +89,7 @@ build/san/libminicrm.a: $(SAN_OBJ)
 
 build/san/%: tests/unit/%.c build/san/libminicrm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< build/san/libminicrm.a $(LDLIBS)
+	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(ALL_INC) $(SANFLAGS) -o $@ $< build/san/libminicrm.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@scripts/run-each.sh $(UNIT_BIN)

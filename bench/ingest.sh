@@ -85,7 +85,7 @@ for c in 16 64; do
 	wrk_run "ingest keep-alive" "$c" -s bench/ingest.lua "$BASE";          R[ka$c]=$RPS; R[ka${c}p99]=$P99
 	CLOSE=1 wrk_run "ingest Connection: close" "$c" -s bench/ingest.lua "$BASE"; R[cl$c]=$RPS
 done
-# The request process's: the PID file names its master (src/supervisor.h),
+# The request process's: the PID file names its master (src/http/supervisor.h),
 # which holds the socket and little else.
 rss() {
 	local pid child

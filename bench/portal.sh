@@ -10,7 +10,7 @@
 #      and its last page (the page's own a.last-page link), and the leads
 #      search for a name, an e-mail fragment, a phone and an external id;
 #   3. the reference in the same run: the same statements (taken from
-#      src/sql_*.def by build/bench/portal_sql) run by pgbench against the
+#      src/db/sql_*.def by build/bench/portal_sql) run by pgbench against the
 #      same database, so the ratio shows what the portal adds on a noisy
 #      machine;
 #   4. admin.fcgi's resident memory before and after a CSV export of the

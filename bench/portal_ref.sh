@@ -1,6 +1,6 @@
 # bench/portal_ref.sh — sourced by bench/portal.sh: the statements the
 # portal runs for each measured page, with the values it passes (see
-# src/portal_leads.c, src/portal_timeline.c, src/lead_filters.c), for
+# src/portal/portal_leads.c, src/portal/portal_timeline.c, src/domain/lead_filters.c), for
 # pgbench_ref. Keep in step with those files: a renamed statement makes
 # portal_sql fail loudly, a changed parameter list makes pgbench fail.
 PAGE_ROWS=51	# VIEW_PAGE_ROWS + 1: one more row tells whether there is a next page

@@ -1,5 +1,5 @@
 /*
- * portal_sql: print the SQL of named statements from src/sql_*.def, so
+ * portal_sql: print the SQL of named statements from src/db/sql_*.def, so
  * bench/portal.sh runs exactly the portal's statements through pgbench as
  * its reference. Usage: portal_sql NAME  (the STMT's "name").
  */

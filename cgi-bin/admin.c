@@ -6,7 +6,7 @@
  *
  * This file holds the login, the logout, the dashboard and the checks every
  * other route goes through (portal.h); the pages themselves live in
- * src/portal_*.c, each exporting a route table:
+ * src/portal/portal_*.c, each exporting a route table:
  *
  *   GET  /login    the login form (its CSRF token bound to a login cookie)
  *   POST /login    check the password, start a session, 303 to /

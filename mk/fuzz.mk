@@ -15,16 +15,16 @@
 
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
-FUZZ_CFLAGS   = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Isrc -g -O1 \
+FUZZ_CFLAGS   = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE $(ALL_INC) -g -O1 \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_RUN      = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
                 -print_final_stats=1
 
 # The sources each harness links: the parser and what it calls, nothing that
 # needs a database or FastCGI.
-FUZZ_JSON_SRC   = src/json_body.c src/json_scan.c src/event.c src/validate.c
-FUZZ_FORM_SRC   = src/session_http.c src/validate.c
-FUZZ_COOKIE_SRC = src/session_http.c src/validate.c
+FUZZ_JSON_SRC   = src/core/json_body.c src/core/json_scan.c src/domain/event.c src/core/validate.c
+FUZZ_FORM_SRC   = src/http/session_http.c src/core/validate.c
+FUZZ_COOKIE_SRC = src/http/session_http.c src/core/validate.c
 
 .PHONY: fuzz fuzz-json fuzz-form fuzz-cookie
 fuzz: fuzz-json fuzz-form fuzz-cookie fuzz-mustache
@@ -39,19 +39,19 @@ define fuzz_toolchain
 	@mkdir -p build/fuzz
 endef
 
-build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c $(FUZZ_JSON_SRC) $(wildcard src/*.h)
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c $(FUZZ_JSON_SRC) $(HEADERS)
 	$(fuzz_toolchain)
 	@echo "CC $@ (libFuzzer, asan, ubsan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags json-c libsodium) \
 	  -o $@ $< $(FUZZ_JSON_SRC) $$(pkg-config --libs json-c libsodium)
 
-build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FUZZ_FORM_SRC) $(wildcard src/*.h)
+build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FUZZ_FORM_SRC) $(HEADERS)
 	$(fuzz_toolchain)
 	@echo "CC $@ (libFuzzer, asan, ubsan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags libsodium) \
 	  -o $@ $< $(FUZZ_FORM_SRC) $$(pkg-config --libs libsodium)
 
-build/fuzz/fuzz_cookie: tests/fuzz/fuzz_cookie.c $(FUZZ_COOKIE_SRC) $(wildcard src/*.h)
+build/fuzz/fuzz_cookie: tests/fuzz/fuzz_cookie.c $(FUZZ_COOKIE_SRC) $(HEADERS)
 	$(fuzz_toolchain)
 	@echo "CC $@ (libFuzzer, asan, ubsan)"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $$(pkg-config --cflags libsodium) \

@@ -12,8 +12,8 @@
 
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
-MUSTACHE_SRC  = src/mustache.c src/mustache_cache.c src/mustache_json.c
-MUSTACHE_HDR  = src/mustache.h src/mustache_json.h
+MUSTACHE_SRC  = src/mustache/mustache.c src/mustache/mustache_cache.c src/mustache/mustache_json.c
+MUSTACHE_HDR  = src/mustache/mustache.h src/mustache/mustache_json.h
 
 .PHONY: fuzz-mustache bench-mustache
 
@@ -29,7 +29,7 @@ build/fuzz/fuzz_mustache: tests/fuzz/fuzz_mustache.c $(MUSTACHE_SRC) $(MUSTACHE_
 	    { apt-get update >/dev/null && apt-get install -y clang libclang-rt-14-dev >/dev/null; }; }
 	@mkdir -p build/fuzz
 	@echo "CC $@ (libFuzzer, asan, ubsan)"
-	@$(FUZZ_CC) -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -Isrc -g -O1 \
+	@$(FUZZ_CC) -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE $(ALL_INC) -g -O1 \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  $$(pkg-config --cflags json-c) -o $@ tests/fuzz/fuzz_mustache.c \
 	  $(MUSTACHE_SRC) $$(pkg-config --libs json-c) -lpthread
@@ -43,7 +43,7 @@ fuzz-mustache: build/fuzz/fuzz_mustache
 
 build/bench/bench_mustache: bench/mustache/bench_mustache.c build/libminicrm.a
 	@mkdir -p build/bench
-	@echo "LD $@"; $(CC) $(CFLAGS) -O2 -DBENCH_WRAP_MALLOC \
+	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) -O2 -DBENCH_WRAP_MALLOC \
 	  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc -o $@ $< \
 	  build/libminicrm.a $(LDLIBS)
 

@@ -152,7 +152,7 @@ write_conf() {
 }
 
 # Each FastCGI program runs as a master that owns the socket and restarts
-# its request process if that dies (src/supervisor.h); the PID file is the
+# its request process if that dies (src/http/supervisor.h); the PID file is the
 # master's, and SIGTERM or SIGHUP to it reaches the request process.
 start_fcgi() {
 	local name=$1 pidfile=$var/run/$1.pid

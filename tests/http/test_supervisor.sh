@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A crashed program comes back by itself. api.fcgi, admin.fcgi and the
-# worker each run as a master (src/supervisor.h) that owns the socket and
+# worker each run as a master (src/http/supervisor.h) that owns the socket and
 # restarts its child: kill -9 of the api's request process under steady
 # load is an outage of well under a second, and no acknowledged event is
 # lost or stored twice (the clients re-send with their idempotency keys,

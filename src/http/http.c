@@ -7,7 +7,7 @@
 #include "http.h"
 #include "validate.h"
 
-/* Sent with every response: see STYLE.md, habit 9. */
+/* Sent with every response: see docs/hacking.md, "Answers". */
 static const char security_headers[] =
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n"
