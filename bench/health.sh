@@ -16,15 +16,9 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 out=$top/bench/out/health
 rm -rf "$out"; mkdir -p "$out"
 
-source "$top/scripts/throwaway.sh"
-throwaway_start 19280
-throwaway_up
-
-conf() { sed -n "s/^$1='\(.*\)'$/\1/p" "$MINICRM_CONF"; }
-OWNER_URL=$(conf DATABASE_URL)
-APP_URL=$(conf MINICRM_APP_DATABASE_URL)
+source "$top/bench/lib.sh"
+bench_instance 19280
 CLIENT=$(psql "$OWNER_URL" -qAtX -c "SELECT id FROM clients WHERE slug = 'default'")
-BASE=http://127.0.0.1:$MINICRM_PORT
 
 echo "loading 1,000,000 events over the last 48 hours…"
 psql "$OWNER_URL" -qX -v ON_ERROR_STOP=1 -v client="$CLIENT" -f bench/health_data.sql >/dev/null
@@ -50,8 +44,6 @@ pgbench_sql() {
 : > "$out/summary.txt"
 echo "minicrm activity-health benchmark — $(date -u +%FT%TZ), $(nproc) cores, ${SECONDS_PER_RUN}s per run" | tee -a "$out/summary.txt"
 wrk -t 2 -c 4 -d "${SECONDS_PER_RUN}s" --latency "$BASE/api/internal/activity-health" > "$out/wrk.txt" 2>&1
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-	else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v } else { sub(/s$/, "", v); printf "%.2f", v * 1000 } }'; }
 API50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out/wrk.txt")")
 API99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out/wrk.txt")")
 printf '%-44s p50 %7s ms   p99 %7s ms\n' "GET /api/internal/activity-health (nginx)" "$API50" "$API99" | tee -a "$out/summary.txt"

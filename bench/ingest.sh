@@ -17,26 +17,11 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-15}
 out=$top/bench/out
 rm -rf "$out"; mkdir -p "$out"
 
-source "$top/scripts/throwaway.sh"
-throwaway_start 19080
-throwaway_up
-
-conf() { sed -n "s/^$1='\(.*\)'$/\1/p" "$MINICRM_CONF"; }
-OWNER_URL=$(conf DATABASE_URL)
-APP_URL=$(conf MINICRM_APP_DATABASE_URL)
+source "$top/bench/lib.sh"
+bench_instance 19080
 KEY=$(bin/minicrm apikey create --name bench 2>/dev/null)
 CLIENT=$(psql "$OWNER_URL" -qAtX -c "SELECT id FROM clients WHERE slug = 'default'")
-BASE=http://127.0.0.1:$MINICRM_PORT
 export KEY
-
-# to_ms VALUE_WITH_UNIT (wrk prints 812.00us, 1.23ms, 1.01s)
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
-		else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
-		else printf "%s", v }'
-}
 
 # wrk_run NAME CONNECTIONS SCRIPT|URL... → sets RPS P50 P99, appends a row
 wrk_run() {
@@ -85,15 +70,6 @@ for c in 16 64; do
 	wrk_run "ingest keep-alive" "$c" -s bench/ingest.lua "$BASE";          R[ka$c]=$RPS; R[ka${c}p99]=$P99
 	CLOSE=1 wrk_run "ingest Connection: close" "$c" -s bench/ingest.lua "$BASE"; R[cl$c]=$RPS
 done
-# The request process's: the PID file names its master (src/http/supervisor.h),
-# which holds the socket and little else.
-rss() {
-	local pid child
-	pid=$(cat "$MINICRM_VAR/run/$1.pid")
-	child=$(pgrep -P "$pid" | head -n 1) || true
-	[ -z "$child" ] || pid=$child
-	awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"
-}
 SINGLE_REQUESTS=$(awk '/requests in/ { s += $1 } END { print s }' "$out"/wrk-ingest*.txt)
 SINGLE_RSS=$(rss api)
 settle

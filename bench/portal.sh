@@ -34,13 +34,8 @@ out=$top/bench/out/portal
 rm -rf "$out"; mkdir -p "$out"
 [ -x build/bench/portal_sql ] || make -s build/bench/portal_sql
 
-source "$top/scripts/throwaway.sh"
-throwaway_start 19380
-throwaway_up
-
-conf() { sed -n "s/^$1='\(.*\)'$/\1/p" "$MINICRM_CONF"; }
-OWNER_URL=$(conf DATABASE_URL)
-BASE=http://127.0.0.1:$MINICRM_PORT
+source "$top/bench/lib.sh"
+bench_instance 19380
 say() { echo "$*" | tee -a "$out/summary.txt"; }
 : > "$out/summary.txt"
 say "minicrm portal benchmark — $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), ${SECONDS_PER_RUN}s per run"
@@ -161,17 +156,9 @@ wrk_page "leads-first-page" "/leads" 0
 ref_search leads-first-page ""
 
 # 4. memory of a streamed export
-# admin.fcgi's request process: the PID file names its master.
-rss() {
-	local pid child
-	pid=$(cat "$MINICRM_VAR/run/admin.pid")
-	child=$(pgrep -P "$pid" | head -n 1) || true
-	[ -z "$child" ] || pid=$child
-	awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"
-}
-BEFORE=$(rss)
+BEFORE=$(rss admin)
 export_stats=$(curl -sS -b "$JAR" -o "$out/export.csv" -w '%{http_code} %{time_total} %{size_download}' "$BASE/leads/$BIG_LEAD/export.csv")
-AFTER=$(rss)
+AFTER=$(rss admin)
 LINES=$(($(wc -l < "$out/export.csv") - 1))
 say ""
 say "CSV export of the $BIG-event timeline: status/time/bytes $export_stats, $LINES rows; admin.fcgi RSS ${BEFORE} MB before, ${AFTER} MB after"

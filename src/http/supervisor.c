@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "clock.h"
 #include "log.h"
 #include "supervisor.h"
 
@@ -26,15 +27,6 @@ struct master {
 	int			 stopping;
 	int			 status;	/* the last child's exit status */
 };
-
-static double
-now_mono(void)
-{
-	struct timespec	 t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /*
  * The master blocks SIGCHLD and takes it with sigtimedwait; a handler,
@@ -88,11 +80,11 @@ start_child(struct master *m, const char *after)
 	if (pid == -1) {
 		log_error("cannot start a %s: %s; trying again in %d ms",
 		    m->sv->what, strerror(errno), SUPERVISOR_MAX_DELAY_MS);
-		m->restart_at = now_mono() + SUPERVISOR_MAX_DELAY_MS / 1000.0;
+		m->restart_at = clock_mono() + SUPERVISOR_MAX_DELAY_MS / 1000.0;
 		return;
 	}
 	m->child = pid;
-	m->started = now_mono();
+	m->started = clock_mono();
 	if (after != NULL)
 		log_warn("%s; restarted as %ld", after, (long)pid);
 }
@@ -135,7 +127,7 @@ static void
 child_ended(struct master *m, int status)
 {
 	char	 line[256], how[160];
-	double	 lived = now_mono() - m->started;
+	double	 lived = clock_mono() - m->started;
 	long	 delay_ms;
 	pid_t	 dead = m->child;
 
@@ -159,7 +151,7 @@ child_ended(struct master *m, int status)
 	log_warn("%s; restarting in %.2f s (%d deaths within %d s of "
 	    "starting in a row)", line, (double)delay_ms / 1000.0, m->quick,
 	    SUPERVISOR_STABLE_SECONDS);
-	m->restart_at = now_mono() + (double)delay_ms / 1000.0;
+	m->restart_at = clock_mono() + (double)delay_ms / 1000.0;
 }
 
 /* Collect every child that has ended (only ours can be). */
@@ -183,7 +175,7 @@ next_signal(struct master *m, const sigset_t *set)
 
 	if (m->child != -1)
 		return sigwaitinfo(set, NULL);
-	left = m->restart_at - now_mono();
+	left = m->restart_at - clock_mono();
 	if (left <= 0)
 		return 0;
 	ts.tv_sec = (time_t)left;
@@ -220,7 +212,7 @@ supervisor_run(const struct supervisor *sv)
 		return 1;
 	}
 	while (m.child != -1 || !m.stopping) {
-		if (m.child == -1 && now_mono() >= m.restart_at) {
+		if (m.child == -1 && clock_mono() >= m.restart_at) {
 			start_child(&m, NULL);
 			if (m.child != -1)
 				log_warn("%s restarted as %ld", sv->what,

@@ -7,19 +7,11 @@
 #include "buf.h"
 #include "config.h"
 #include "job.h"
+#include "clock.h"
 #include "log.h"
 #include "worker.h"
 
 #define WORKER_JOBS_MAX		16
-
-static double
-now_mono(void)
-{
-	struct timespec	 t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* Sleep until the monotonic time until, or less if *stop is set (a signal
  * cuts nanosleep short; the slices bound a signal that came just before). */
@@ -29,7 +21,7 @@ sleep_until(double until, volatile sig_atomic_t *stop)
 	struct timespec	 ts;
 	double		 left;
 
-	while (!*stop && (left = until - now_mono()) > 0) {
+	while (!*stop && (left = until - clock_mono()) > 0) {
 		if (left > 1.0)
 			left = 1.0;
 		ts.tv_sec = (time_t)left;
@@ -72,7 +64,7 @@ worker_run(volatile sig_atomic_t *stop)
 			log_warn("database not reachable yet: %s",
 			    dbs[i].error);
 		interval[i] = job_interval(&jobs[i]);
-		next[i] = now_mono();
+		next[i] = clock_mono();
 		if (interval[i] > 0)
 			buf_printf(&plan, "%s%s every %ld s", i ? ", " : "",
 			    jobs[i].name, interval[i]);
@@ -85,13 +77,13 @@ worker_run(volatile sig_atomic_t *stop)
 	buf_free(&plan);
 
 	while (!*stop) {
-		wake = now_mono() + 3600;
+		wake = clock_mono() + 3600;
 		for (i = 0; i < n && !*stop; i++) {
 			if (interval[i] == 0)
 				continue;
-			if (now_mono() >= next[i]) {
+			if (clock_mono() >= next[i]) {
 				job_run(&jobs[i], &dbs[i], stop);
-				next[i] = now_mono() + (double)interval[i];
+				next[i] = clock_mono() + (double)interval[i];
 			}
 			if (next[i] < wake)
 				wake = next[i];
