@@ -1,6 +1,7 @@
 /*
  * job alerts: the retry queue's alerts, every minute by default.
- *   - an event that went dead: one alert per row, in the SOP's format
+ *   - an event that went dead, or was queued refused (kept for review,
+ *     docs/retry-queue.md): one alert per row, in the SOP's format
  *     (workflow, execution, lead, event) with its last error; more than
  *     DEAD_ONE_BY_ONE at once become one summary, so a burst does not
  *     flood the channel;
@@ -104,7 +105,7 @@ dead_alerts(struct db *db, long *sent, long *waiting)
 		return rc;
 	if (count > DEAD_ONE_BY_ONE) {
 		buf_printf(&text, "⚠️ Activity Log Failed: %ld events went "
-		    "dead in the retry queue\n", count);
+		    "dead or were refused in the retry queue\n", count);
 		for (i = 0; i < PQntuples(res); i++) {
 			buf_printf(&text, "\nRow %s\n", PQgetvalue(res, i, 0));
 			dead_fields(&text, res, i);
@@ -124,8 +125,10 @@ dead_alerts(struct db *db, long *sent, long *waiting)
 		const char *id = PQgetvalue(res, i, 0);
 
 		buf_reset(&text);
-		buf_puts(&text, "⚠️ Activity Log Failed: event dead in the "
-		    "retry queue\n\n");
+		buf_puts(&text, strcmp(PQgetvalue(res, i, 7), "refused") ==
+		    0 ? "⚠️ Activity Log Failed: event refused, kept in the "
+		    "retry queue for review\n\n" : "⚠️ Activity Log Failed: "
+		    "event dead in the retry queue\n\n");
 		dead_fields(&text, res, i);
 		buf_printf(&text, "\nKept in the retry queue (row %s), not "
 		    "lost: fix the cause, then replay it from the admin "
