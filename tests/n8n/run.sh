@@ -177,6 +177,7 @@ check "...saying the key was refused" grep -q 'minicrm refused the API key (HTTP
 expect_eq "$(sent log-activity "rec-$R-revoked")" 1 "...after one request, not retried"
 expect_eq "$(logged "$R-revoked")" 0 "...nothing logged"
 expect_eq "$(queued "$R-revoked" "")" 0 "...nothing queued"
+expect_eq "$(sql "SELECT refused_count > 0 FROM api_keys WHERE name = '$KEYNAME'")" t "...and minicrm counts the refusal on the revoked key (keys page, alert)"
 
 for f in "$TMP"/*.out; do
 	[ "$FAILED" -gt 0 ] && { echo "--- $f"; tail -n 40 "$f"; }
