@@ -3,6 +3,7 @@
 // in LOG ("POST /api/internal/log-activity LEAD STATUS"), except that, for
 // log-activity, an event whose lead_id contains
 //   "answer-503"  is answered 503 without reaching minicrm (a 5xx);
+//   "hang"        is never answered (n8n's request times out);
 //   "drop-first"  is passed on and committed the first time, but its
 //                 connection is then dropped without an answer (a reply
 //                 lost on the way back: n8n's Retry On Fail sends it again).
@@ -23,6 +24,10 @@ http.createServer((req, res) => {
 		const m = /"lead_id":"([^"]*)"/.exec(body.toString());
 		const lead = m ? m[1] : '-';
 		const logActivity = req.url.endsWith('/log-activity');
+		if (logActivity && lead.includes('hang')) {
+			note(req, lead, 'hang');
+			return;
+		}
 		if (logActivity && lead.includes('answer-503')) {
 			note(req, lead, 503);
 			res.writeHead(503, { 'content-type': 'application/json' });

@@ -11,7 +11,8 @@
 #      commit: retried, each logged once;
 #   3. refused (400): not retried, kept as 'refused' through the API, not
 #      replayed by itself;
-#   4. a 5xx: queued pending through the API, then replayed once;
+#   4. a 5xx: queued pending through the API, then replayed once; no
+#      answer at all: 3 tries (timeouts), then queued pending;
 #   5. the portal unreachable: queued by the Postgres node as minicrm_n8n,
 #      once (run again, still one row), replayed once;
 #   6. the key revoked: not retried, the caller's execution fails with the
@@ -86,8 +87,10 @@ credentials() {
 }
 credentials "$(new_key "$KEYNAME")"
 # The sub-workflow as an operator sets it up: its Settings node's URL.
+# (And the log request's timeout down from 10 s to 2, for the test's sake.)
 jq --arg url "http://127.0.0.1:$PROXY_PORT" '.id = "minicrmWriteToLog" |
-	(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[0].value) = $url' \
+	(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[0].value) = $url |
+	(.nodes[] | select(.name == "Log Activity") | .parameters.options.timeout) = 2000' \
 	"$TOP/docs/n8n/write-to-activity-log.json" >"$TMP/workflow.json"
 
 check "n8n $version imports the credentials" n8n import:credentials --input="$TMP/credentials.json"
@@ -157,6 +160,12 @@ check "5xx: the caller's execution succeeds" succeeded "$R-503"
 expect_eq "$(queued "$R-503" "AND state = 'pending' AND api_key_id IS NOT NULL AND error LIKE 'log-activity: HTTP 503 %'")" 1 "5xx: queued through the retry-queue API, pending"
 check "the replay logs it" minicrm replay --id "$(sql "SELECT id FROM retry_queue WHERE execution_id = 'n8n-$R-503'")"
 expect_eq "$(logged "$R-503")" 1 "...once"
+
+# 4b. log-activity never answers: timed out 3 times, then queued.
+run "$R-hang" "$(ev "$R-hang" "rec-$R-hang")"
+check "timeout: the caller's execution succeeds" succeeded "$R-hang"
+expect_eq "$(sent log-activity "rec-$R-hang")" 3 "timeout: tried 3 times"
+expect_eq "$(queued "$R-hang" "AND state = 'pending' AND api_key_id IS NOT NULL")" 1 "timeout: queued pending through the retry-queue API"
 
 # 5. The portal is unreachable: the Postgres node inserts as minicrm_n8n.
 proxy_stop
