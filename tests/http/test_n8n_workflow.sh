@@ -45,11 +45,13 @@ check "Key Refused and Not Logged stop the execution with an error" j "all(.node
 
 # The routing, evaluated as n8n would for each kind of answer: the Switch
 # expressions and the state the retry-queue request asks for.
+# route NODE JSON [LOG]: the output index for item JSON, LOG being what
+# Log Activity answered before (for Queue Answer).
 route() {
-	# route NODE JSON: the output index; state JSON: the queued state.
-	NODE_EXPR=$(jq -r "$(node "$1") | .parameters.output" "$WF") ITEM=$2 command node -e '
+	NODE_EXPR=$(jq -r "$(node "$1") | .parameters.output" "$WF") ITEM=$2 LOG=${3:-'{"statusCode":503}'} command node -e '
 		const e = process.env.NODE_EXPR.replace(/^=\{\{/, "").replace(/\}\}$/, "");
-		console.log(new Function("$json", "return (" + e + ")")(JSON.parse(process.env.ITEM)));'
+		const $ = (n) => { if (n !== "Log Activity") throw n; return { item: { json: JSON.parse(process.env.LOG) } }; };
+		console.log(new Function("$json", "$", "return (" + e + ")")(JSON.parse(process.env.ITEM), $));'
 }
 queued_state() {
 	BODY_EXPR=$(jq -r "$(node "Queue for Retry (API)") | .parameters.jsonBody" "$WF") ITEM=$1 command node -e '
@@ -76,6 +78,10 @@ if command -v node >/dev/null; then
 	expect_eq "$(route "Queue Answer" '{"error":{"code":"ECONNREFUSED","message":"connect ECONNREFUSED"}}')" 1 "retry-queue unreachable: the database"
 	expect_eq "$(route "Queue Answer" '{"statusCode":401,"body":{}}')" 2 "retry-queue 401: the key refused, stop"
 	expect_eq "$(route "Queue Answer" '{"statusCode":400,"body":{}}')" 3 "retry-queue 400: the execution fails"
+	expect_eq "$(route "Queue Answer" '{"statusCode":201,"body":{}}' '{"statusCode":400}')" 0 "a refused event queued (as refused): done"
+	expect_eq "$(route "Queue Answer" '{"error":{"code":"ECONNREFUSED","message":"connect ECONNREFUSED"}}' '{"statusCode":400}')" 3 "a refused event the retry-queue API cannot take: the execution fails (the database could only queue it to be replayed)"
+	expect_eq "$(route "Queue Answer" '{"statusCode":503,"body":""}' '{"statusCode":413}')" 3 "...nor after a 5xx"
+	expect_eq "$(route "Queue Answer" '{"statusCode":503,"body":""}' '{"minicrm_url":"x","error":{"code":"ECONNREFUSED"}}')" 1 "an unreachable event the retry-queue API cannot take: the database"
 	expect_eq "$(queued_state '{"statusCode":400,"body":{"error":"invalid event"}}')" 'refused log-activity: HTTP 400 {"error":"invalid event"}' "a 400 is queued refused, with the refusal"
 	expect_eq "$(queued_state '{"statusCode":503,"body":{"error":"x"}}')" 'pending log-activity: HTTP 503 {"error":"x"}' "a 503 is queued pending"
 	expect_eq "$(queued_state '{"error":{"message":"connect ECONNREFUSED"}}')" 'pending log-activity: connect ECONNREFUSED' "a connection error is queued pending"

@@ -7,6 +7,8 @@
 //   "drop-first"  is passed on and committed the first time, but its
 //                 connection is then dropped without an answer (a reply
 //                 lost on the way back: n8n's Retry On Fail sends it again).
+// and an event whose lead_id contains "refused-down" is answered 400 by
+// log-activity and dropped (no answer, connection closed) by retry-queue.
 // "The portal unreachable" is this proxy not running (ECONNREFUSED).
 'use strict';
 const http = require('http');
@@ -24,6 +26,13 @@ http.createServer((req, res) => {
 		const m = /"lead_id":"([^"]*)"/.exec(body.toString());
 		const lead = m ? m[1] : '-';
 		const logActivity = req.url.endsWith('/log-activity');
+		if (lead.includes('refused-down')) {
+			note(req, lead, logActivity ? 400 : 'dropped');
+			if (!logActivity) { req.socket.destroy(); return; }
+			res.writeHead(400, { 'content-type': 'application/json' });
+			res.end('{"error":"invalid event (test)"}');
+			return;
+		}
 		if (logActivity && lead.includes('hang')) {
 			note(req, lead, 'hang');
 			return;

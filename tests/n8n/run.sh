@@ -10,7 +10,7 @@
 #   2. three events in one execution, the second's reply lost after its
 #      commit: retried, each logged once;
 #   3. refused (400): not retried, kept as 'refused' through the API, not
-#      replayed by itself;
+#      replayed by itself; the retry-queue API then unreachable: fails;
 #   4. a 5xx: queued pending through the API, then replayed once; no
 #      answer at all: 3 tries (timeouts), then queued pending;
 #   5. the portal unreachable: queued by the Postgres node as minicrm_n8n,
@@ -153,6 +153,13 @@ expect_eq "$(logged "$R-refused")" 0 "refused: nothing logged"
 expect_eq "$(queued "$R-refused" "AND state = 'refused' AND api_key_id IS NOT NULL AND error LIKE 'log-activity: HTTP 400 %is not a known event type%'")" 1 "refused: kept through the retry-queue API as 'refused', with the refusal"
 minicrm replay >/dev/null 2>&1
 expect_eq "$(queued "$R-refused" "AND state = 'refused' AND attempts = 0")" 1 "minicrm replay does not replay it by itself"
+
+# 3b. Refused, and the retry-queue API unreachable right after: the
+#     Postgres node could only queue it to be replayed blindly. It fails.
+run "$R-refdown" "$(ev "$R-refdown" "rec-$R-refused-down")"
+check "refused, then no retry queue: the caller's execution fails" test "$RC" -ne 0
+check "...saying what happened" grep -q 'could not log nor queue the event for lead rec-'"$R"'-refused-down' "$TMP/$R-refdown.out"
+expect_eq "$(queued "$R-refdown" "")" 0 "...and the database did not queue it"
 
 # 4. log-activity answers 503: queued pending through the API, replayed.
 run "$R-503" "$(ev "$R-503" "rec-$R-answer-503")"
