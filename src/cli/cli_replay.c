@@ -5,8 +5,8 @@
  * systemd timer, n8n, or an operator after an outage.
  *
  *   --limit N   look at no more than N due rows (oldest first)
- *   --id ID     replay that row now, due or not (pending or dead; done and
- *               discarded rows are never replayed)
+ *   --id ID     replay that row now, due or not (pending, dead or refused;
+ *               done and discarded rows are never replayed)
  *   --dry-run   report what would happen and change nothing: every batch
  *               is replayed inside a transaction that is rolled back
  *

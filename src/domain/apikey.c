@@ -202,6 +202,20 @@ apikey_authenticate(struct db *db, struct apikey_cache *cache,
 		}
 		PQfreemem(stored);
 	}
+	if (result != APIKEY_OK && PQntuples(res) == 1) {
+		/* A key we made, refused: a caller still using a revoked
+		 * key shows on the keys page and in the alerts (0009). */
+		char		 id[37];
+		PGresult	*upd;
+
+		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+		params[0] = id;
+		if (db_exec(db, STMT_APIKEY_REFUSED, params, &upd) == DB_OK)
+			PQclear(upd);
+		else
+			log_warn("could not record the refusal of key %s: %s",
+			    prefix, db->error);
+	}
 	PQclear(res);
 	if (result != APIKEY_OK)
 		return result;

@@ -4,7 +4,9 @@
  * API (activity_ingest: same validation, same idempotency), so an event
  * already in the log is never stored twice. A row that fails is tried
  * again later (exponential backoff) and is dead after REPLAY_MAX_ATTEMPTS
- * with its last error.
+ * with its last error. A refused row (queued as refused: the API had
+ * refused the event) is never taken by itself, only by id, and stays
+ * refused when it fails again.
  *
  * Used by `minicrm replay`, the worker's replay job and the admin portal's
  * retry-queue page.

@@ -17,6 +17,7 @@ enum envelope_field {
 	ENV_LEAD_ID,
 	ENV_EVENT_TYPE,
 	ENV_ERROR,
+	ENV_STATE,
 	ENV__MAX
 };
 
@@ -32,6 +33,7 @@ static const struct {
 	[ENV_LEAD_ID] =		{ "lead_id", 255, true },
 	[ENV_EVENT_TYPE] =	{ "event_type", 64, true },
 	[ENV_ERROR] =		{ "error", RETRY_MAX_ERROR, false },
+	[ENV_STATE] =		{ "state", 16, true },
 };
 
 /* What is wrong with string s[0..len) as field f, or NULL. */
@@ -119,6 +121,11 @@ check_envelope(const struct json_body *jb, const char *body,
 		    (size_t)json_object_get_string_len(val))) == NULL &&
 		    f == ENV_PAYLOAD && text[f][0] == '\0')
 			problem = "must not be empty";
+		if (problem == NULL && f == ENV_STATE &&
+		    strcmp(text[f], "pending") != 0 &&
+		    strcmp(text[f], "refused") != 0)
+			problem = "must be \"pending\" (replay it) or "
+			    "\"refused\" (keep it for a person to review)";
 		if (problem != NULL) {
 			event_error(errors, key, problem);
 			text[f] = NULL;
@@ -151,7 +158,7 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	json_object	*root, *errors, *out;
 	const char	*text[ENV__MAX] = { NULL };
 	char		*raw = NULL;
-	const char	*params[8];
+	const char	*params[9];
 	char		 why[160];
 	PGresult	*res;
 	int		 rc, f;
@@ -168,7 +175,7 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 		json_body_free(&jb);
 		return event_error_body("the body must be an object: {\"payload\": "
 		    "the event, \"workflow\", \"execution_id\", \"lead_id\", "
-		    "\"event_type\", \"error\"}", NULL);
+		    "\"event_type\", \"error\", \"state\"}", NULL);
 	}
 	errors = json_object_new_array();
 	check_envelope(&jb, body, text, &raw, errors);
@@ -179,10 +186,11 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 		return event_error_body("invalid retry-queue entry", errors);
 	}
 	json_object_put(errors);
-	for (f = 0; f < ENV__MAX; f++)
+	for (f = 0; f <= ENV_ERROR; f++)
 		params[f] = text[f];
 	params[6] = who->client_id[0] ? who->client_id : NULL;
 	params[7] = who->key_id[0] ? who->key_id : NULL;
+	params[8] = text[ENV_STATE];
 	rc = db_exec(db, STMT_RETRY_INSERT, params, &res);
 	free(raw);
 	json_body_free(&jb);

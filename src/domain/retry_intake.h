@@ -5,7 +5,8 @@
  *
  *   {"payload": <the event as it was sent: any JSON value>,
  *    "workflow": "...", "execution_id": "...", "lead_id": "...",
- *    "event_type": "...", "error": "what went wrong"}
+ *    "event_type": "...", "error": "what went wrong",
+ *    "state": "pending" | "refused"}
  *
  * Only payload is required. It is kept as received, valid event or not:
  * a JSON string is stored as its text (so a body that was not even JSON
@@ -16,7 +17,9 @@
  * default to the payload's source, execution_id, lead_id and event_type
  * (the table's trigger fills them). The same workflow, execution and
  * payload queued again is the same row (n8n retries its error branch
- * too). The other way in, a plain INSERT as minicrm_n8n, is in
+ * too). "state": "refused" keeps an event the API refused (a 400) for a
+ * person to review: the replay does not take it by itself (sql 0008).
+ * The other way in, a plain INSERT as minicrm_n8n, is in
  * docs/retry-queue.md.
  */
 #ifndef MINICRM_RETRY_INTAKE_H

@@ -1,11 +1,15 @@
 /*
  * job alerts: the retry queue's alerts, every minute by default.
- *   - an event that went dead: one alert per row, in the SOP's format
+ *   - an event that went dead, or was queued refused (kept for review,
+ *     docs/retry-queue.md): one alert per row, in the SOP's format
  *     (workflow, execution, lead, event) with its last error; more than
  *     DEAD_ONE_BY_ONE at once become one summary, so a burst does not
  *     flood the channel;
  *   - the queue above HEALTH_RETRY_QUEUE_ALERT (the SOP's alert state):
  *     once when it goes above, once when it is back;
+ *   - a known API key refused in the last hour (revoked, or the wrong
+ *     secret: a caller whose events are neither logged nor queued): once
+ *     when it starts, once when an hour passes without one;
  * and delivers every alert still waiting (a webhook that was down).
  */
 #include <stdio.h>
@@ -104,7 +108,7 @@ dead_alerts(struct db *db, long *sent, long *waiting)
 		return rc;
 	if (count > DEAD_ONE_BY_ONE) {
 		buf_printf(&text, "⚠️ Activity Log Failed: %ld events went "
-		    "dead in the retry queue\n", count);
+		    "dead or were refused in the retry queue\n", count);
 		for (i = 0; i < PQntuples(res); i++) {
 			buf_printf(&text, "\nRow %s\n", PQgetvalue(res, i, 0));
 			dead_fields(&text, res, i);
@@ -124,8 +128,10 @@ dead_alerts(struct db *db, long *sent, long *waiting)
 		const char *id = PQgetvalue(res, i, 0);
 
 		buf_reset(&text);
-		buf_puts(&text, "⚠️ Activity Log Failed: event dead in the "
-		    "retry queue\n\n");
+		buf_puts(&text, strcmp(PQgetvalue(res, i, 7), "refused") ==
+		    0 ? "⚠️ Activity Log Failed: event refused, kept in the "
+		    "retry queue for review\n\n" : "⚠️ Activity Log Failed: "
+		    "event dead in the retry queue\n\n");
 		dead_fields(&text, res, i);
 		buf_printf(&text, "\nKept in the retry queue (row %s), not "
 		    "lost: fix the cause, then replay it from the admin "
@@ -179,24 +185,57 @@ queue_alert(struct db *db, long long *pending, int *changed)
 	return DB_OK;
 }
 
+/* Known keys refused in the last hour (sql 0009). Sets *keys. */
+static int
+key_alert(struct db *db, int *keys)
+{
+	struct buf	 raise = BUF_INIT;
+	PGresult	*res;
+	int		 rc, i;
+
+	if ((rc = db_exec(db, STMT_KEYS_REFUSED_RECENTLY, NULL, &res)) !=
+	    DB_OK)
+		return rc;
+	*keys = PQntuples(res);
+	buf_puts(&raise, "🔑 minicrm is refusing an API key it knows: a "
+	    "caller (an n8n workflow?) still uses a revoked key or a wrong "
+	    "secret, and its events are neither logged nor queued.\n");
+	for (i = 0; i < *keys; i++)
+		buf_printf(&raise, "\nKey %s (mcrm_%s_…), %s: refused %s "
+		    "times, last at %s UTC", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)[0] == 't' ?
+		    "revoked" : "live (wrong secret)", PQgetvalue(res, i, 3),
+		    PQgetvalue(res, i, 4));
+	buf_puts(&raise, "\n\nGive the caller a live key (minicrm apikey "
+	    "create, then its n8n credential) and re-run its failed "
+	    "executions. The keys page shows every key's refusals.");
+	PQclear(res);
+	rc = alert_condition(db, "api_key_refused", *keys > 0, buf_str(&raise),
+	    "✅ No API key refused in the last hour.");
+	buf_free(&raise);
+	return rc < 0 ? rc : DB_OK;
+}
+
 enum job_outcome
 job_alerts(struct job_run *run)
 {
 	long		 dead_sent, dead_waiting;
 	long long	 pending = 0;
-	int		 changed = 0, sent = 0, failed = 0, rc;
+	int		 changed = 0, sent = 0, failed = 0, keys = 0, rc;
 
 	if ((rc = dead_alerts(run->db, &dead_sent, &dead_waiting)) != DB_OK ||
 	    (rc = queue_alert(run->db, &pending, &changed)) != DB_OK ||
+	    (rc = key_alert(run->db, &keys)) != DB_OK ||
 	    (rc = alert_flush(run->db, &sent, &failed)) != DB_OK) {
 		snprintf(run->summary, sizeof(run->summary), "%s (%s)",
 		    db_status_text(rc), run->db->error);
 		return JOB_FAILED;
 	}
 	snprintf(run->summary, sizeof(run->summary), "dead events alerted "
-	    "%ld, waiting %ld; queue %lld pending%s; condition alerts sent "
-	    "%d, waiting %d", dead_sent, dead_waiting, pending,
-	    changed ? (pending > HEALTH_RETRY_QUEUE_ALERT ? " (raised)" :
-	    " (cleared)") : "", sent, failed);
+	    "%ld, waiting %ld; queue %lld pending%s; keys refused in the "
+	    "last hour %d; condition alerts sent %d, waiting %d", dead_sent,
+	    dead_waiting, pending, changed ? (pending >
+	    HEALTH_RETRY_QUEUE_ALERT ? " (raised)" : " (cleared)") : "", keys,
+	    sent, failed);
 	return JOB_DONE;
 }

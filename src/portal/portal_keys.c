@@ -80,6 +80,11 @@ key_json(PGresult *res, int row, bool with_people)
 	if (with_people) {
 		add_cell(k, "created_by", res, row, 7);
 		add_cell(k, "revoked_by", res, row, 8);
+		/* Refused since (sql 0009): a caller still using it. */
+		if (strcmp(PQgetvalue(res, row, 9), "0") != 0) {
+			add_str(k, "refused_count", PQgetvalue(res, row, 9));
+			add_cell(k, "last_refused", res, row, 10);
+		}
 	}
 	return k;
 }

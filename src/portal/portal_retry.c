@@ -27,8 +27,8 @@
 #define LIST_PAGE	50
 #define REPLAY_ALL_MAX	1000	/* rows one click replays; the worker does the rest */
 
-static const char *const states[] = { "pending", "dead", "done", "discarded",
-    "all" };
+static const char *const states[] = { "pending", "refused", "dead", "done",
+    "discarded", "all" };
 
 bool
 retry_id_valid(const char *s)
@@ -56,7 +56,7 @@ retry_filter_read(struct visit *v, struct retry_filter *f)
 				f->state_name = states[i];
 		if (strcmp(f->state_name, state) != 0) {
 			portal_send_error(v, 400, "The state filter must be "
-			    "pending, dead, done, discarded or all.");
+			    "pending, refused, dead, done, discarded or all.");
 			return -1;
 		}
 	}
@@ -104,7 +104,7 @@ static json_object *
 counts(struct db *db, int *rc)
 {
 	static const char *const names[] = { "pending", "due", "dead", "done",
-	    "discarded" };
+	    "discarded", "refused" };
 	json_object	*c;
 	PGresult	*res;
 	int		 i;
@@ -112,7 +112,7 @@ counts(struct db *db, int *rc)
 	if ((*rc = db_exec(db, STMT_RETRY_COUNTS, NULL, &res)) != DB_OK)
 		return NULL;
 	c = json_object_new_object();
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		json_object_object_add(c, names[i], json_object_new_int64(
 		    strtoll(PQgetvalue(res, 0, i), NULL, 10)));
 	PQclear(res);
@@ -165,7 +165,8 @@ list_row(PGresult *res, int i)
 	    strcmp(PQgetvalue(res, i, 1), "pending") == 0));
 	json_object_object_add(r, "replayable", json_object_new_boolean(
 	    strcmp(PQgetvalue(res, i, 1), "pending") == 0 ||
-	    strcmp(PQgetvalue(res, i, 1), "dead") == 0));
+	    strcmp(PQgetvalue(res, i, 1), "dead") == 0 ||
+	    strcmp(PQgetvalue(res, i, 1), "refused") == 0));
 	return r;
 }
 

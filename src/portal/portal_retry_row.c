@@ -41,7 +41,8 @@ row_data(PGresult *res)
 	json_object_object_add(row, "pending", json_object_new_boolean(
 	    strcmp(state, "pending") == 0));
 	json_object_object_add(row, "replayable", json_object_new_boolean(
-	    strcmp(state, "pending") == 0 || strcmp(state, "dead") == 0));
+	    strcmp(state, "pending") == 0 || strcmp(state, "dead") == 0 ||
+	    strcmp(state, "refused") == 0));
 	/* The payload pretty-printed if it is JSON, else as it came. */
 	if ((parsed = json_tokener_parse(PQgetvalue(res, 0, 2))) != NULL) {
 		add_str(row, "payload_pretty", json_object_to_json_string_ext(

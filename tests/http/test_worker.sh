@@ -37,7 +37,8 @@ check "on SIGTERM the idle worker exits within 5 s" bash -c "! kill -0 $WPID 2>/
 check "...saying so" grep -q 'worker stopped by a signal' "$MINICRM_VAR/log/worker.log"
 # From here on the jobs run only from this test: start from no alert state.
 sql "DELETE FROM alert_state; UPDATE retry_queue SET state = 'discarded' WHERE state = 'pending';
-     UPDATE retry_queue SET dead_alerted_at = now() WHERE state = 'dead'" >/dev/null
+     UPDATE retry_queue SET dead_alerted_at = now() WHERE state IN ('dead', 'refused');
+     UPDATE api_keys SET last_refused_at = now() - interval '2 hours' WHERE last_refused_at IS NOT NULL" >/dev/null
 
 # --- the queue above 20: one alert over several runs, then one "cleared" --
 sql "INSERT INTO retry_queue (payload, workflow, state, next_attempt_at, created_at)

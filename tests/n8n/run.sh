@@ -1,98 +1,203 @@
 #!/usr/bin/env bash
-# run.sh — docs/n8n/write-to-activity-log.json imported into a real n8n and
-# run, three ways (make test-n8n):
-#   1. the portal is up: the event is logged, once, with its execution id;
-#   2. log-activity refuses it: the error branch queues it through the
-#      retry-queue API, with the refusal as its error;
-#   3. the portal is unreachable: both requests fail and the Postgres node
-#      INSERTs it as minicrm_n8n; run again, still one row; `minicrm
-#      replay` then logs it.
-# Not part of `make test`: n8n is 1.6 GB from npm. It is installed once, in
-# $MINICRM_N8N_HOME (default ~/.cache/minicrm/n8n-VERSION), with install
-# scripts off (isolated-vm needs a newer Node than Debian's) and sqlite3,
-# the one native module this needs, built from source.
-# Against a dev instance: MINICRM_PORT=.. MINICRM_CONF=.. MINICRM_VAR=.. bash tests/n8n/run.sh
+# run.sh VERSION — docs/n8n's workflows imported into a real n8n VERSION
+# (default: package.json's) and run against the instance lib.sh names, the
+# way an operator wires them: the sub-workflow write-to-activity-log.json
+# called by example-caller.json (one sub-workflow execution per event),
+# its Settings node pointed at minicrm through tests/n8n/proxy.js (which
+# can answer 503, drop a reply, or be stopped), and $env blocked as n8n
+# 2.x blocks it by default. make test-n8n runs it for every tested version.
+#   1. the portal up: logged once, with the credential's key; again, once;
+#   2. three events in one execution, the second's reply lost after its
+#      commit: retried, each logged once;
+#   3. refused (400): not retried, kept as 'refused' through the API, not
+#      replayed by itself; the retry-queue API then unreachable: fails;
+#   4. a 5xx: queued pending through the API, then replayed once; no
+#      answer at all: 3 tries (timeouts), then queued pending;
+#   5. the portal unreachable: queued by the Postgres node as minicrm_n8n,
+#      once (run again, still one row), replayed once;
+#   6. the key revoked: not retried, the caller's execution fails with the
+#      reason, nothing logged or queued.
+# n8n is installed once per version (~1.6 GB each from npm) into
+# $MINICRM_N8N_HOME (default ~/.cache/minicrm/n8n-VERSION), install scripts
+# off (isolated-vm needs a newer Node than Debian's), sqlite3 (the one
+# native module this needs) built from source.
+# Against a dev instance: MINICRM_PORT=.. MINICRM_CONF=.. MINICRM_VAR=.. bash tests/n8n/run.sh 2.8.4
 source "$(dirname "$0")/../http/lib.sh"
 here=$TOP/tests/n8n
-version=$(jq -r .dependencies.n8n "$here/package.json")
+version=${1:-$(jq -r .dependencies.n8n "$here/package.json")}
+major=${version%%.*}
 home=${MINICRM_N8N_HOME:-$HOME/.cache/minicrm/n8n-$version}
+deps() { jq -S '{dependencies, overrides}' "$1" 2>/dev/null; }
 
 node -e 'const [a, b] = process.versions.node.split(".").map(Number);
 	process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || {
 	echo "n8n $version needs Node.js 20.19 or newer; this is $(node --version)" >&2; exit 1; }
-if [ ! -x "$home/node_modules/.bin/n8n" ] || ! cmp -s "$here/package.json" "$home/package.json"; then
+jq --arg v "$version" '.dependencies.n8n = $v' "$here/package.json" >"$TMP/package.json"
+if [ ! -x "$home/node_modules/.bin/n8n" ] || [ "$(deps "$TMP/package.json")" != "$(deps "$home/package.json")" ]; then
 	echo "installing n8n $version into $home (once; a few minutes)"
 	# sqlite3 builds against the installed Node's headers, not ones
 	# node-gyp would download (nodejs.org is not reachable here).
 	[ -d /usr/include/node ] && export npm_config_nodedir=${npm_config_nodedir:-/usr}
-	mkdir -p "$home" && cp "$here/package.json" "$home/" &&
+	mkdir -p "$home" && cp "$TMP/package.json" "$home/" &&
 	(cd "$home" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error &&
 	 npm rebuild sqlite3 --loglevel=error) >"$TMP/install.log" 2>&1 || {
 		tail -n 20 "$TMP/install.log"; echo "n8n could not be installed" >&2; exit 1; }
 fi
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
-# n8n's own state (sqlite) lives and dies with this run.
+# n8n's own state (sqlite) lives and dies with this run. $env is blocked
+# (2.x's default) on every version: the workflow must not need it. Its own
+# task-runner broker port, so that it never meets another n8n's.
 export N8N_USER_FOLDER=$TMP/n8n N8N_ENCRYPTION_KEY=minicrm-test-$$-$RANDOM
-export N8N_EXPRESSION_ENGINE=legacy N8N_RUNNERS_ENABLED=false
+export N8N_BLOCK_ENV_ACCESS_IN_NODE=true N8N_RUNNERS_BROKER_PORT=$(free_port)
 export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false
-export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=false N8N_BLOCK_ENV_ACCESS_IN_NODE=false
+export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=false
 export N8N_LOG_LEVEL=info NODE_NO_WARNINGS=1
+# 1.123.x evaluates expressions in isolated-vm by default, which is not
+# built here (install scripts off): the legacy engine, and no task runner.
+# 2.x has neither setting (it ignores both) nor needs them.
+[ "$major" -lt 2 ] && export N8N_EXPRESSION_ENGINE=legacy N8N_RUNNERS_ENABLED=false
 n8n() { "$home/node_modules/.bin/n8n" "$@"; }
+
+# minicrm as n8n reaches it: through the proxy, on a port of its own.
+PROXY_PORT=$(free_port) PROXY_PID=
+proxy_start() {
+	node "$here/proxy.js" "$PROXY_PORT" "$BASE" "$TMP/proxy.log" & PROXY_PID=$!
+	for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT") 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+proxy_stop() { [ -n "$PROXY_PID" ] && kill "$PROXY_PID" && wait "$PROXY_PID" 2>/dev/null; PROXY_PID=; }
+trap 'proxy_stop; rm -rf "$TMP"' EXIT
+check "the test's proxy to minicrm starts" proxy_start
 
 # The two credentials the workflow names, as an operator would fill them:
 # an API key, and the minicrm_n8n login that make run wrote.
-KEY=$(new_key "n8n-real-$$")
-n8n_url=$(sed -n "s/^MINICRM_N8N_DATABASE_URL='\(.*\)'$/\1/p" "$MINICRM_CONF")
-jq -n --arg key "$KEY" --arg pw "$(sed -n "s/^N8N_PASSWORD='\(.*\)'$/\1/p" "$MINICRM_CONF")" \
-	--arg host "$(sed -n 's/.*[?&]host=\([^&]*\).*/\1/p' <<<"$n8n_url")" \
-	--arg db "$(sed -n 's|^postgresql://[^/]*/\([^?]*\).*|\1|p' <<<"$n8n_url")" '[
-	{ id: "minicrm-internal-api-key", name: "minicrm Internal API Key", type: "httpHeaderAuth",
-	  data: { name: "x-api-key", value: $key } },
-	{ id: "minicrm-retry-queue-db", name: "minicrm retry queue (minicrm_n8n)", type: "postgres",
-	  data: { host: $host, port: 5432, database: $db, user: "minicrm_n8n", password: $pw, ssl: "disable" } }
-]' >"$TMP/credentials.json"
-jq '.id = "minicrmWriteToLog"' "$TOP/docs/n8n/write-to-activity-log.json" >"$TMP/workflow.json"
+KEYNAME=n8n-real-$$-$major
+credentials() {
+	local n8n_url
+	n8n_url=$(sed -n "s/^MINICRM_N8N_DATABASE_URL='\(.*\)'$/\1/p" "$MINICRM_CONF")
+	jq -n --arg key "$1" --arg pw "$(sed -n "s/^N8N_PASSWORD='\(.*\)'$/\1/p" "$MINICRM_CONF")" \
+		--arg host "$(sed -n 's/.*[?&]host=\([^&]*\).*/\1/p' <<<"$n8n_url")" \
+		--arg db "$(sed -n 's|^postgresql://[^/]*/\([^?]*\).*|\1|p' <<<"$n8n_url")" '[
+		{ id: "minicrm-internal-api-key", name: "minicrm Internal API Key", type: "httpHeaderAuth",
+		  data: { name: "x-api-key", value: $key } },
+		{ id: "minicrm-retry-queue-db", name: "minicrm retry queue (minicrm_n8n)", type: "postgres",
+		  data: { host: $host, port: 5432, database: $db, user: "minicrm_n8n", password: $pw, ssl: "disable" } }
+	]' >"$TMP/credentials.json"
+}
+credentials "$(new_key "$KEYNAME")"
+# The sub-workflow as an operator sets it up: its Settings node's URL.
+# (And the log request's timeout down from 10 s to 2, for the test's sake.)
+jq --arg url "http://127.0.0.1:$PROXY_PORT" '.id = "minicrmWriteToLog" |
+	(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[0].value) = $url |
+	(.nodes[] | select(.name == "Log Activity") | .parameters.options.timeout) = 2000' \
+	"$TOP/docs/n8n/write-to-activity-log.json" >"$TMP/workflow.json"
 
 check "n8n $version imports the credentials" n8n import:credentials --input="$TMP/credentials.json"
-check "n8n imports docs/n8n/write-to-activity-log.json" n8n import:workflow --input="$TMP/workflow.json"
-check "and the test's caller workflow" n8n import:workflow --input="$here/caller.json"
+check "n8n $version imports docs/n8n/write-to-activity-log.json" n8n import:workflow --input="$TMP/workflow.json"
 
-# run TAG TYPE URL: the caller, as n8n's CLI runs it; its output in $TMP/TAG.
+SRC=n8n-real-$major
+# ev TAG LEAD [TYPE]: one event as the caller builds it.
+ev() { jq -nc --arg t "${3:-MESSAGE_SENT}" --arg lead "$2" --arg src "$SRC" --arg x "n8n-$1" \
+	'{event_type: $t, lead_id: $lead, source: $src, execution_id: $x, message: "written by n8n"}'; }
+# run TAG EVENT...: docs/n8n/example-caller.json with these events, imported
+# and run as n8n's CLI runs it; its output in $TMP/TAG.out, exit in RC.
 run() {
-	TEST_RUN=$1 TEST_EVENT_TYPE=$2 MINICRM_URL=$3 \
-		n8n execute --id minicrmTestCaller >"$TMP/$1.out" 2>&1
+	local tag=$1; shift
+	jq --argjson events "$(jq -sc '{events: .}' <<<"$*")" '.id = "minicrmTestCaller" |
+		(.nodes[] | select(.name == "Events") | .parameters.jsonOutput) = ($events | tojson) |
+		(.nodes[] | select(.name == "Write to Activity Log") | .parameters.workflowId) =
+			{"__rl": true, "mode": "id", "value": "minicrmWriteToLog"}' \
+		"$TOP/docs/n8n/example-caller.json" >"$TMP/caller.json"
+	n8n import:workflow --input="$TMP/caller.json" >"$TMP/$tag.import" 2>&1 || { RC=99; cat "$TMP/$tag.import" >"$TMP/$tag.out"; return; }
+	n8n execute --id minicrmTestCaller >"$TMP/$tag.out" 2>&1
+	RC=$?
 }
-ended_with() { grep -q "\"lastNodeExecuted\": \"Write to Activity Log\"" "$TMP/$1.out" && grep -q '"status": "success"' "$TMP/$1.out"; }
-logged() { sql "SELECT count(*) FROM lead_activity_log WHERE source = 'n8n-real' AND execution_id = 'n8n-$1'"; }
-queued() { sql "SELECT count(*) FROM retry_queue WHERE workflow = 'n8n-real' AND execution_id = 'n8n-$1' AND state = 'pending' $2"; }
-R=$$
+succeeded() { [ "$RC" = 0 ] && grep -q '"lastNodeExecuted": "Write to Activity Log"' "$TMP/$1.out"; }
+logged() { sql "SELECT count(*) FROM lead_activity_log l JOIN leads d ON d.id = l.lead_id WHERE l.source = '$SRC' AND l.execution_id = 'n8n-$1' ${2:+AND d.external_id = '$2'}"; }
+queued() { sql "SELECT count(*) FROM retry_queue WHERE workflow = '$SRC' AND execution_id = 'n8n-$1' $2"; }
+sent() { grep -c "^POST /api/internal/$1 $2 " "$TMP/proxy.log"; }
+R=$$-$major
+
+# 2.x calls only a published sub-workflow from a CLI, trigger or schedule
+# execution, and an import unpublishes it. 1.x has no publishing.
+if [ "$major" -ge 2 ]; then
+	run "$R-unpublished" "$(ev "$R-unpublished" "rec-$R-unpublished")"
+	check "2.x: the sub-workflow not published, the caller fails" grep -q 'not active' "$TMP/$R-unpublished.out"
+	check "n8n publish:workflow publishes it" n8n publish:workflow --id=minicrmWriteToLog
+fi
 
 # 1. The portal is up.
-run "$R-up" MESSAGE_SENT "$BASE"
-check "up: the run succeeds" ended_with "$R-up"
+run "$R-up" "$(ev "$R-up" "rec-$R-up")"
+check "up: the caller's execution succeeds" succeeded "$R-up"
 expect_eq "$(logged "$R-up")" 1 "up: the event is in the log once, with its execution id"
-expect_eq "$(sql "SELECT count(*) FROM lead_activity_log l JOIN api_keys k ON k.id = l.api_key_id WHERE l.execution_id = 'n8n-$R-up' AND k.name = 'n8n-real-$$'")" 1 "...sent with the Header Auth credential's key"
+expect_eq "$(sql "SELECT count(*) FROM lead_activity_log l JOIN api_keys k ON k.id = l.api_key_id WHERE l.execution_id = 'n8n-$R-up' AND k.name = '$KEYNAME'")" 1 "...sent with the Header Auth credential's key"
 expect_eq "$(queued "$R-up" "")" 0 "...and nothing is queued"
-run "$R-up" MESSAGE_SENT "$BASE"
+run "$R-up" "$(ev "$R-up" "rec-$R-up")"
 expect_eq "$(logged "$R-up")" 1 "the same execution run again stores nothing twice"
 
-# 2. log-activity refuses the event: the error output queues it via the API.
-run "$R-refused" NOT_A_TYPE "$BASE"
-check "refused: the run still succeeds (the event is safe)" ended_with "$R-refused"
-expect_eq "$(logged "$R-refused")" 0 "refused: nothing logged"
-expect_eq "$(queued "$R-refused" "AND api_key_id IS NOT NULL AND error LIKE '%is not a known event type%'")" 1 "refused: queued through the retry-queue API with the refusal as its error"
+# 2. Three events, one sub-workflow execution each; the second one's reply
+#    is lost after it was committed: Retry On Fail sends it again.
+run "$R-three" "$(ev "$R-three" "rec-$R-1")" "$(ev "$R-three" "rec-$R-drop-first-2")" "$(ev "$R-three" "rec-$R-3")"
+check "three events: the caller's execution succeeds" succeeded "$R-three"
+expect_eq "$(sent log-activity "rec-$R-drop-first-2")" 2 "the second event's reply lost: it is sent again"
+expect_eq "$(logged "$R-three" "rec-$R-drop-first-2")" 1 "...and stored once"
+expect_eq "$(logged "$R-three")" 3 "all three are in the log, once each"
+expect_eq "$(queued "$R-three" "")" 0 "...and nothing is queued"
 
-# 3. The portal is unreachable: the Postgres node inserts as minicrm_n8n.
-down=http://127.0.0.1:9	# nothing listens on the discard port here
-run "$R-down" MESSAGE_SENT "$down"
-check "down: the run still succeeds" ended_with "$R-down"
-expect_eq "$(queued "$R-down" "AND api_key_id IS NULL AND error LIKE 'portal unreachable: %ECONNREFUSED%'")" 1 "down: queued by the Postgres node's INSERT"
-run "$R-down" MESSAGE_SENT "$down"
+# 3. log-activity refuses the event (400): kept for review, not replayed.
+run "$R-refused" "$(ev "$R-refused" "rec-$R-refused" NOT_A_TYPE)"
+check "refused: the caller's execution succeeds (the event is kept)" succeeded "$R-refused"
+expect_eq "$(sent log-activity "rec-$R-refused")" 1 "refused: sent once, not retried"
+expect_eq "$(logged "$R-refused")" 0 "refused: nothing logged"
+expect_eq "$(queued "$R-refused" "AND state = 'refused' AND api_key_id IS NOT NULL AND error LIKE 'log-activity: HTTP 400 %is not a known event type%'")" 1 "refused: kept through the retry-queue API as 'refused', with the refusal"
+minicrm replay >/dev/null 2>&1
+expect_eq "$(queued "$R-refused" "AND state = 'refused' AND attempts = 0")" 1 "minicrm replay does not replay it by itself"
+
+# 3b. Refused, and the retry-queue API unreachable right after: the
+#     Postgres node could only queue it to be replayed blindly. It fails.
+run "$R-refdown" "$(ev "$R-refdown" "rec-$R-refused-down")"
+check "refused, then no retry queue: the caller's execution fails" test "$RC" -ne 0
+check "...saying what happened" grep -q 'could not log nor queue the event for lead rec-'"$R"'-refused-down' "$TMP/$R-refdown.out"
+expect_eq "$(queued "$R-refdown" "")" 0 "...and the database did not queue it"
+
+# 4. log-activity answers 503: queued pending through the API, replayed.
+run "$R-503" "$(ev "$R-503" "rec-$R-answer-503")"
+check "5xx: the caller's execution succeeds" succeeded "$R-503"
+expect_eq "$(queued "$R-503" "AND state = 'pending' AND api_key_id IS NOT NULL AND error LIKE 'log-activity: HTTP 503 %'")" 1 "5xx: queued through the retry-queue API, pending"
+check "the replay logs it" minicrm replay --id "$(sql "SELECT id FROM retry_queue WHERE execution_id = 'n8n-$R-503'")"
+expect_eq "$(logged "$R-503")" 1 "...once"
+
+# 4b. log-activity never answers: timed out 3 times, then queued.
+run "$R-hang" "$(ev "$R-hang" "rec-$R-hang")"
+check "timeout: the caller's execution succeeds" succeeded "$R-hang"
+expect_eq "$(sent log-activity "rec-$R-hang")" 3 "timeout: tried 3 times"
+expect_eq "$(queued "$R-hang" "AND state = 'pending' AND api_key_id IS NOT NULL")" 1 "timeout: queued pending through the retry-queue API"
+
+# 5. The portal is unreachable: the Postgres node inserts as minicrm_n8n.
+proxy_stop
+run "$R-down" "$(ev "$R-down" "rec-$R-down")"
+check "down: the caller's execution succeeds" succeeded "$R-down"
+expect_eq "$(queued "$R-down" "AND state = 'pending' AND api_key_id IS NULL AND error LIKE 'portal unreachable: %ECONNREFUSED%'")" 1 "down: queued once, by the Postgres node's INSERT"
+run "$R-down" "$(ev "$R-down" "rec-$R-down")"
 expect_eq "$(queued "$R-down" "")" 1 "the same execution failing again is still one row"
+check "the proxy is back" proxy_start
 check "the replay logs it once the portal is back" minicrm replay --id "$(sql "SELECT id FROM retry_queue WHERE execution_id = 'n8n-$R-down'")"
 expect_eq "$(logged "$R-down")" 1 "...exactly once"
 
+# 6. n8n's key is revoked: the caller fails, nothing logged nor queued.
+minicrm apikey revoke "$KEYNAME" >/dev/null
+run "$R-revoked" "$(ev "$R-revoked" "rec-$R-revoked")"
+check "revoked key: the caller's execution fails" test "$RC" -ne 0
+check "...saying the key was refused" grep -q 'minicrm refused the API key (HTTP 401' "$TMP/$R-revoked.out"
+expect_eq "$(sent log-activity "rec-$R-revoked")" 1 "...after one request, not retried"
+expect_eq "$(logged "$R-revoked")" 0 "...nothing logged"
+expect_eq "$(queued "$R-revoked" "")" 0 "...nothing queued"
+expect_eq "$(sql "SELECT refused_count > 0 FROM api_keys WHERE name = '$KEYNAME'")" t "...and minicrm counts the refusal on the revoked key (keys page, alert)"
+
 for f in "$TMP"/*.out; do
-	[ "$FAILED" -gt 0 ] && { echo "--- $f"; tail -n 30 "$f"; }
+	[ "$FAILED" -gt 0 ] && { echo "--- $f"; tail -n 40 "$f"; }
 done
+[ "$FAILED" -gt 0 ] && { echo "--- proxy.log"; cat "$TMP/proxy.log"; }
+printf 'n8n %s: ' "$version"
 finish

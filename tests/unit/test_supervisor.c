@@ -128,28 +128,40 @@ test_backoff(void)
 	CHECK_I64("no quick death yet: at once", supervisor_backoff_ms(0), 0);
 }
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static void
 test_crash_loop(void)
 {
 	int	 fds[2], starts = 0;
+	long	 fourth = -1;
 	pid_t	 master = start_master(dies_at_once, fds);
-	struct timespec	 t0, t;
+	struct timespec	 t0;
 
-	/* In 1.2 s: starts at 0, 0 (the first restart), 0.25 and 0.75 s. */
+	/* Starts at 0, 0 (the first restart), 0.25 and 0.75 s plus the
+	 * children's own short lives (longer under valgrind): wait for the
+	 * fourth, then stop the master inside the 1 s back-off after it. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		if (next_report(fds[0], 50) > 0)
-			starts++;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000 +
-	    (t.tv_nsec - t0.tv_nsec) / 1000000 < 1200);
+	while (starts < 4 && ms_since(&t0) < 5000)
+		if (next_report(fds[0], 50) > 0 && ++starts == 4)
+			fourth = ms_since(&t0);
+	usleep(600 * 1000);
 	kill(master, SIGTERM);
 	CHECK_I64("stopped during a back-off, the master exits 0",
 	    master_status(master), 0);
-	fprintf(stderr, "a child dying at once started %d times in 1.2 s\n",
-	    starts);
-	CHECK(starts >= 3);	/* it is restarted */
-	CHECK(starts <= 5);	/* with a back-off, not thousands of times */
+	fprintf(stderr, "a child dying at once: 4th start after %ld ms\n",
+	    fourth);
+	CHECK(starts == 4);		/* it is restarted */
+	CHECK(fourth >= 700);		/* with a back-off: 0.25 + 0.5 s */
+	CHECK(next_report(fds[0], 0) <= 0);	/* and not again meanwhile */
 	close(fds[0]);
 }
 

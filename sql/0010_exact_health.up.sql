@@ -1,4 +1,4 @@
--- 0008 exact health: events_last_hour and events_last_24h equal the SOP's
+-- 0010 exact health: events_last_hour and events_last_24h equal the SOP's
 -- own queries (count(*) ... WHERE created_at > now() - interval '24 hours')
 -- to the event, where 0001 counted the far end of the day by whole hours
 -- (up to an hour's events too many) and of the hour by a whole minute.

@@ -1,4 +1,4 @@
--- 0008 down: back to 0001's counts (minutes folded into hours after two
+-- 0010 down: back to 0001's counts (minutes folded into hours after two
 -- hours; the far ends of the windows counted by whole hours and minutes).
 -- The hours older than the minute rows go back into activity_counts as
 -- hour rows, as 0001's compaction would have left them.
