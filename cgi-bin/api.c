@@ -20,6 +20,7 @@
 #include "apikey.h"
 #include "catalog.h"
 #include "config.h"
+#include "event.h"
 #include "db.h"
 #include "fcgi_server.h"
 #include "group_commit.h"
@@ -124,6 +125,106 @@ read_json_post(struct api_worker *w, struct http_request *req,
 	}
 }
 
+/* A batch's answer: each event's fate by index; 207 when some were
+ * refused, 400 when none was stored or found stored before. */
+static json_object *
+batch_answer(const struct activity_result *r, int *status)
+{
+	json_object	*obj = json_object_new_object();
+	json_object	*results = json_object_new_array();
+	json_object	*rejected = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct activity_event *e = &r->events[i];
+		json_object *one = json_object_new_object();
+
+		json_object_object_add(one, "index",
+		    json_object_new_int((int)i));
+		if (e->fate == ACTIVITY_REFUSED) {
+			json_object_object_add(one, "errors",
+			    json_object_get(e->errors));
+			json_object_array_add(rejected, one);
+			continue;
+		}
+		json_object_object_add(one, "id", json_object_new_int64(e->id));
+		json_object_object_add(one, "duplicate", json_object_new_boolean(
+		    e->fate == ACTIVITY_DUPLICATE));
+		json_object_array_add(results, one);
+	}
+	if (r->stored + r->duplicates == 0) {
+		*status = 400;
+		json_object_object_add(obj, "error",
+		    json_object_new_string("no valid events in the batch"));
+	} else
+		*status = r->refused > 0 ? 207 : r->stored > 0 ? 201 : 200;
+	json_object_object_add(obj, "received", json_object_new_int((int)r->n));
+	json_object_object_add(obj, "accepted",
+	    json_object_new_int((int)r->stored));
+	json_object_object_add(obj, "duplicates",
+	    json_object_new_int((int)r->duplicates));
+	json_object_object_add(obj, "rejected",
+	    json_object_new_int((int)r->refused));
+	json_object_object_add(obj, "results", results);
+	json_object_object_add(obj, "errors", rejected);
+	return obj;
+}
+
+/* One event's answer: 201 created, 200 duplicate, 400 with its errors. */
+static json_object *
+single_answer(const struct activity_event *e, int *status)
+{
+	json_object *obj;
+
+	if (e->fate == ACTIVITY_REFUSED) {
+		*status = 400;
+		return event_error_body("invalid event",
+		    json_object_get(e->errors));
+	}
+	obj = json_object_new_object();
+	*status = e->fate == ACTIVITY_DUPLICATE ? 200 : 201;
+	json_object_object_add(obj, "status", json_object_new_string(
+	    e->fate == ACTIVITY_DUPLICATE ? "duplicate" : "created"));
+	json_object_object_add(obj, "id", json_object_new_int64(e->id));
+	json_object_object_add(obj, "duplicate", json_object_new_boolean(
+	    e->fate == ACTIVITY_DUPLICATE));
+	return obj;
+}
+
+/* An ingest's outcome as the API answers it (the caller frees it). */
+static json_object *
+activity_answer(const struct activity_result *r, int *status)
+{
+	switch (r->verdict) {
+	case ACTIVITY_DONE:
+		return r->batch ? batch_answer(r, status) :
+		    single_answer(&r->events[0], status);
+	case ACTIVITY_BAD_BODY:
+		*status = 400;
+		return event_error_body(r->message, NULL);
+	case ACTIVITY_TOO_MANY:
+		*status = 413;
+		return event_error_body(r->message, NULL);
+	case ACTIVITY_DB_FAILED:
+		if (r->db_rc == DB_UNAVAILABLE) {
+			*status = 503;
+			return event_error_body("database unavailable; retry "
+			    "later", NULL);
+		}
+		if (r->db_rc == DB_BAD_INPUT) {
+			*status = 400;
+			return event_error_body("the database refused a value "
+			    "of the event", NULL);
+		}
+		break;
+	case ACTIVITY_NO_MEMORY:
+		break;
+	}
+	*status = 500;
+	return event_error_body(r->verdict == ACTIVITY_NO_MEMORY ?
+	    "out of memory" : "internal error", NULL);
+}
+
 /*
  * POST /api/internal/log-activity: 201 stored, 200 duplicate, 207 batch
  * partly rejected, 400 invalid, 401 key, 411/413 length, 415 type, 503.
@@ -132,14 +233,16 @@ static void
 log_activity(struct api_worker *w, struct http_request *req)
 {
 	struct apikey_identity	 who;
+	struct activity_result	 result;
 	json_object		*answer;
 	int			 status;
 
 	if (!read_json_post(w, req, &who))
 		return;
-	answer = activity_ingest(&w->db, &w->catalog, &store, &who,
-	    req->body.data,
-	    req->body.len, &status);
+	(void)activity_ingest(&w->db, &w->catalog, &store, &who,
+	    req->body.data, req->body.len, &result);
+	answer = activity_answer(&result, &status);
+	activity_result_free(&result);
 	send_and_free(req, status, answer);
 }
 

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include "activity.h"
+#include "db_activity.h"
 #include "event.h"
 #include "json_body.h"
 #include "log.h"
@@ -152,188 +153,150 @@ activity_store_direct(void *arg, const char *rows, size_t nrows,
     long long *ids, int *dups)
 {
 	struct db	*db = arg;
-	const char	*params[1] = { rows };
-	PGresult	*res = NULL;
-	int		 rc = DB_ERROR, attempt, i, n;
+	int		 rc = DB_ERROR, attempt;
 
 	/* A deadlock between two batches is retried, not reported. */
 	for (attempt = 0; attempt < 3; attempt++)
-		if ((rc = db_exec(db, STMT_LOG_BATCH, params, &res)) !=
-		    DB_RETRY)
+		if ((rc = db_activity_log_batch(db, rows, nrows, ids,
+		    dups)) != DB_RETRY)
 			break;
-	if (rc != DB_OK) {
+	if (rc != DB_OK)
 		log_warn("log_activity_batch: %s: %s", db_status_text(rc),
 		    db->error);
-		return rc;
-	}
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		long row = strtol(PQgetvalue(res, i, 0), NULL, 10);
-
-		if (row < 1 || (size_t)row > nrows)
-			continue;
-		ids[row] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		dups[row] = PQgetvalue(res, i, 2)[0] == 't';
-	}
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }
 
-static json_object *
-db_failure(int rc, int *status)
+/* Each event's fate, from the checks (items) and the store (ids, dups). */
+static void
+fill_fates(struct activity_result *out, struct item *items,
+    const long long *ids, const int *dups)
 {
-	if (rc == DB_UNAVAILABLE) {
-		*status = 503;
-		return event_error_body("database unavailable; retry later", NULL);
-	}
-	if (rc == DB_BAD_INPUT) {
-		*status = 400;
-		return event_error_body("the database refused a value of the event",
-		    NULL);
-	}
-	*status = 500;
-	return event_error_body("internal error", NULL);
-}
+	size_t i;
 
-static json_object *
-single_answer(struct item *it, long long id, int dup, int *status)
-{
-	json_object *obj;
+	for (i = 0; i < out->n; i++) {
+		struct activity_event *e = &out->events[i];
 
-	if (it->row == 0) {
-		*status = 400;
-		return event_error_body("invalid event", json_object_get(it->errors));
-	}
-	obj = json_object_new_object();
-	*status = dup ? 200 : 201;
-	json_object_object_add(obj, "status",
-	    json_object_new_string(dup ? "duplicate" : "created"));
-	json_object_object_add(obj, "id", json_object_new_int64(id));
-	json_object_object_add(obj, "duplicate", json_object_new_boolean(dup));
-	return obj;
-}
-
-static json_object *
-batch_answer(struct item *items, size_t n, long long *ids, int *dups,
-    int *status)
-{
-	json_object	*obj = json_object_new_object();
-	json_object	*results = json_object_new_array();
-	json_object	*rejected = json_object_new_array();
-	int		 accepted = 0, duplicates = 0;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		json_object *r = json_object_new_object();
-
-		json_object_object_add(r, "index", json_object_new_int((int)i));
 		if (items[i].row == 0) {
-			json_object_object_add(r, "errors",
-			    json_object_get(items[i].errors));
-			json_object_array_add(rejected, r);
-			continue;
+			e->fate = ACTIVITY_REFUSED;
+			e->errors = json_object_get(items[i].errors);
+			out->refused++;
+		} else if (dups[items[i].row]) {
+			e->fate = ACTIVITY_DUPLICATE;
+			e->id = ids[items[i].row];
+			out->duplicates++;
+		} else {
+			e->fate = ACTIVITY_STORED;
+			e->id = ids[items[i].row];
+			out->stored++;
 		}
-		json_object_object_add(r, "id",
-		    json_object_new_int64(ids[items[i].row]));
-		json_object_object_add(r, "duplicate",
-		    json_object_new_boolean(dups[items[i].row]));
-		json_object_array_add(results, r);
-		if (dups[items[i].row])
-			duplicates++;
-		else
-			accepted++;
 	}
-	if (accepted + duplicates == 0) {
-		*status = 400;
-		json_object_object_add(obj, "error",
-		    json_object_new_string("no valid events in the batch"));
-	} else if (json_object_array_length(rejected) > 0)
-		*status = 207;
-	else
-		*status = accepted > 0 ? 201 : 200;
-	json_object_object_add(obj, "received", json_object_new_int((int)n));
-	json_object_object_add(obj, "accepted", json_object_new_int(accepted));
-	json_object_object_add(obj, "duplicates",
-	    json_object_new_int(duplicates));
-	json_object_object_add(obj, "rejected", json_object_new_int(
-	    (int)json_object_array_length(rejected)));
-	json_object_object_add(obj, "results", results);
-	json_object_object_add(obj, "errors", rejected);
-	return obj;
 }
 
-json_object *
+static enum activity_verdict
+verdict(struct activity_result *out, enum activity_verdict v,
+    const char *message)
+{
+	out->verdict = v;
+	if (message != NULL)
+		snprintf(out->message, sizeof(out->message), "%s", message);
+	return v;
+}
+
+long long
+activity_result_first_id(const struct activity_result *r)
+{
+	size_t i;
+
+	for (i = 0; r->verdict == ACTIVITY_DONE && i < r->n; i++)
+		if (r->events[i].fate != ACTIVITY_REFUSED)
+			return r->events[i].id;
+	return 0;
+}
+
+void
+activity_result_free(struct activity_result *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n && r->events != NULL; i++)
+		json_object_put(r->events[i].errors);
+	free(r->events);
+	r->events = NULL;
+	r->n = 0;
+}
+
+enum activity_verdict
 activity_ingest(struct db *db, struct catalog *cat,
     const struct activity_store *store, const struct apikey_identity *who,
-    const char *body, size_t len,
-    int *status)
+    const char *body, size_t len, struct activity_result *out)
 {
 	static struct item	 no_items[1];
 	struct json_body	 jb;
-	json_object		*root, *rows = NULL, *answer = NULL;
+	json_object		*root, *rows = NULL;
 	const char		*problem;
-	char			 why[160];
 	struct item		*items = no_items;
 	long long		*ids = NULL;
 	int			*dups = NULL;
 	size_t			 n = 0, i;
-	bool			 batch;
 	int64_t			 now = now_usec();
 	int			 rc = DB_OK;
 
-	if (json_body_parse(&jb, body, len, ACTIVITY_MAX_DEPTH, why,
-	    sizeof(why)) != 0) {
-		*status = 400;
-		return event_error_body(why, NULL);
-	}
+	memset(out, 0, sizeof(*out));
+	if (json_body_parse(&jb, body, len, ACTIVITY_MAX_DEPTH, out->message,
+	    sizeof(out->message)) != 0)
+		return verdict(out, ACTIVITY_BAD_BODY, NULL);
 	root = jb.root;
-	batch = json_object_is_type(root, json_type_array);
-	if (!batch && !json_object_is_type(root, json_type_object)) {
-		*status = 400;
-		answer = event_error_body("the body must be an event object or an "
-		    "array of them", NULL);
+	out->batch = json_object_is_type(root, json_type_array);
+	if (!out->batch && !json_object_is_type(root, json_type_object)) {
+		verdict(out, ACTIVITY_BAD_BODY, "the body must be an event "
+		    "object or an array of them");
 		goto out;
 	}
 	/* One event: a problem anywhere in it refuses it, as the body. */
-	if (!batch && (problem = json_body_problem(&jb)) != NULL) {
-		*status = 400;
-		answer = event_error_body(problem, NULL);
+	if (!out->batch && (problem = json_body_problem(&jb)) != NULL) {
+		verdict(out, ACTIVITY_BAD_BODY, problem);
 		goto out;
 	}
-	n = batch ? json_object_array_length(root) : 1;
-	if (batch && n == 0) {
-		*status = 400;
-		answer = event_error_body("the batch is empty", NULL);
+	n = out->batch ? json_object_array_length(root) : 1;
+	if (out->batch && n == 0) {
+		verdict(out, ACTIVITY_BAD_BODY, "the batch is empty");
 		goto out;
 	}
 	if (n > ACTIVITY_MAX_BATCH) {
-		*status = 413;
-		answer = event_error_body("a batch holds at most 1000 events", NULL);
+		verdict(out, ACTIVITY_TOO_MANY, "a batch holds at most 1000 "
+		    "events");
 		goto out;
 	}
 	items = calloc(n, sizeof(*items));
 	ids = calloc(n + 1, sizeof(*ids));
 	dups = calloc(n + 1, sizeof(*dups));
+	out->events = calloc(n, sizeof(*out->events));
 	rows = json_object_new_array_ext((int)n);
-	if (items == NULL || ids == NULL || dups == NULL) {
-		*status = 500;
-		answer = event_error_body("out of memory", NULL);
+	if (items == NULL || ids == NULL || dups == NULL ||
+	    out->events == NULL) {
+		verdict(out, ACTIVITY_NO_MEMORY, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n && rc == DB_OK; i++)
-		rc = check_item(db, cat, who, batch ?
-		    json_object_array_get_idx(root, i) : root, batch ? 0 : len,
-		    batch ? jb.part[i].problem : NULL, now, &items[i], rows);
+		rc = check_item(db, cat, who, out->batch ?
+		    json_object_array_get_idx(root, i) : root,
+		    out->batch ? 0 : len,
+		    out->batch ? jb.part[i].problem : NULL, now, &items[i],
+		    rows);
 	if (rc == DB_OK && json_object_array_length(rows) > 0)
 		rc = store->store(store->arg, json_object_to_json_string_ext(
 		    rows, JSON_C_TO_STRING_PLAIN),
 		    json_object_array_length(rows), ids, dups);
-	if (rc != DB_OK)
-		answer = db_failure(rc, status);
-	else if (batch)
-		answer = batch_answer(items, n, ids, dups, status);
-	else
-		answer = single_answer(&items[0], ids[1], dups[1], status);
+	if (rc != DB_OK) {
+		out->db_rc = rc;
+		verdict(out, ACTIVITY_DB_FAILED, NULL);
+	} else {
+		out->n = n;
+		fill_fates(out, items, ids, dups);
+		verdict(out, ACTIVITY_DONE, NULL);
+	}
 out:
 	if (items != no_items) {
 		for (i = 0; i < n; i++)
@@ -344,5 +307,5 @@ out:
 	free(dups);
 	json_object_put(rows);
 	json_body_free(&jb);
-	return answer;
+	return out->verdict;
 }

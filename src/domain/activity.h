@@ -11,6 +11,7 @@
 #ifndef MINICRM_ACTIVITY_H
 #define MINICRM_ACTIVITY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -34,20 +35,62 @@ struct activity_store {
 	void	*arg;
 };
 
-/* The plain store: one statement on the struct db passed as arg. */
+/* The plain store: one statement on the struct db passed as arg, again
+ * after a deadlock (at most three times). */
 int		 activity_store_direct(void *db, const char *rows, size_t nrows,
 		    long long *ids, int *dups);
 
+/* What became of one event of the body. */
+enum activity_fate {
+	ACTIVITY_STORED,	/* committed now */
+	ACTIVITY_DUPLICATE,	/* committed before (its idempotency key) */
+	ACTIVITY_REFUSED	/* invalid: nothing of it written */
+};
+
+struct activity_event {
+	enum activity_fate	 fate;
+	long long		 id;	 /* stored or duplicate: its log row */
+	json_object		*errors; /* refused: [{"field", "message"}] */
+};
+
+/* What became of the body as a whole. */
+enum activity_verdict {
+	ACTIVITY_DONE,		/* each event has its fate in events[] */
+	ACTIVITY_BAD_BODY,	/* not an event or a batch: message says why */
+	ACTIVITY_TOO_MANY,	/* over ACTIVITY_MAX_BATCH events: none read */
+	ACTIVITY_DB_FAILED,	/* nothing stored: the db_status is db_rc */
+	ACTIVITY_NO_MEMORY
+};
+
 /*
- * Log the events in body[0..len). Returns the response object (the caller
- * frees it with json_object_put) and sets *status to the HTTP status that
- * goes with it: 201 stored, 200 duplicate, 207 batch partly rejected,
- * 400 invalid, 413 too many events, 503 database unavailable, 500 other.
- * A 2xx is returned only after the commit.
+ * An ingest's outcome, typed: the API turns it into a status and a body
+ * (cgi-bin/api.c), the replay into a row's progress. Filled by
+ * activity_ingest; the caller frees it with activity_result_free.
  */
-json_object	*activity_ingest(struct db *, struct catalog *,
+struct activity_result {
+	enum activity_verdict	 verdict;
+	int			 db_rc;		/* ACTIVITY_DB_FAILED */
+	char			 message[160];	/* BAD_BODY, TOO_MANY */
+	bool			 batch;		/* the body was an array */
+	size_t			 n;		/* events[] (DONE) */
+	struct activity_event	*events;
+	size_t			 stored, duplicates, refused;
+};
+
+/*
+ * Log the events in body[0..len) and describe what became of them in
+ * *out. Stored events are committed before it returns. Returns
+ * out->verdict.
+ */
+enum activity_verdict activity_ingest(struct db *, struct catalog *,
 		    const struct activity_store *,
 		    const struct apikey_identity *, const char *body,
-		    size_t len, int *status);
+		    size_t len, struct activity_result *out);
+
+/* The first stored or duplicate event's id, or 0. */
+long long	 activity_result_first_id(const struct activity_result *);
+
+/* Free what activity_ingest put in r (the struct itself is the caller's). */
+void		 activity_result_free(struct activity_result *r);
 
 #endif

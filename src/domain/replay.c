@@ -37,6 +37,7 @@
 #include "activity.h"
 #include "catalog.h"
 #include "config.h"
+#include "db_activity.h"
 #include "log.h"
 #include "replay.h"
 
@@ -57,27 +58,12 @@ static int
 row_store(void *arg, const char *rows, size_t nrows, long long *ids,
     int *dups)
 {
-	struct row_store	*st = arg;
-	const char		*params[1] = { rows };
-	PGresult		*res;
-	int			 i;
+	struct row_store *st = arg;
 
-	if ((st->rc = db_exec(st->db, STMT_LOG_BATCH, params, &res)) !=
-	    DB_OK)
-		return st->rc;
-	for (i = 0; i < PQntuples(res); i++) {
-		long row = strtol(PQgetvalue(res, i, 0), NULL, 10);
-
-		if (row < 1 || (size_t)row > nrows)
-			continue;
-		ids[row] = strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		dups[row] = PQgetvalue(res, i, 2)[0] == 't';
-	}
-	PQclear(res);
-	return DB_OK;
+	return st->rc = db_activity_log_batch(st->db, rows, nrows, ids, dups);
 }
 
-/* Append "field message" pairs of errors (an array) to out. */
+/* Append "field message; field message" of errors (an array) to out. */
 static void
 append_errors(char *out, size_t outsz, json_object *errors)
 {
@@ -85,20 +71,12 @@ append_errors(char *out, size_t outsz, json_object *errors)
 
 	for (i = 0; i < json_object_array_length(errors); i++) {
 		json_object *e = json_object_array_get_idx(errors, i);
-		json_object *field, *message, *nested;
+		json_object *field, *message;
 
-		used = strlen(out);
-		if (json_object_object_get_ex(e, "errors", &nested)) {
-			/* A batch: {"index": n, "errors": [...]}. */
-			snprintf(out + used, outsz - used, "%sevent %d: ",
-			    used ? "; " : "", json_object_get_int(
-			    json_object_object_get(e, "index")));
-			append_errors(out, outsz, nested);
-			continue;
-		}
 		if (!json_object_object_get_ex(e, "field", &field) ||
 		    !json_object_object_get_ex(e, "message", &message))
 			continue;
+		used = strlen(out);
 		snprintf(out + used, outsz - used, "%s%s %s",
 		    used && out[used - 1] != ' ' ? "; " : "",
 		    json_object_get_string(field),
@@ -106,55 +84,34 @@ append_errors(char *out, size_t outsz, json_object *errors)
 	}
 }
 
-/* Is errors just [{"field": "body", ...}], the top message again? */
-static bool
-only_body_error(json_object *errors)
-{
-	json_object *field;
-
-	if (json_object_array_length(errors) != 1 ||
-	    !json_object_object_get_ex(json_object_array_get_idx(errors, 0),
-	    "field", &field) || !json_object_is_type(field, json_type_string))
-		return false;
-	return strcmp(json_object_get_string(field), "body") == 0;
-}
-
-/* The ingest's refusal as one line for the row's history, e.g.
- * "400 invalid event: lead_id is required". */
+/* Why the ingest refused the row's payload, as one line for its history,
+ * e.g. "invalid event: lead_id is required". */
 static void
-describe_refusal(int status, json_object *answer, char *out, size_t outsz)
+describe_refusal(const struct activity_result *r, char *out, size_t outsz)
 {
-	json_object	*msg, *errors;
-	size_t		 used;
+	size_t	 i, used;
 
-	snprintf(out, outsz, "%d %s: ", status,
-	    json_object_object_get_ex(answer, "error", &msg) ?
-	    json_object_get_string(msg) : status == 207 ?
-	    "some events of the batch were refused" : "refused");
-	/* A body error only repeats the message. */
-	if (json_object_object_get_ex(answer, "errors", &errors) &&
-	    !only_body_error(errors)) {
-		used = strlen(out);
-		append_errors(out + used, outsz - used, errors);
+	if (r->verdict != ACTIVITY_DONE) {
+		snprintf(out, outsz, "%s", r->verdict == ACTIVITY_DB_FAILED ?
+		    "the database refused a value of the event" : r->message);
+		return;
 	}
-	used = strlen(out);
-	if (used >= 2 && strcmp(out + used - 2, ": ") == 0)
-		out[used - 2] = '\0';
-}
-
-/* The first stored id of an ingest answer (one event or a batch). */
-static long long
-first_id(json_object *answer)
-{
-	json_object *id, *results;
-
-	if (json_object_object_get_ex(answer, "id", &id))
-		return json_object_get_int64(id);
-	if (json_object_object_get_ex(answer, "results", &results) &&
-	    json_object_array_length(results) > 0)
-		return json_object_get_int64(json_object_object_get(
-		    json_object_array_get_idx(results, 0), "id"));
-	return 0;
+	if (!r->batch) {
+		snprintf(out, outsz, "invalid event: ");
+		append_errors(out, outsz, r->events[0].errors);
+		return;
+	}
+	snprintf(out, outsz, "%s: ", r->stored + r->duplicates == 0 ?
+	    "no valid events in the batch" :
+	    "some events of the batch were refused");
+	for (i = 0; i < r->n; i++) {
+		if (r->events[i].fate != ACTIVITY_REFUSED)
+			continue;
+		used = strlen(out);
+		snprintf(out + used, outsz - used, "%sevent %zu: ",
+		    out[used - 2] == ':' ? "" : "; ", i);
+		append_errors(out, outsz, r->events[i].errors);
+	}
 }
 
 enum outcome {
@@ -182,13 +139,14 @@ replay_row(struct db *db, struct catalog *cat, const struct settings *set,
 	struct apikey_identity	 who;
 	struct row_store	 st = { db, DB_OK };
 	struct activity_store	 store = { row_store, &st };
-	json_object		*answer;
+	struct activity_result	 result;
 	const char		*id = PQgetvalue(rows, i, 0);
 	const char		*payload = PQgetvalue(rows, i, 1);
 	const char		*params[5];
 	char			 error[REPLAY_ERROR_MAX], log_id[24];
 	PGresult		*res;
-	int			 status, rc;
+	bool			 logged;
+	int			 rc;
 
 	memset(&who, 0, sizeof(who));
 	snprintf(who.client_id, sizeof(who.client_id), "%s",
@@ -196,26 +154,32 @@ replay_row(struct db *db, struct catalog *cat, const struct settings *set,
 	snprintf(who.key_id, sizeof(who.key_id), "%s", PQgetvalue(rows, i, 3));
 	if ((rc = db_exec_script(db, "SAVEPOINT replay_row")) != DB_OK)
 		return rc;
-	answer = activity_ingest(db, cat, &store, &who, payload,
-	    (size_t)PQgetlength(rows, i, 1), &status);
-	if (status != 200 && status != 201) {
+	(void)activity_ingest(db, cat, &store, &who, payload,
+	    (size_t)PQgetlength(rows, i, 1), &result);
+	/* Done when every event is in the log, now or from before. */
+	logged = result.verdict == ACTIVITY_DONE && result.refused == 0;
+	if (!logged) {
 		if ((rc = db_exec_script(db, "ROLLBACK TO SAVEPOINT "
 		    "replay_row")) != DB_OK) {
-			json_object_put(answer);
+			activity_result_free(&result);
 			return rc;
 		}
 		/* Anything but the event's own fault is the database's:
 		 * the caller rolls the batch back (a deadlock: and again). */
-		if (status != 400 && status != 413 && status != 207) {
-			json_object_put(answer);
-			if (st.rc != DB_OK)
-				return st.rc;
-			return status == 503 ? DB_UNAVAILABLE : DB_ERROR;
+		if ((result.verdict == ACTIVITY_DB_FAILED &&
+		    result.db_rc != DB_BAD_INPUT) ||
+		    result.verdict == ACTIVITY_NO_MEMORY) {
+			rc = result.verdict == ACTIVITY_DB_FAILED ?
+			    result.db_rc : DB_ERROR;
+			activity_result_free(&result);
+			return rc;
 		}
 	}
-	if (status == 200 || status == 201) {
-		snprintf(log_id, sizeof(log_id), "%lld", first_id(answer));
-		json_object_put(answer);
+	if (logged) {
+		snprintf(log_id, sizeof(log_id), "%lld",
+		    activity_result_first_id(&result));
+		*out = result.stored > 0 ? OUT_LOGGED : OUT_DUPLICATE;
+		activity_result_free(&result);
 		if ((rc = db_exec_script(db, "RELEASE SAVEPOINT replay_row")) !=
 		    DB_OK)
 			return rc;
@@ -224,11 +188,10 @@ replay_row(struct db *db, struct catalog *cat, const struct settings *set,
 		if ((rc = db_exec(db, STMT_REPLAY_DONE, params, &res)) != DB_OK)
 			return rc;
 		PQclear(res);
-		*out = status == 201 ? OUT_LOGGED : OUT_DUPLICATE;
 		return DB_OK;
 	}
-	describe_refusal(status, answer, error, sizeof(error));
-	json_object_put(answer);
+	describe_refusal(&result, error, sizeof(error));
+	activity_result_free(&result);
 	params[0] = id;
 	params[1] = error;
 	params[2] = set->max_attempts;
@@ -306,7 +269,7 @@ replay_run(struct db *db, const struct replay_options *opts,
 		n = PQntuples(rows);
 		memset(&b, 0, sizeof(b));
 		for (i = 0; i < n && rc == DB_OK; i++) {
-			enum outcome out;
+			enum outcome out = OUT_FAILED;
 
 			/* Rows taken but not reached stay as they were. */
 			if (i > 0 && opts->stop != NULL && *opts->stop)

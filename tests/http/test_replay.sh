@@ -80,8 +80,8 @@ run_replay
 expect_eq "$RC" 3 "failed rows: exit 3"
 check "the summary counts them" grep -qx "replay: taken 2, logged 0, duplicates 0, failed 2, dead 0" <<<"$OUT"
 expect_eq "$(state "$BAD")" "pending 1" "an invalid event stays pending, one attempt counted"
-expect_eq "$(sql "SELECT error FROM retry_queue WHERE id = $BAD")" "400 invalid event: event_type is required" "with the validation error"
-expect_eq "$(sql "SELECT error LIKE '400 malformed JSON%' FROM retry_queue WHERE id = $NOTJSON")" t "a payload that is not JSON says so"
+expect_eq "$(sql "SELECT error FROM retry_queue WHERE id = $BAD")" "invalid event: event_type is required" "with the validation error"
+expect_eq "$(sql "SELECT error LIKE 'malformed JSON%' FROM retry_queue WHERE id = $NOTJSON")" t "a payload that is not JSON says so"
 expect_eq "$(sql "SELECT round(extract(epoch FROM next_attempt_at - updated_at)) FROM retry_queue WHERE id = $BAD")" 60 "the next try is a minute later"
 run_replay
 expect_eq "$(state "$BAD")" "pending 1" "not retried before it is due"
@@ -93,7 +93,7 @@ sql "UPDATE retry_queue SET next_attempt_at = now() WHERE id IN ($BAD, $NOTJSON)
 run_replay
 check "the third is the last: dead" grep -qx "replay: taken 2, logged 0, duplicates 0, failed 0, dead 2" <<<"$OUT"
 expect_eq "$(state "$BAD")" "dead 3" "the row is dead after REPLAY_MAX_ATTEMPTS"
-expect_eq "$(sql "SELECT error FROM retry_queue WHERE id = $BAD")" "400 invalid event: event_type is required" "with its last error"
+expect_eq "$(sql "SELECT error FROM retry_queue WHERE id = $BAD")" "invalid event: event_type is required" "with its last error"
 expect_eq "$(sql "SELECT string_agg(attempt::text, ',' ORDER BY attempt) FROM retry_queue_attempts WHERE retry_id = $BAD")" "1,2,3" "every attempt is in the history"
 expect_eq "$(sql "SELECT queued_error FROM retry_queue WHERE id = $BAD")" "HTTP 503" "and the error it was queued with is kept"
 run_replay
