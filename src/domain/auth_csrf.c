@@ -1,6 +1,6 @@
 /*
  * auth_csrf: a form's CSRF token, an HMAC of the cookie token it goes
- * with, so it is never stored (see auth.h).
+ * with, so it is never stored (see auth.h). Nothing here allocates.
  */
 #include <string.h>
 

@@ -1,7 +1,8 @@
 /*
  * auth_password: argon2id password hashes (see auth.h), at most
  * PW_CONCURRENT of them computed at once in a process, and the decoy hash
- * that an unknown user's password is checked against.
+ * that an unknown user's password is checked against. Nothing here
+ * allocates for the caller; the decoy lives for the process.
  */
 #include <pthread.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* auth_role: the portal's roles, by name (see auth.h). */
+/* auth_role: the portal's roles, by name (see auth.h); static strings. */
 #include <string.h>
 
 #include "auth_internal.h"

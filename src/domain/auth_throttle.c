@@ -1,7 +1,8 @@
 /*
  * auth_throttle: the slowing down of password guessing — the decision
  * from the failures within the window, and the bookkeeping of attempts
- * around a login (see auth.h, docs/admin-access.md).
+ * around a login (see auth.h, docs/admin-access.md). Nothing here
+ * allocates.
  */
 #include <string.h>
 

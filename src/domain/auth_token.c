@@ -1,6 +1,7 @@
 /*
  * auth_token: session tokens — 256 random bits as base64url, of which
- * the database keeps only the SHA-256 (see auth.h).
+ * the database keeps only the SHA-256 (see auth.h). The caller owns the
+ * buffers; nothing here allocates.
  */
 #include <string.h>
 
