@@ -11,6 +11,7 @@
  * whoever used it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 #include "auth.h"
 #include "cli.h"
+#include "db_auth.h"
 
 #define GENERATED_LEN	20	/* base64url characters: 120 bits */
 
@@ -140,21 +142,20 @@ user_create(struct db *db, const char *email, enum auth_role role)
 static int
 user_list(struct db *db)
 {
-	PGresult	*res;
-	int		 i;
+	struct db_auth_user_row	*rows;
+	size_t			 i, n;
 
-	if (db_exec(db, STMT_ADMIN_USER_LIST, NULL, &res) != DB_OK) {
+	if (db_auth_user_list(db, &rows, &n) != DB_OK) {
 		fprintf(stderr, "minicrm: %s\n", db->error);
 		return 1;
 	}
 	printf("%-36s  %-32s  %-6s  %-16s  %s\n", "id", "email", "role",
 	    "created", "state");
-	for (i = 0; i < PQntuples(res); i++)
-		printf("%-36s  %-32s  %-6s  %-16s  %s\n",
-		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-		    PQgetvalue(res, i, 4));
-	PQclear(res);
+	for (i = 0; i < n; i++)
+		printf("%-36s  %-32s  %-6s  %-16s  %s\n", rows[i].id,
+		    rows[i].email, rows[i].role, rows[i].created,
+		    rows[i].state);
+	free(rows);
 	return 0;
 }
 

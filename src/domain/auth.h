@@ -9,6 +9,13 @@
  * the cookie token, so it is never stored and a stolen database copy
  * yields neither. Secrets are compared in constant time.
  *
+ * One concern per file: auth_role.c (roles), auth_password.c (argon2id,
+ * the decoy hash, the concurrency limit), auth_token.c and auth_csrf.c,
+ * auth_throttle.c (the decision and the attempts' bookkeeping),
+ * auth_login.c, auth_session.c, auth_user.c (e-mail addresses and users).
+ * What they share is auth_internal.h; the SQL and the reading of its
+ * results is the store's, src/db/db_auth.c.
+ *
  * Convention: 0 (or a positive AUTH_* answer) is success or a domain
  * answer, negative values are db_status codes (db.h) or AUTH_ESYS.
  * Nothing here allocates memory the caller must free.
