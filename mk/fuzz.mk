@@ -22,7 +22,7 @@ FUZZ_RUN      = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 
 # The sources each harness links: the parser and what it calls, nothing that
 # needs a database or FastCGI.
-FUZZ_JSON_SRC   = src/core/json_body.c src/core/json_scan.c src/domain/event.c src/core/validate.c
+FUZZ_JSON_SRC   = src/core/json_body.c src/core/json_scan.c src/core/fields.c src/domain/event.c src/core/validate.c
 FUZZ_FORM_SRC   = src/http/session_http.c src/core/validate.c
 FUZZ_COOKIE_SRC = src/http/session_http.c src/core/validate.c
 

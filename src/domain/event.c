@@ -5,20 +5,26 @@
 #include <sodium.h>
 
 #include "event.h"
+#include "fields.h"
 #include "validate.h"
 
-typedef const char *(*validator)(const char *, size_t, int64_t, int64_t *);
+/* What the validators and the accept function share while one event is
+ * checked. */
+struct check {
+	int64_t		 now;	/* bounds occurred_at */
+	struct event	*ev;	/* filled as fields pass */
+};
 
 /* Identifiers and names: one line of printable text. Besides the ASCII
  * controls this refuses C1 controls (U+0080..U+009F, e.g. NEL) and the
  * Unicode line and paragraph separators, which also break a line. */
 static const char *
-valid_single_line(const char *str, size_t len, int64_t now, int64_t *usec)
+valid_single_line(const char *str, size_t len, void *ctx)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i;
 
-	(void)now; (void)usec;
+	(void)ctx;
 	for (i = 0; i < len; i++) {
 		if (s[i] < 0x20 || s[i] == 0x7f ||
 		    (s[i] == 0xc2 && i + 1 < len && s[i + 1] <= 0x9f) ||
@@ -31,11 +37,11 @@ valid_single_line(const char *str, size_t len, int64_t now, int64_t *usec)
 
 /* Free text: lines and tabs are fine, other control characters are not. */
 static const char *
-valid_text(const char *s, size_t len, int64_t now, int64_t *usec)
+valid_text(const char *s, size_t len, void *ctx)
 {
 	size_t i;
 
-	(void)now; (void)usec;
+	(void)ctx;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') ||
@@ -46,11 +52,11 @@ valid_text(const char *s, size_t len, int64_t now, int64_t *usec)
 }
 
 static const char *
-valid_type_name(const char *s, size_t len, int64_t now, int64_t *usec)
+valid_type_name(const char *s, size_t len, void *ctx)
 {
 	size_t i;
 
-	(void)now; (void)usec;
+	(void)ctx;
 	if (s[0] < 'A' || s[0] > 'Z')
 		return "must be an upper-case name such as MESSAGE_SENT";
 	for (i = 1; i < len; i++)
@@ -61,36 +67,40 @@ valid_type_name(const char *s, size_t len, int64_t now, int64_t *usec)
 }
 
 static const char *
-valid_timestamp(const char *s, size_t len, int64_t now, int64_t *usec)
+valid_timestamp(const char *s, size_t len, void *ctx)
 {
+	struct check	*c = ctx;
+	int64_t		*usec = &c->ev->occurred_usec;
+
 	(void)len;
 	if (rfc3339_parse(s, usec) == -1)
 		return "must be an RFC 3339 date-time such as "
 		    "2025-11-07T10:15:30Z";
 	if (*usec < 0)
 		return "must not be before 1970";
-	if (*usec > now + 86400LL * 1000000)
+	if (*usec > c->now + 86400LL * 1000000)
 		return "must not be more than a day in the future";
 	return NULL;
 }
 
-static const struct {
-	const char	*name;
-	bool		 object;	/* else a string */
-	bool		 required;
-	size_t		 max_chars;
-	validator	 check;
-} fields[EVF__MAX] = {
-	[EVF_EVENT_TYPE] =	{ "event_type", false, true, 64, valid_type_name },
-	[EVF_LEAD_ID] =		{ "lead_id", false, true, 255, valid_single_line },
-	[EVF_CLIENT_ID] =	{ "client_id", false, false, 64, valid_single_line },
-	[EVF_OCCURRED_AT] =	{ "occurred_at", false, false, 64, valid_timestamp },
-	[EVF_SOURCE] =		{ "source", false, false, 255, valid_single_line },
-	[EVF_EXECUTION_ID] =	{ "execution_id", false, false, 255, valid_single_line },
-	[EVF_IDEMPOTENCY_KEY] =	{ "idempotency_key", false, false, 255, valid_single_line },
-	[EVF_CHANNEL] =		{ "channel", false, false, 64, valid_single_line },
-	[EVF_MESSAGE] =		{ "message", false, false, 16384, valid_text },
-	[EVF_METADATA] =	{ "metadata", true, false, 0, NULL },
+#define REQUIRED	"is required"
+
+static const struct field fields[EVF__MAX] = {
+	[EVF_EVENT_TYPE] =	{ "event_type", FIELD_STRING, REQUIRED, 64, NULL, false, valid_type_name },
+	[EVF_LEAD_ID] =		{ "lead_id", FIELD_STRING, REQUIRED, 255, NULL, false, valid_single_line },
+	[EVF_CLIENT_ID] =	{ "client_id", FIELD_STRING, NULL, 64, NULL, false, valid_single_line },
+	[EVF_OCCURRED_AT] =	{ "occurred_at", FIELD_STRING, NULL, 64, NULL, false, valid_timestamp },
+	[EVF_SOURCE] =		{ "source", FIELD_STRING, NULL, 255, NULL, false, valid_single_line },
+	[EVF_EXECUTION_ID] =	{ "execution_id", FIELD_STRING, NULL, 255, NULL, false, valid_single_line },
+	[EVF_IDEMPOTENCY_KEY] =	{ "idempotency_key", FIELD_STRING, NULL, 255, NULL, false, valid_single_line },
+	[EVF_CHANNEL] =		{ "channel", FIELD_STRING, NULL, 64, NULL, false, valid_single_line },
+	[EVF_MESSAGE] =		{ "message", FIELD_STRING, NULL, 16384, NULL, false, valid_text },
+	[EVF_METADATA] =	{ "metadata", FIELD_OBJECT, NULL, 0, NULL, false, NULL },
+};
+
+static const struct field_table event_table = {
+	fields, EVF__MAX,
+	"is not a field of an event; put extra data in metadata"
 };
 
 const char *
@@ -102,22 +112,7 @@ event_field_name(enum event_field f)
 void
 event_error(json_object *errors, const char *field, const char *message)
 {
-	json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "field", json_object_new_string(field));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	json_object_array_add(errors, e);
-}
-
-/* What is wrong with a decoded JSON string, or NULL. */
-static const char *
-string_problem(const char *s, size_t len)
-{
-	if (strlen(s) != len)
-		return "must not contain NUL characters";
-	if (!utf8_valid(s, len))
-		return "is not valid UTF-8";
-	return NULL;
+	fields_error(errors, field, message);
 }
 
 /* Every key and string inside metadata must be storable as jsonb text. */
@@ -129,7 +124,7 @@ metadata_problem(json_object *v)
 
 	switch (json_object_get_type(v)) {
 	case json_type_string:
-		return string_problem(json_object_get_string(v),
+		return fields_text_problem(json_object_get_string(v),
 		    (size_t)json_object_get_string_len(v));
 	case json_type_array:
 		n = json_object_array_length(v);
@@ -140,7 +135,7 @@ metadata_problem(json_object *v)
 		return NULL;
 	case json_type_object: {
 		json_object_object_foreach(v, key, val) {
-			if ((why = string_problem(key, strlen(key))) != NULL)
+			if ((why = fields_text_problem(key, strlen(key))) != NULL)
 				return why;
 			if ((why = metadata_problem(val)) != NULL)
 				return why;
@@ -152,41 +147,24 @@ metadata_problem(json_object *v)
 	}
 }
 
-/* Check one field's value; returns the problem or NULL and fills ev. */
+/* Keep a field that passed the table's checks in the event. */
 static const char *
-field_check(enum event_field f, json_object *v, int64_t now,
-    struct event *ev, char *msg, size_t msgsz)
+accept(void *ctx, size_t f, size_t member, json_object *val, const char *s,
+    size_t len, char *msg, size_t msgsz)
 {
-	const char	*s, *why;
-	size_t		 len;
+	struct check	*c = ctx;
+	const char	*why;
 
-	if (fields[f].object) {
-		if (!json_object_is_type(v, json_type_object))
-			return "must be an object";
-		if ((why = metadata_problem(v)) != NULL) {
+	(void)member; (void)len;
+	if (f == EVF_METADATA) {
+		if ((why = metadata_problem(val)) != NULL) {
 			snprintf(msg, msgsz, "holds a string that %s", why);
 			return msg;
 		}
-		ev->metadata = v;
+		c->ev->metadata = val;
 		return NULL;
 	}
-	if (!json_object_is_type(v, json_type_string))
-		return "must be a string";
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
-	if ((why = string_problem(s, len)) != NULL)
-		return why;
-	if (len == 0)
-		return "must not be empty";
-	if (utf8_length(s, len) > fields[f].max_chars) {
-		snprintf(msg, msgsz, "must be at most %zu characters",
-		    fields[f].max_chars);
-		return msg;
-	}
-	if (fields[f].check != NULL &&
-	    (why = fields[f].check(s, len, now, &ev->occurred_usec)) != NULL)
-		return why;
-	ev->text[f] = s;
+	c->ev->text[f] = s;
 	return NULL;
 }
 
@@ -194,40 +172,14 @@ bool
 event_check(json_object *obj, int64_t now_usec, struct event *ev,
     json_object *errors)
 {
-	size_t		 before = json_object_array_length(errors);
-	bool		 reported[EVF__MAX] = { false };
-	const char	*why;
-	char		 msg[128];
-	int		 f;
+	struct check c = { now_usec, ev };
 
 	memset(ev, 0, sizeof(*ev));
 	if (!json_object_is_type(obj, json_type_object)) {
 		event_error(errors, "event", "must be a JSON object");
 		return false;
 	}
-	json_object_object_foreach(obj, key, val) {
-		for (f = 0; f < EVF__MAX; f++)
-			if (strcmp(key, fields[f].name) == 0)
-				break;
-		if (f == EVF__MAX) {
-			event_error(errors, key,
-			    "is not a field of an event; put extra data in "
-			    "metadata");
-			continue;
-		}
-		if (val == NULL)	/* JSON null: the same as absent */
-			continue;
-		why = field_check((enum event_field)f, val, now_usec, ev, msg,
-		    sizeof(msg));
-		if (why != NULL) {
-			event_error(errors, key, why);
-			reported[f] = true;
-		}
-	}
-	for (f = 0; f < EVF__MAX; f++)
-		if (fields[f].required && ev->text[f] == NULL && !reported[f])
-			event_error(errors, fields[f].name, "is required");
-	return json_object_array_length(errors) == before;
+	return fields_check(&event_table, obj, NULL, accept, &c, errors);
 }
 
 const char *

@@ -5,6 +5,7 @@
 
 #include "activity.h"
 #include "event.h"
+#include "fields.h"
 #include "json_body.h"
 #include "log.h"
 #include "retry_intake.h"
@@ -21,119 +22,89 @@ enum envelope_field {
 	ENV__MAX
 };
 
-/* The envelope's fields: every one but payload an optional string. */
-static const struct {
-	const char	*name;
-	size_t		 max_chars;
-	bool		 one_line;
-} fields[ENV__MAX] = {
-	[ENV_PAYLOAD] =		{ "payload", ACTIVITY_MAX_BODY, false },
-	[ENV_WORKFLOW] =	{ "workflow", 255, true },
-	[ENV_EXECUTION_ID] =	{ "execution_id", 255, true },
-	[ENV_LEAD_ID] =		{ "lead_id", 255, true },
-	[ENV_EVENT_TYPE] =	{ "event_type", 64, true },
-	[ENV_ERROR] =		{ "error", RETRY_MAX_ERROR, false },
-	[ENV_STATE] =		{ "state", 16, true },
-};
-
-/* What is wrong with string s[0..len) as field f, or NULL. */
+/* One line of text: no control characters (tabs and newlines included). */
 static const char *
-text_problem(enum envelope_field f, const char *s, size_t len)
+valid_one_line(const char *s, size_t len, void *ctx)
 {
 	size_t i;
 
-	if (strlen(s) != len)
-		return "must not contain NUL characters";
-	if (!utf8_valid(s, len))
-		return "is not valid UTF-8";
-	if (utf8_length(s, len) > fields[f].max_chars)
-		return f == ENV_PAYLOAD ? "is larger than 1 MiB" :
-		    f == ENV_ERROR ? "is longer than 16384 characters" :
-		    f == ENV_EVENT_TYPE ? "is longer than 64 characters" :
-		    "is longer than 255 characters";
-	for (i = 0; fields[f].one_line && i < len; i++)
+	(void)ctx;
+	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return "must not contain control characters";
 	return NULL;
 }
 
-/*
- * Check the envelope jb (an object; body is its text): fills text[]
- * (pointing into the root, into the payload's serialization, or to *raw,
- * all freed by the caller) or appends errors.
- */
-static void
-check_envelope(const struct json_body *jb, const char *body,
-    const char *text[ENV__MAX], char **raw, json_object *errors)
+static const char *
+valid_state(const char *s, size_t len, void *ctx)
 {
-	const struct json_body_part *part;
-	const char	*problem;
-	bool		 payload_named = false;
-	size_t		 p = 0;
-	int		 f;
+	(void)len; (void)ctx;
+	if (strcmp(s, "pending") != 0 && strcmp(s, "refused") != 0)
+		return "must be \"pending\" (replay it) or \"refused\" (keep "
+		    "it for a person to review)";
+	return NULL;
+}
 
-	json_object_object_foreach(jb->root, key, val) {
-		part = &jb->part[p++];
-		for (f = 0; f < ENV__MAX; f++)
-			if (strcmp(key, fields[f].name) == 0)
-				break;
-		if (f == ENV__MAX) {
-			event_error(errors, key, "is not a field of the retry "
-			    "queue (the event goes in payload)");
-			continue;
-		}
-		if (f == ENV_PAYLOAD)
-			payload_named = val != NULL;
-		if (val == NULL)	/* JSON null: as if absent */
-			continue;
-		/*
-		 * A payload that json-c would alter (a repeated key, a lone
-		 * surrogate, a number beyond 64 bits) is kept as its text, so
-		 * that the replay refuses it for what it is instead of
-		 * storing what json-c made of it. A string cannot be: its
-		 * text is not storable, as any other field's.
-		 */
-		if (part->problem != NULL && (f != ENV_PAYLOAD ||
-		    json_object_is_type(val, json_type_string))) {
-			event_error(errors, key, part->problem);
-			continue;
-		}
-		if (part->problem != NULL) {
-			if ((*raw = strndup(body + part->start,
-			    part->end - part->start)) == NULL)
-				event_error(errors, key, "out of memory");
-			text[f] = *raw;
-			continue;
-		}
-		if (f == ENV_PAYLOAD && !json_object_is_type(val,
-		    json_type_string)) {
-			/* Any other value is kept as its compact JSON. */
-			text[f] = json_object_to_json_string_ext(val,
-			    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-			continue;
-		}
-		if (!json_object_is_type(val, json_type_string)) {
-			event_error(errors, key, "must be a string");
-			continue;
-		}
-		text[f] = json_object_get_string(val);
-		if ((problem = text_problem(f, text[f],
-		    (size_t)json_object_get_string_len(val))) == NULL &&
-		    f == ENV_PAYLOAD && text[f][0] == '\0')
-			problem = "must not be empty";
-		if (problem == NULL && f == ENV_STATE &&
-		    strcmp(text[f], "pending") != 0 &&
-		    strcmp(text[f], "refused") != 0)
-			problem = "must be \"pending\" (replay it) or "
-			    "\"refused\" (keep it for a person to review)";
-		if (problem != NULL) {
-			event_error(errors, key, problem);
-			text[f] = NULL;
-		}
-	}
-	if (!payload_named)
-		event_error(errors, "payload", "is required (the event that "
-		    "could not be logged)");
+#define TOO_LONG_255	"is longer than 255 characters"
+
+/* The envelope's fields: the payload (any JSON) and optional strings. */
+static const struct field fields[ENV__MAX] = {
+	[ENV_PAYLOAD] =		{ "payload", FIELD_JSON, "is required (the event "
+	    "that could not be logged)", ACTIVITY_MAX_BODY,
+	    "is larger than 1 MiB", false, NULL },
+	[ENV_WORKFLOW] =	{ "workflow", FIELD_STRING, NULL, 255,
+	    TOO_LONG_255, true, valid_one_line },
+	[ENV_EXECUTION_ID] =	{ "execution_id", FIELD_STRING, NULL, 255,
+	    TOO_LONG_255, true, valid_one_line },
+	[ENV_LEAD_ID] =		{ "lead_id", FIELD_STRING, NULL, 255,
+	    TOO_LONG_255, true, valid_one_line },
+	[ENV_EVENT_TYPE] =	{ "event_type", FIELD_STRING, NULL, 64,
+	    "is longer than 64 characters", true, valid_one_line },
+	[ENV_ERROR] =		{ "error", FIELD_STRING, NULL, RETRY_MAX_ERROR,
+	    "is longer than 16384 characters", true, NULL },
+	[ENV_STATE] =		{ "state", FIELD_STRING, NULL, 16,
+	    "is longer than 16 characters", true, valid_state },
+};
+
+static const struct field_table envelope = {
+	fields, ENV__MAX,
+	"is not a field of the retry queue (the event goes in payload)"
+};
+
+/* What accept keeps: each field's text, and the body it may come from. */
+struct envelope_text {
+	const char		*text[ENV__MAX];
+	const struct json_body	*jb;
+	const char		*body;
+	char			*raw;	/* a payload kept as sent; caller frees */
+};
+
+/*
+ * Keep a field that passed the table's checks. A payload that json-c
+ * would alter (a repeated key, a lone surrogate, a number beyond 64 bits)
+ * is kept as its text, so that the replay refuses it for what it is
+ * instead of storing what json-c made of it; any other non-string payload
+ * as its compact JSON.
+ */
+static const char *
+accept(void *ctx, size_t f, size_t member, json_object *val, const char *s,
+    size_t len, char *msg, size_t msgsz)
+{
+	struct envelope_text		*et = ctx;
+	const struct json_body_part	*part = &et->jb->part[member];
+
+	(void)len; (void)msg; (void)msgsz;
+	if (part->problem != NULL) {
+		if ((et->raw = strndup(et->body + part->start,
+		    part->end - part->start)) == NULL)
+			return "out of memory";
+		et->text[f] = et->raw;
+	} else if (s == NULL)
+		et->text[f] = json_object_to_json_string_ext(val,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	else
+		et->text[f] = s;
+	return NULL;
 }
 
 static json_object *
@@ -156,8 +127,7 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 {
 	struct json_body jb;
 	json_object	*root, *errors, *out;
-	const char	*text[ENV__MAX] = { NULL };
-	char		*raw = NULL;
+	struct envelope_text	 et;
 	const char	*params[9];
 	char		 why[160];
 	PGresult	*res;
@@ -178,21 +148,24 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 		    "\"event_type\", \"error\", \"state\"}", NULL);
 	}
 	errors = json_object_new_array();
-	check_envelope(&jb, body, text, &raw, errors);
+	memset(&et, 0, sizeof(et));
+	et.jb = &jb;
+	et.body = body;
+	(void)fields_check(&envelope, root, jb.part, accept, &et, errors);
 	if (json_object_array_length(errors) > 0) {
 		*status = 400;
-		free(raw);
+		free(et.raw);
 		json_body_free(&jb);
 		return event_error_body("invalid retry-queue entry", errors);
 	}
 	json_object_put(errors);
 	for (f = 0; f <= ENV_ERROR; f++)
-		params[f] = text[f];
+		params[f] = et.text[f];
 	params[6] = who->client_id[0] ? who->client_id : NULL;
 	params[7] = who->key_id[0] ? who->key_id : NULL;
-	params[8] = text[ENV_STATE];
+	params[8] = et.text[ENV_STATE];
 	rc = db_exec(db, STMT_RETRY_INSERT, params, &res);
-	free(raw);
+	free(et.raw);
 	json_body_free(&jb);
 	if (rc != DB_OK) {
 		log_warn("retry-queue insert: %s: %s", db_status_text(rc),
