@@ -6,12 +6,14 @@
  * minicrm client: the tenants whose leads are logged.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "apikey.h"
 #include "cli.h"
+#include "db_apikey.h"
 
 static int
 apikey_usage(void)
@@ -58,42 +60,36 @@ apikey_create_cmd(struct db *db, const char *name, const char *client)
 static int
 apikey_list(struct db *db)
 {
-	PGresult	*res;
-	int		 i;
+	struct db_apikey_row *rows;
+	size_t		 n, i;
 
-	if (db_exec(db, STMT_APIKEY_LIST, NULL, &res) != DB_OK) {
+	if (db_apikey_list(db, &rows, &n) != DB_OK) {
 		fprintf(stderr, "minicrm: %s\n", db->error);
 		return 1;
 	}
 	printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %s\n", "id", "name",
 	    "prefix", "client", "created", "last used", "state");
-	for (i = 0; i < PQntuples(res); i++)
+	for (i = 0; i < n; i++)
 		printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %s\n",
-		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-		    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5),
-		    PQgetvalue(res, i, 6));
-	PQclear(res);
+		    rows[i].id, rows[i].name, rows[i].prefix, rows[i].client,
+		    rows[i].created, rows[i].last_used, rows[i].state);
+	free(rows);
 	return 0;
 }
 
 static int
 apikey_revoke(struct db *db, const char *which)
 {
-	const char	*params[1] = { which };
-	PGresult	*res;
-	int		 n;
+	size_t	 n;
 
-	if (db_exec(db, STMT_APIKEY_REVOKE, params, &res) != DB_OK) {
+	if (db_apikey_revoke(db, which, &n) != DB_OK) {
 		fprintf(stderr, "minicrm: %s\n", db->error);
 		return 1;
 	}
-	n = PQntuples(res);
 	if (n == 0)
 		fprintf(stderr, "minicrm: no live key matches %s\n", which);
 	else
-		printf("revoked %d key%s\n", n, n == 1 ? "" : "s");
-	PQclear(res);
+		printf("revoked %zu key%s\n", n, n == 1 ? "" : "s");
 	return n == 0;
 }
 
@@ -142,13 +138,27 @@ client_usage(void)
 	return 2;
 }
 
+/* minicrm client list: "id  slug" a line. */
+static int
+client_list(struct db *db)
+{
+	struct db_client_row *rows;
+	size_t		 n, i;
+
+	if (db_client_list(db, &rows, &n) != DB_OK)
+		return 1;
+	for (i = 0; i < n; i++)
+		printf("%s  %s\n", rows[i].id, rows[i].slug);
+	free(rows);
+	return 0;
+}
+
 int
 cli_client(int argc, char **argv)
 {
 	struct db	 db;
-	PGresult	*res;
-	const char	*params[2];
-	int		 i, rc = 0;
+	char		 id[37];
+	int		 rc = 0;
 
 	if (argc == 3 || argc == 5) {
 		if (strcmp(argv[1], "create") != 0 || (argc == 5 &&
@@ -158,24 +168,15 @@ cli_client(int argc, char **argv)
 		return client_usage();
 	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
 		return 1;
-	if (argc == 2) {
-		if (db_exec(&db, STMT_CLIENTS_ALL, NULL, &res) != DB_OK)
-			rc = 1;
-		for (i = 0; rc == 0 && i < PQntuples(res); i++)
-			printf("%s  %s\n", PQgetvalue(res, i, 0),
-			    PQgetvalue(res, i, 1));
-	} else {
-		params[0] = argv[2];
-		params[1] = argc == 5 ? argv[4] : argv[2];
-		if (db_exec(&db, STMT_CLIENT_INSERT, params, &res) != DB_OK)
-			rc = 1;
-		else
-			printf("%s\n", PQgetvalue(res, 0, 0));
-	}
+	if (argc == 2)
+		rc = client_list(&db);
+	else if (db_client_create(&db, argv[2], argc == 5 ? argv[4] : argv[2],
+	    id) != DB_OK)
+		rc = 1;
+	else
+		printf("%s\n", id);
 	if (rc != 0)
 		fprintf(stderr, "minicrm: %s\n", db.error);
-	else
-		PQclear(res);
 	db_close(&db);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "config.h"
+#include "db_migrate.h"
 #include "validate.h"
 
 #define MIGRATIONS_MAX	1000
@@ -126,30 +127,28 @@ plan_scan(struct plan *p)
 static int
 plan_load_applied(struct db *db, struct plan *p)
 {
-	PGresult	*res;
-	int		 i, rc = 0;
-	size_t		 k;
+	struct db_migration *rows;
+	size_t		 n, i, k;
+	int		 rc = 0;
 
-	if (db_exec(db, STMT_MIGRATIONS_TABLE, NULL, &res) != DB_OK)
-		goto fail;
-	PQclear(res);
-	if (db_exec(db, STMT_MIGRATIONS_LIST, NULL, &res) != DB_OK)
-		goto fail;
-	for (i = 0; i < PQntuples(res); i++) {
-		long v = strtol(PQgetvalue(res, i, 0), NULL, 10);
-
-		for (k = 0; k < p->n && p->m[k].version != v; k++)
+	if (db_migrate_table(db) != DB_OK ||
+	    db_migrate_list(db, &rows, &n) != DB_OK) {
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < p->n && p->m[k].version != rows[i].version; k++)
 			;
 		if (k == p->n) {
 			fprintf(stderr, "minicrm: migration %s is applied but "
-			    "its file is missing from %s\n",
-			    PQgetvalue(res, i, 1), p->dir);
+			    "its file is missing from %s\n", rows[i].name,
+			    p->dir);
 			rc = -1;
 			continue;
 		}
 		p->m[k].applied = true;
-		snprintf(p->m[k].applied_sum, 65, "%s", PQgetvalue(res, i, 2));
-		snprintf(p->m[k].applied_at, 32, "%s", PQgetvalue(res, i, 3));
+		snprintf(p->m[k].applied_sum, 65, "%s", rows[i].checksum);
+		snprintf(p->m[k].applied_at, 32, "%s", rows[i].applied_at);
 		if (strcmp(p->m[k].applied_sum, p->m[k].checksum) != 0) {
 			fprintf(stderr, "minicrm: %s/%s.up.sql was changed "
 			    "after it was applied (applied %.12s, file now "
@@ -159,11 +158,8 @@ plan_load_applied(struct db *db, struct plan *p)
 			rc = -1;
 		}
 	}
-	PQclear(res);
+	free(rows);
 	return rc;
-fail:
-	fprintf(stderr, "minicrm: %s\n", db->error);
-	return -1;
 }
 
 /* Apply or roll back one migration in its own transaction. */
@@ -171,25 +167,19 @@ static int
 step(struct db *db, struct plan *p, struct migration *m, bool up)
 {
 	struct buf	 sql = BUF_INIT;
-	char		 sum[65], version[16];
-	const char	*params[3] = { version, m->name, m->checksum };
-	PGresult	*res;
+	char		 sum[65];
 	int		 rc = -1;
 
-	snprintf(version, sizeof(version), "%ld", m->version);
 	if (file_checksum(p->dir, m->name, up ? "up" : "down", sum, &sql) ==
 	    -1)
 		goto out;
-	if (db_begin(db) != DB_OK ||
-	    db_exec(db, STMT_MIGRATE_LOCK, NULL, &res) != DB_OK)
+	if (db_begin(db) != DB_OK || db_migrate_lock(db) != DB_OK)
 		goto fail;
-	PQclear(res);
-	if (db_exec_script(db, buf_str(&sql)) != DB_OK)
+	if (db_migrate_apply(db, buf_str(&sql)) != DB_OK)
 		goto fail;
-	if (db_exec(db, up ? STMT_MIGRATION_RECORD : STMT_MIGRATION_FORGET,
-	    params, &res) != DB_OK)
+	if ((up ? db_migrate_record(db, m->version, m->name, m->checksum) :
+	    db_migrate_forget(db, m->version)) != DB_OK)
 		goto fail;
-	PQclear(res);
 	if (db_commit(db) != DB_OK)
 		goto fail;
 	printf("%s %s\n", up ? "applied" : "rolled back", m->name);

@@ -5,8 +5,12 @@
 #include <sodium.h>
 
 #include "apikey.h"
+#include "db_apikey.h"
 #include "log.h"
 #include "validate.h"
+
+_Static_assert(APIKEY_HASH_LEN == DB_APIKEY_HASH_LEN,
+    "the store keeps the hash apikey_hash makes");
 
 int
 apikey_generate(char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1],
@@ -53,23 +57,6 @@ apikey_name_valid(const char *name)
 	return !blank;
 }
 
-/* The id of the client whose slug is given: 0, APIKEY_NO_CLIENT, or <0. */
-static int
-apikey_client_id(struct db *db, const char *slug, char out[37])
-{
-	const char	*params[1] = { slug };
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, STMT_CLIENT_BY_SLUG, params, &res)) != DB_OK)
-		return rc;
-	rc = PQntuples(res) == 1 ? 0 : APIKEY_NO_CLIENT;
-	if (rc == 0)
-		snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return rc;
-}
-
 int
 apikey_create(struct db *db, const char *name, const char *client,
     const char *created_by, char key[APIKEY_LEN + 1],
@@ -77,29 +64,22 @@ apikey_create(struct db *db, const char *name, const char *client,
 {
 	char		 hex[2 * APIKEY_HASH_LEN + 1], cid[37];
 	unsigned char	 hash[APIKEY_HASH_LEN];
-	const char	*params[5];
-	PGresult	*res;
 	int		 rc;
 
 	if (!apikey_name_valid(name))
 		return APIKEY_BAD_NAME;
 	if (client != NULL && *client != '\0' &&
-	    (rc = apikey_client_id(db, client, cid)) != 0)
-		return rc;
+	    (rc = db_client_by_slug(db, client, cid)) != 1)
+		return rc == 0 ? APIKEY_NO_CLIENT : rc;
 	if (apikey_generate(key, prefix, hash) == -1)
 		return APIKEY_ESYS;
 	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-	params[0] = name;
-	params[1] = prefix;
-	params[2] = hex;
-	params[3] = client != NULL && *client != '\0' ? cid : NULL;
-	params[4] = created_by;
-	if ((rc = db_exec(db, STMT_KEYS_INSERT, params, &res)) != DB_OK) {
+	rc = db_apikey_insert(db, name, prefix, hex,
+	    client != NULL && *client != '\0' ? cid : NULL, created_by, id);
+	if (rc != DB_OK) {
 		sodium_memzero(key, APIKEY_LEN + 1);
 		return rc;
 	}
-	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
 	return APIKEY_CREATED;
 }
 
@@ -171,8 +151,7 @@ apikey_authenticate(struct db *db, struct apikey_cache *cache,
 {
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	char		 prefix[APIKEY_PREFIX_LEN + 1];
-	const char	*params[1];
-	PGresult	*res;
+	struct db_apikey stored;
 	int		 rc, result = APIKEY_INVALID;
 
 	if (presented == NULL || *presented == '\0')
@@ -183,48 +162,27 @@ apikey_authenticate(struct db *db, struct apikey_cache *cache,
 	if (apikey_cached(cache, hash, who))
 		return APIKEY_OK;
 
-	params[0] = prefix;
-	if ((rc = db_exec(db, STMT_APIKEY_BY_PREFIX, params, &res)) != DB_OK)
+	if ((rc = db_apikey_by_prefix(db, prefix, &stored)) < 0)
 		return rc;
-	if (PQntuples(res) == 1 && PQgetlength(res, 0, 1) > 0) {
-		size_t		 len;
-		unsigned char	*stored = PQunescapeBytea(
-		    (const unsigned char *)PQgetvalue(res, 0, 1), &len);
-
-		if (stored != NULL && len == APIKEY_HASH_LEN &&
-		    sodium_memcmp(stored, hash, APIKEY_HASH_LEN) == 0 &&
-		    strcmp(PQgetvalue(res, 0, 3), "f") == 0) {
-			snprintf(who->key_id, sizeof(who->key_id), "%s",
-			    PQgetvalue(res, 0, 0));
-			snprintf(who->client_id, sizeof(who->client_id), "%s",
-			    PQgetvalue(res, 0, 2));
-			result = APIKEY_OK;
-		}
-		PQfreemem(stored);
+	if (rc == 1 && stored.hash_ok &&
+	    sodium_memcmp(stored.hash, hash, APIKEY_HASH_LEN) == 0 &&
+	    !stored.revoked) {
+		snprintf(who->key_id, sizeof(who->key_id), "%s", stored.id);
+		snprintf(who->client_id, sizeof(who->client_id), "%s",
+		    stored.client_id);
+		result = APIKEY_OK;
 	}
-	if (result != APIKEY_OK && PQntuples(res) == 1) {
-		/* A key we made, refused: a caller still using a revoked
-		 * key shows on the keys page and in the alerts (0009). */
-		char		 id[37];
-		PGresult	*upd;
-
-		snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
-		params[0] = id;
-		if (db_exec(db, STMT_APIKEY_REFUSED, params, &upd) == DB_OK)
-			PQclear(upd);
-		else
-			log_warn("could not record the refusal of key %s: %s",
-			    prefix, db->error);
-	}
-	PQclear(res);
+	if (result != APIKEY_OK && rc == 1 &&
+	    db_apikey_refused(db, stored.id) != DB_OK)
+		/* A key we made, refused: a caller still using a revoked key
+		 * shows on the keys page and in the alerts (0009). */
+		log_warn("could not record the refusal of key %s: %s", prefix,
+		    db->error);
 	if (result != APIKEY_OK)
 		return result;
 
 	apikey_remember(cache, hash, who);
-	params[0] = who->key_id;
-	if (db_exec(db, STMT_APIKEY_TOUCH, params, &res) == DB_OK)
-		PQclear(res);
-	else
+	if (db_apikey_touch(db, who->key_id) != DB_OK)
 		log_warn("could not record the use of key %s: %s",
 		    prefix, db->error);
 	return APIKEY_OK;

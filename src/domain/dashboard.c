@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "dashboard.h"
+#include "db_dashboard.h"
 #include "health.h"
 
 #define CHART_DAYS	14
@@ -17,27 +18,38 @@
 static json_object *
 weekly(struct db *db, int *rc)
 {
-	PGresult	*res;
-	json_object	*rows;
-	int		 i;
+	struct db_dash_weekly *rows;
+	json_object	*table;
+	char		 count[24];
+	size_t		 n, i;
 
-	if ((*rc = db_exec(db, STMT_DASH_WEEKLY, NULL, &res)) != DB_OK)
+	if ((*rc = db_dashboard_weekly(db, &rows, &n)) != DB_OK)
 		return NULL;
-	rows = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
+	table = json_object_new_array();
+	for (i = 0; i < n; i++) {
 		json_object *r = json_object_new_object();
 
+		snprintf(count, sizeof(count), "%lld", rows[i].events);
 		json_object_object_add(r, "event_type",
-		    json_object_new_string(PQgetvalue(res, i, 0)));
+		    json_object_new_string(rows[i].event_type));
 		json_object_object_add(r, "count",
-		    json_object_new_string(PQgetvalue(res, i, 1)));
+		    json_object_new_string(count));
 		json_object_object_add(r, "most_recent",
-		    json_object_new_string(PQgetvalue(res, i, 2)));
-		json_object_array_add(rows, r);
+		    json_object_new_string(rows[i].most_recent));
+		json_object_array_add(table, r);
 	}
-	PQclear(res);
-	return rows;
+	free(rows);
+	return table;
 }
+
+/* The chart's figures: a count per day and type. */
+struct chart_counts {
+	const char	*types[CHART_TYPES];	/* point into the rows */
+	int		 ntypes;
+	char		 label[CHART_DAYS][11];	/* YYYY-MM-DD */
+	long long	 counts[CHART_DAYS][CHART_TYPES];
+	long long	 max;			/* the highest day, at least 1 */
+};
 
 /* Index of type in types[], added if new (up to CHART_TYPES - 1). */
 static int
@@ -54,96 +66,110 @@ type_index(const char **types, int *ntypes, const char *type)
 	return (*ntypes)++;
 }
 
-/* The 14 days as stacked bars: x, y and height of each, and a legend. */
-static json_object *
-chart(struct db *db, int *rc)
+/* Sum rows into the last 14 days (today last), by type. */
+static void
+chart_count(struct chart_counts *c, const struct db_dash_daily *rows,
+    size_t n)
 {
-	PGresult	*res;
-	json_object	*out, *days, *legend;
-	const char	*types[CHART_TYPES];
-	char		 label[CHART_DAYS][11];
-	long long	 counts[CHART_DAYS][CHART_TYPES], total, max = 1;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	int		 ntypes = 0, d, t, i, y;
+	long long	 total;
+	size_t		 i;
+	int		 d, t;
 
-	if ((*rc = db_exec(db, STMT_DASH_DAILY, NULL, &res)) != DB_OK)
-		return NULL;
-	memset(counts, 0, sizeof(counts));
+	memset(c, 0, sizeof(*c));
+	c->max = 1;
 	for (d = 0; d < CHART_DAYS; d++) {
 		time_t day = now - (time_t)(CHART_DAYS - 1 - d) * 86400;
 
 		gmtime_r(&day, &tm);
-		strftime(label[d], sizeof(label[d]), "%Y-%m-%d", &tm);
+		strftime(c->label[d], sizeof(c->label[d]), "%Y-%m-%d", &tm);
 	}
-	for (i = 0; i < PQntuples(res); i++)
+	for (i = 0; i < n; i++)
 		for (d = 0; d < CHART_DAYS; d++)
-			if (strcmp(label[d], PQgetvalue(res, i, 0)) == 0)
-				counts[d][type_index(types, &ntypes,
-				    PQgetvalue(res, i, 1))] +=
-				    strtoll(PQgetvalue(res, i, 2), NULL, 10);
+			if (strcmp(c->label[d], rows[i].day) == 0)
+				c->counts[d][type_index(c->types, &c->ntypes,
+				    rows[i].event_type)] += rows[i].events;
 	for (d = 0; d < CHART_DAYS; d++) {
-		for (total = 0, t = 0; t < ntypes; t++)
-			total += counts[d][t];
-		if (total > max)
-			max = total;
+		for (total = 0, t = 0; t < c->ntypes; t++)
+			total += c->counts[d][t];
+		if (total > c->max)
+			c->max = total;
 	}
+}
 
+/* Day d as a stacked bar: x, y and height of each part. */
+static json_object *
+chart_day(const struct chart_counts *c, int d)
+{
+	json_object	*day = json_object_new_object();
+	json_object	*bars = json_object_new_array();
+	long long	 total = 0;
+	int		 t, y = CHART_HEIGHT;
+
+	for (t = 0; t < c->ntypes; t++) {
+		json_object	*bar;
+		int		 h = (int)(c->counts[d][t] * CHART_HEIGHT /
+				    c->max);
+
+		total += c->counts[d][t];
+		if (c->counts[d][t] == 0)
+			continue;
+		if (h < 1)
+			h = 1;
+		y -= h;
+		bar = json_object_new_object();
+		json_object_object_add(bar, "y", json_object_new_int(y));
+		json_object_object_add(bar, "height", json_object_new_int(h));
+		json_object_object_add(bar, "type_class",
+		    json_object_new_int(t));
+		json_object_object_add(bar, "title",
+		    json_object_new_string(c->types[t]));
+		json_object_object_add(bar, "count",
+		    json_object_new_int64(c->counts[d][t]));
+		json_object_array_add(bars, bar);
+	}
+	json_object_object_add(day, "x", json_object_new_int(d * CHART_STEP));
+	json_object_object_add(day, "label",
+	    json_object_new_string(c->label[d] + 5));
+	json_object_object_add(day, "date", json_object_new_string(c->label[d]));
+	json_object_object_add(day, "total", json_object_new_int64(total));
+	json_object_object_add(day, "bars", bars);
+	return day;
+}
+
+/* The 14 days as stacked bars, and a legend. */
+static json_object *
+chart(struct db *db, int *rc)
+{
+	struct db_dash_daily *rows;
+	struct chart_counts c;
+	json_object	*out, *days, *legend;
+	size_t		 n;
+	int		 d, t;
+
+	if ((*rc = db_dashboard_daily(db, &rows, &n)) != DB_OK)
+		return NULL;
+	chart_count(&c, rows, n);
 	days = json_object_new_array();
-	for (d = 0; d < CHART_DAYS; d++) {
-		json_object *day = json_object_new_object();
-		json_object *bars = json_object_new_array();
-
-		y = CHART_HEIGHT;
-		for (total = 0, t = 0; t < ntypes; t++) {
-			json_object	*bar;
-			int		 h = (int)(counts[d][t] * CHART_HEIGHT / max);
-
-			total += counts[d][t];
-			if (counts[d][t] == 0)
-				continue;
-			if (h < 1)
-				h = 1;
-			y -= h;
-			bar = json_object_new_object();
-			json_object_object_add(bar, "y", json_object_new_int(y));
-			json_object_object_add(bar, "height",
-			    json_object_new_int(h));
-			json_object_object_add(bar, "type_class",
-			    json_object_new_int(t));
-			json_object_object_add(bar, "title", json_object_new_string(
-			    types[t]));
-			json_object_object_add(bar, "count",
-			    json_object_new_int64(counts[d][t]));
-			json_object_array_add(bars, bar);
-		}
-		json_object_object_add(day, "x",
-		    json_object_new_int(d * CHART_STEP));
-		json_object_object_add(day, "label",
-		    json_object_new_string(label[d] + 5));
-		json_object_object_add(day, "date",
-		    json_object_new_string(label[d]));
-		json_object_object_add(day, "total",
-		    json_object_new_int64(total));
-		json_object_object_add(day, "bars", bars);
-		json_object_array_add(days, day);
-	}
+	for (d = 0; d < CHART_DAYS; d++)
+		json_object_array_add(days, chart_day(&c, d));
 	legend = json_object_new_array();
-	for (t = 0; t < ntypes; t++) {
+	for (t = 0; t < c.ntypes; t++) {
 		json_object *l = json_object_new_object();
 
 		json_object_object_add(l, "type", json_object_new_string(
-		    t == CHART_TYPES - 1 && ntypes == CHART_TYPES ?
-		    "other types" : types[t]));
+		    t == CHART_TYPES - 1 && c.ntypes == CHART_TYPES ?
+		    "other types" : c.types[t]));
 		json_object_object_add(l, "type_class", json_object_new_int(t));
 		json_object_array_add(legend, l);
 	}
-	PQclear(res);
+	free(rows);
 
 	out = json_object_new_object();
 	json_object_object_add(out, "days", days);
 	json_object_object_add(out, "legend", legend);
-	json_object_object_add(out, "max", json_object_new_int64(max));
+	json_object_object_add(out, "max", json_object_new_int64(c.max));
 	json_object_object_add(out, "width",
 	    json_object_new_int(CHART_DAYS * CHART_STEP));
 	json_object_object_add(out, "height",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "db_health.h"
 #include "health.h"
 #include "log.h"
 #include "validate.h"
@@ -12,13 +13,6 @@
  * answering (normally the worker keeps up; this keeps the answer fast even
  * without one). */
 #define UNCOMPACTED_MAX		500
-
-static long long
-num(PGresult *res, int col)
-{
-	return PQgetisnull(res, 0, col) ? 0 :
-	    strtoll(PQgetvalue(res, 0, col), NULL, 10);
-}
 
 /* Parse "A-B" into [a, b]; false if it is not one within [min, max]. */
 static bool
@@ -46,19 +40,20 @@ in_business_hours(int isodow, int hour)
 	return isodow >= d0 && isodow <= d1 && hour >= h0 && hour < h1;
 }
 
+/* The figures in MINICRM_TIMEZONE, or in UTC if PostgreSQL does not know
+ * that zone. */
 static int
-health_query(struct db *db, PGresult **res)
+health_query(struct db *db, struct db_health *h)
 {
 	const char	*tz = config_get("MINICRM_TIMEZONE");
-	const char	*params[1] = { tz ? tz : "UTC" };
 	int		 rc;
 
-	rc = db_exec(db, STMT_HEALTH, params, res);
+	if (tz == NULL)
+		tz = "UTC";
+	rc = db_health_read(db, tz, h);
 	if (rc == DB_BAD_INPUT) {
-		log_warn("MINICRM_TIMEZONE %s: %s; using UTC", params[0],
-		    db->error);
-		params[0] = "UTC";
-		rc = db_exec(db, STMT_HEALTH, params, res);
+		log_warn("MINICRM_TIMEZONE %s: %s; using UTC", tz, db->error);
+		rc = db_health_read(db, "UTC", h);
 	}
 	return rc;
 }
@@ -79,34 +74,28 @@ unavailable(int *status)
 json_object *
 health_activity(struct db *db, int *status)
 {
-	PGresult	*res, *compact;
+	struct db_health h;
 	json_object	*obj, *reasons;
-	long long	 last_hour, queue;
 	bool		 business;
 	char		 why[96];
-	int		 rc;
 
-	if ((rc = health_query(db, &res)) != DB_OK)
+	if (health_query(db, &h) != DB_OK)
 		return unavailable(status);
-	if (num(res, 5) > UNCOMPACTED_MAX &&
-	    db_exec(db, STMT_COUNTS_COMPACT, NULL, &compact) == DB_OK) {
-		PQclear(compact);
-		PQclear(res);
-		if ((rc = health_query(db, &res)) != DB_OK)
-			return unavailable(status);
-	}
+	if (h.uncompacted_rows > UNCOMPACTED_MAX &&
+	    db_health_compact(db, NULL) == DB_OK &&
+	    health_query(db, &h) != DB_OK)
+		return unavailable(status);
 
-	last_hour = num(res, 0);
-	queue = num(res, 2);
-	business = in_business_hours((int)num(res, 6), (int)num(res, 7));
+	business = in_business_hours(h.isodow, h.hour);
 	reasons = json_object_new_array();
-	if (last_hour == 0 && business)
+	if (h.events_last_hour == 0 && business)
 		json_object_array_add(reasons, json_object_new_string(
 		    "no events in the last hour during business hours: "
 		    "workflows inactive or portal unreachable"));
-	if (queue > HEALTH_RETRY_QUEUE_ALERT) {
+	if (h.retry_queue_size > HEALTH_RETRY_QUEUE_ALERT) {
 		snprintf(why, sizeof(why), "retry queue holds %lld events "
-		    "(alert above %d)", queue, HEALTH_RETRY_QUEUE_ALERT);
+		    "(alert above %d)", h.retry_queue_size,
+		    HEALTH_RETRY_QUEUE_ALERT);
 		json_object_array_add(reasons, json_object_new_string(why));
 	}
 
@@ -114,19 +103,19 @@ health_activity(struct db *db, int *status)
 	json_object_object_add(obj, "status", json_object_new_string(
 	    json_object_array_length(reasons) ? "degraded" : "healthy"));
 	json_object_object_add(obj, "events_last_hour",
-	    json_object_new_int64(last_hour));
+	    json_object_new_int64(h.events_last_hour));
 	json_object_object_add(obj, "events_last_24h",
-	    json_object_new_int64(num(res, 1)));
+	    json_object_new_int64(h.events_last_24h));
 	json_object_object_add(obj, "retry_queue_size",
-	    json_object_new_int64(queue));
+	    json_object_new_int64(h.retry_queue_size));
 	json_object_object_add(obj, "oldest_retry_age_seconds",
-	    PQgetisnull(res, 0, 3) ? NULL : json_object_new_int64(num(res, 3)));
-	json_object_object_add(obj, "last_event_at", PQgetisnull(res, 0, 4) ?
-	    NULL : json_object_new_string(PQgetvalue(res, 0, 4)));
+	    h.has_oldest_retry_age ?
+	    json_object_new_int64(h.oldest_retry_age_seconds) : NULL);
+	json_object_object_add(obj, "last_event_at", h.has_last_event ?
+	    json_object_new_string(h.last_event_at) : NULL);
 	json_object_object_add(obj, "business_hours",
 	    json_object_new_boolean(business));
 	json_object_object_add(obj, "reasons", reasons);
-	PQclear(res);
 	*status = 200;
 	return obj;
 }
@@ -134,12 +123,10 @@ health_activity(struct db *db, int *status)
 json_object *
 health_ready(struct db *db, int *status)
 {
-	PGresult	*res;
 	json_object	*obj;
 
-	if (db_exec(db, STMT_PING, NULL, &res) != DB_OK)
+	if (db_health_ping(db) != DB_OK)
 		return unavailable(status);
-	PQclear(res);
 	obj = json_object_new_object();
 	json_object_object_add(obj, "status", json_object_new_string("ok"));
 	json_object_object_add(obj, "database", json_object_new_string("ok"));

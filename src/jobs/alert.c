@@ -1,5 +1,6 @@
 /* alert: webhook alerts, sent once per condition (see alert.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -8,6 +9,7 @@
 #include "alert.h"
 #include "buf.h"
 #include "config.h"
+#include "db_alert.h"
 #include "log.h"
 
 #define ALERT_CONNECT_TIMEOUT	5L	/* seconds */
@@ -133,58 +135,39 @@ int
 alert_condition(struct db *db, const char *key, bool active,
     const char *raise_text, const char *clear_text)
 {
-	const char	*params[2] = { key, active ? raise_text : clear_text };
-	PGresult	*res;
-	int		 rc, changed;
+	int	 changed;
 
-	rc = db_exec(db, active ? STMT_ALERT_RAISE : STMT_ALERT_CLEAR, params,
-	    &res);
-	if (rc != DB_OK)
-		return rc;
-	changed = PQntuples(res) > 0;
-	PQclear(res);
-	if (changed)
+	changed = active ? db_alert_raise(db, key, raise_text) :
+	    db_alert_clear(db, key, clear_text);
+	if (changed > 0)
 		log_info("alert condition %s %s", key,
 		    active ? "raised" : "cleared");
 	return changed;
 }
 
-/* Mark one queued message sent, or count its failure. */
-static int
-alert_record(struct db *db, const char *key, enum alert_result r,
-    const char *err)
-{
-	const char	*params[2] = { key, err };
-	PGresult	*res;
-	int		 rc;
-
-	rc = db_exec(db, r == ALERT_FAILED ? STMT_ALERT_SEND_FAILED :
-	    STMT_ALERT_SENT, params, &res);
-	if (rc == DB_OK)
-		PQclear(res);
-	return rc;
-}
-
 int
 alert_flush(struct db *db, int *sent, int *failed)
 {
-	PGresult		*res;
+	struct db_alert_msg	*msgs;
 	enum alert_result	 r;
 	char			 err[512];
-	int			 i, rc;
+	size_t			 n, i;
+	int			 rc;
 
 	*sent = *failed = 0;
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
 	/* The rows stay locked while they are sent, so two jobs flushing at
 	 * once never send one message twice. */
-	if ((rc = db_exec(db, STMT_ALERT_PENDING, NULL, &res)) != DB_OK)
+	if ((rc = db_alert_pending(db, &msgs, &n)) != DB_OK)
 		goto fail;
-	for (i = 0; i < PQntuples(res); i++) {
-		r = alert_send(PQgetvalue(res, i, 1), err, sizeof(err));
-		if ((rc = alert_record(db, PQgetvalue(res, i, 0), r, err)) !=
-		    DB_OK) {
-			PQclear(res);
+	for (i = 0; i < n; i++) {
+		r = alert_send(msgs[i].message, err, sizeof(err));
+		rc = r == ALERT_FAILED ?
+		    db_alert_send_failed(db, msgs[i].key, err) :
+		    db_alert_sent(db, msgs[i].key);
+		if (rc != DB_OK) {
+			free(msgs);
 			goto fail;
 		}
 		if (r == ALERT_FAILED)
@@ -193,8 +176,8 @@ alert_flush(struct db *db, int *sent, int *failed)
 			break;
 		(*sent)++;
 	}
-	*failed = PQntuples(res) - *sent;
-	PQclear(res);
+	*failed = (int)n - *sent;
+	free(msgs);
 	return db_commit(db);
 fail:
 	db_rollback(db);

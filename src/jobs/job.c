@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "db_job.h"
 #include "job.h"
 #include "log.h"
 
@@ -54,32 +55,13 @@ seconds_since(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* 1 locked, 0 held by another session, or a db_status. */
-static int
-job_lock(struct db *db, const char *name)
-{
-	const char	*params[1] = { name };
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, STMT_JOB_LOCK, params, &res)) != DB_OK)
-		return rc;
-	rc = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return rc;
-}
-
+/* If the connection was lost meanwhile, the server let the lock go with
+ * it; there is nothing left to release. */
 static void
 job_unlock(struct db *db, const char *name)
 {
-	const char	*params[1] = { name };
-	PGresult	*res;
-
-	/* If the connection was lost meanwhile, the server let the lock go
-	 * with it; there is nothing left to release. */
 	db_rollback(db);
-	if (db_exec(db, STMT_JOB_UNLOCK, params, &res) == DB_OK)
-		PQclear(res);
+	(void)db_job_unlock(db, name);
 }
 
 enum job_outcome
@@ -91,7 +73,7 @@ job_run(const struct job *job, struct db *db, volatile sig_atomic_t *stop)
 	int			 rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((rc = job_lock(db, job->name)) < 0) {
+	if ((rc = db_job_lock(db, job->name)) < 0) {
 		log_error("job %s: failed: cannot take its lock: %s (%s)",
 		    job->name, db_status_text(rc), db->error);
 		return JOB_FAILED;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "alert.h"
+#include "db_health.h"
 #include "health.h"
 #include "job.h"
 
@@ -84,17 +85,15 @@ job_health(struct job_run *run)
 enum job_outcome
 job_compact(struct job_run *run)
 {
-	PGresult	*res;
+	long long	 folded;
 	int		 rc;
 
-	if ((rc = db_exec(run->db, STMT_COUNTS_COMPACT, NULL, &res)) !=
-	    DB_OK) {
+	if ((rc = db_health_compact(run->db, &folded)) != DB_OK) {
 		snprintf(run->summary, sizeof(run->summary), "%s (%s)",
 		    db_status_text(rc), run->db->error);
 		return JOB_FAILED;
 	}
-	snprintf(run->summary, sizeof(run->summary), "folded %s count rows",
-	    PQgetvalue(res, 0, 0));
-	PQclear(res);
+	snprintf(run->summary, sizeof(run->summary), "folded %lld count rows",
+	    folded);
 	return JOB_DONE;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "db_job.h"
 #include "job.h"
 
 #define PRUNE_BATCH	5000
@@ -18,25 +19,18 @@
 enum job_outcome
 job_prune(struct job_run *run)
 {
-	char		 days[24], batch[24];
-	const char	*params[2] = { days, batch };
-	PGresult	*res;
 	long		 keep, pruned = 0, n;
 	int		 rc;
 
 	keep = config_get_long("RETRY_DONE_KEEP_DAYS", 30, 1, 3650);
-	snprintf(days, sizeof(days), "%ld", keep);
-	snprintf(batch, sizeof(batch), "%d", PRUNE_BATCH);
 	do {
-		if ((rc = db_exec(run->db, STMT_RETRY_PRUNE, params, &res)) !=
+		if ((rc = db_job_prune(run->db, keep, PRUNE_BATCH, &n)) !=
 		    DB_OK) {
 			snprintf(run->summary, sizeof(run->summary),
 			    "%ld pruned, then %s (%s)", pruned,
 			    db_status_text(rc), run->db->error);
 			return JOB_FAILED;
 		}
-		n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-		PQclear(res);
 		pruned += n;
 	} while (n == PRUNE_BATCH && (run->stop == NULL || !*run->stop));
 	snprintf(run->summary, sizeof(run->summary),

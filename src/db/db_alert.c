@@ -1,0 +1,86 @@
+/* db_alert: alert_state (see db_alert.h). */
+#include <stdlib.h>
+
+#include "db_alert.h"
+#include "db_store.h"
+
+/* Run s; 1 if it returned a row, 0 if not, or a db_status. */
+static int
+db_alert_change(struct db *db, enum stmt s, const char *key,
+    const char *text)
+{
+	const char	*params[2] = { key, text };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, s, params, &res)) != DB_OK)
+		return rc;
+	rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
+int
+db_alert_raise(struct db *db, const char *key, const char *text)
+{
+	return db_alert_change(db, STMT_ALERT_RAISE, key, text);
+}
+
+int
+db_alert_clear(struct db *db, const char *key, const char *text)
+{
+	return db_alert_change(db, STMT_ALERT_CLEAR, key, text);
+}
+
+int
+db_alert_pending(struct db *db, struct db_alert_msg **msgs, size_t *n)
+{
+	static const int text[] = { ALERT_PENDING_KEY, ALERT_PENDING_MESSAGE };
+	struct db_alert_msg *out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc, i;
+
+	*msgs = NULL;
+	*n = 0;
+	if ((rc = db_exec(db, STMT_ALERT_PENDING, NULL, &res)) != DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), text, 2, &pool)) ==
+	    NULL) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		out[i].key = db_store_text(&pool, res, i, ALERT_PENDING_KEY);
+		out[i].message = db_store_text(&pool, res, i,
+		    ALERT_PENDING_MESSAGE);
+	}
+	*msgs = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_alert_sent(struct db *db, const char *key)
+{
+	const char	*params[1] = { key };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_ALERT_SENT, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+int
+db_alert_send_failed(struct db *db, const char *key, const char *err)
+{
+	const char	*params[2] = { key, err };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_ALERT_SEND_FAILED, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}

@@ -1,0 +1,205 @@
+/* db_apikey: API keys and clients, as rows (see db_apikey.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_apikey.h"
+#include "db_store.h"
+
+int
+db_apikey_by_prefix(struct db *db, const char *prefix, struct db_apikey *out)
+{
+	const char	*params[1] = { prefix };
+	PGresult	*res;
+	unsigned char	*stored;
+	size_t		 len;
+	int		 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_exec(db, STMT_APIKEY_BY_PREFIX, params, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return 0;
+	}
+	snprintf(out->id, sizeof(out->id), "%s",
+	    PQgetvalue(res, 0, APIKEY_BP_ID));
+	snprintf(out->client_id, sizeof(out->client_id), "%s",
+	    PQgetvalue(res, 0, APIKEY_BP_CLIENT));
+	out->revoked = strcmp(PQgetvalue(res, 0, APIKEY_BP_REVOKED), "f") != 0;
+	if (PQgetlength(res, 0, APIKEY_BP_HASH) > 0) {
+		stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res,
+		    0, APIKEY_BP_HASH), &len);
+		if (stored != NULL && len == DB_APIKEY_HASH_LEN) {
+			memcpy(out->hash, stored, DB_APIKEY_HASH_LEN);
+			out->hash_ok = true;
+		}
+		PQfreemem(stored);
+	}
+	PQclear(res);
+	return 1;
+}
+
+int
+db_apikey_refused(struct db *db, const char *id)
+{
+	const char	*params[1] = { id };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_APIKEY_REFUSED, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+int
+db_apikey_touch(struct db *db, const char *id)
+{
+	const char	*params[1] = { id };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_APIKEY_TOUCH, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+int
+db_apikey_insert(struct db *db, const char *name, const char *prefix,
+    const char *hash_hex, const char *client_id, const char *created_by,
+    char id[37])
+{
+	const char	*params[5] = { name, prefix, hash_hex, client_id,
+			    created_by };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_KEYS_INSERT, params, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(db->error, sizeof(db->error), "no id came back");
+		return DB_ERROR;
+	}
+	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_apikey_list(struct db *db, struct db_apikey_row **rows, size_t *n)
+{
+	static const int text[] = { APIKEY_LIST_ID, APIKEY_LIST_NAME,
+	    APIKEY_LIST_PREFIX, APIKEY_LIST_CLIENT, APIKEY_LIST_CREATED,
+	    APIKEY_LIST_LAST_USED, APIKEY_LIST_STATE };
+	struct db_apikey_row *out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = db_exec(db, STMT_APIKEY_LIST, NULL, &res)) != DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), text, 7, &pool)) ==
+	    NULL) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		out[i].id = db_store_text(&pool, res, i, APIKEY_LIST_ID);
+		out[i].name = db_store_text(&pool, res, i, APIKEY_LIST_NAME);
+		out[i].prefix = db_store_text(&pool, res, i,
+		    APIKEY_LIST_PREFIX);
+		out[i].client = db_store_text(&pool, res, i,
+		    APIKEY_LIST_CLIENT);
+		out[i].created = db_store_text(&pool, res, i,
+		    APIKEY_LIST_CREATED);
+		out[i].last_used = db_store_text(&pool, res, i,
+		    APIKEY_LIST_LAST_USED);
+		out[i].state = db_store_text(&pool, res, i, APIKEY_LIST_STATE);
+	}
+	*rows = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_apikey_revoke(struct db *db, const char *which, size_t *revoked)
+{
+	const char	*params[1] = { which };
+	PGresult	*res;
+	int		 rc;
+
+	*revoked = 0;
+	if ((rc = db_exec(db, STMT_APIKEY_REVOKE, params, &res)) != DB_OK)
+		return rc;
+	*revoked = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_client_by_slug(struct db *db, const char *slug, char id[37])
+{
+	const char	*params[1] = { slug };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_CLIENT_BY_SLUG, params, &res)) != DB_OK)
+		return rc;
+	rc = PQntuples(res) == 1;
+	if (rc == 1)
+		snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+int
+db_client_list(struct db *db, struct db_client_row **rows, size_t *n)
+{
+	static const int text[] = { CLIENT_ID, CLIENT_SLUG };
+	struct db_client_row *out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = db_exec(db, STMT_CLIENTS_ALL, NULL, &res)) != DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), text, 2, &pool)) ==
+	    NULL) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		out[i].id = db_store_text(&pool, res, i, CLIENT_ID);
+		out[i].slug = db_store_text(&pool, res, i, CLIENT_SLUG);
+	}
+	*rows = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_client_create(struct db *db, const char *slug, const char *name,
+    char id[37])
+{
+	const char	*params[2] = { slug, name };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_CLIENT_INSERT, params, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(db->error, sizeof(db->error), "no id came back");
+		return DB_ERROR;
+	}
+	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return DB_OK;
+}
