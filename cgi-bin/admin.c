@@ -1,8 +1,7 @@
 /*
  * admin.fcgi: the admin portal. Pages are rendered with the mustache engine
- * from templates/ (compiled once, cached for the life of the process;
- * SIGHUP — `make reload` — drops the cache so edited templates are read
- * again).
+ * from templates/ (every one compiled at start-up, cached for the life of
+ * the process; SIGHUP — `make reload` — reads them again).
  *
  * This file holds the login, the logout, the dashboard and the checks every
  * other route goes through (portal.h); the pages themselves live in
@@ -67,7 +66,7 @@ login_form(struct visit *v, int status, const char *email, const char *error)
 	if (error != NULL)
 		json_object_object_add(data, "error",
 		    json_object_new_string(error));
-	portal_send_page(v, status, "login", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_LOGIN, data);
 	json_object_put(data);
 }
 
@@ -155,7 +154,7 @@ dashboard_page(struct visit *v)
 	json_object_object_foreach(dash, key, val)
 		json_object_object_add(data, key, json_object_get(val));
 	json_object_put(dash);
-	portal_send_page(v, 200, "dashboard", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_DASHBOARD, data);
 	json_object_put(data);
 }
 
@@ -165,7 +164,7 @@ not_found_page(struct visit *v)
 {
 	json_object *data = portal_page_data(v);
 
-	portal_send_page(v, 404, "notfound", data);
+	portal_send_page(v, 404, PORTAL_TEMPLATE_NOTFOUND, data);
 	json_object_put(data);
 }
 
@@ -329,9 +328,13 @@ admin_handle(void *ctx, struct http_request *req)
 	form_free(&v.query);
 }
 
-/* Once: the template cache every worker shares. */
+/*
+ * Once, in the master: every template compiles, or admin.fcgi does not
+ * start (the log names the file, line and column). The request processes
+ * inherit the compiled templates.
+ */
 static int
-admin_init(void)
+admin_check(void)
 {
 	char		 dir[PATH_MAX];
 	const char	*configured = config_get("MINICRM_TEMPLATES");
@@ -339,6 +342,18 @@ admin_init(void)
 	if (configured == NULL)
 		configured = config_tree_dir("templates", dir, sizeof(dir));
 	return portal_init(configured);
+}
+
+/*
+ * Once per request process: the templates as the files are now, so one
+ * started after an edit and a reload (then a crash) serves the edit. A
+ * template broken since the start is logged, and only its pages answer 500.
+ */
+static int
+admin_init(void)
+{
+	portal_reload();
+	return 0;
 }
 
 static void *
@@ -370,7 +385,7 @@ main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
 		"admin.fcgi", admin_init, admin_worker_new, admin_worker_free,
-		admin_handle, portal_reload
+		admin_handle, portal_reload, admin_check
 	};
 
 	return fcgi_server_main(&app, argc, argv);

@@ -1,8 +1,8 @@
 /*
  * portal: what every page of the admin portal (admin.fcgi) shares — the
- * request being served (struct visit), rendering a page or an error page
- * in the portal's layout, redirects, cookies, the query string, and the
- * route tables each page module exports.
+ * request being served (struct visit), the template table, rendering a
+ * page or an error page in the portal's layout, redirects, cookies, the
+ * query string, and the route tables each page module exports.
  *
  * admin.c does the checks every route needs before a handler runs: a
  * session (anonymous GET → 303 /login, anonymous POST → 403), a valid CSRF
@@ -69,6 +69,36 @@ extern const struct portal_route portal_keys_routes[];
 extern const struct portal_route portal_retry_routes[];
 
 /*
+ * The pages' templates, templates/<name>.mustache (portal.c names them).
+ * Every one is compiled at start-up; a page is rendered by its enum, so a
+ * misspelt name does not compile. The partials follow the pages: they are
+ * rendered only through them, and listed so that they are compiled too.
+ */
+enum portal_template {
+	PORTAL_TEMPLATE_ACTIVITY,
+	PORTAL_TEMPLATE_DASHBOARD,
+	PORTAL_TEMPLATE_ERROR,
+	PORTAL_TEMPLATE_KEYS,
+	PORTAL_TEMPLATE_KEYS_CREATED,
+	PORTAL_TEMPLATE_KEYS_REVOKE,
+	PORTAL_TEMPLATE_LEAD,
+	PORTAL_TEMPLATE_LEADS,
+	PORTAL_TEMPLATE_LOGIN,
+	PORTAL_TEMPLATE_NOTFOUND,
+	PORTAL_TEMPLATE_RETRY_DISCARD,
+	PORTAL_TEMPLATE_RETRY_QUEUE,
+	PORTAL_TEMPLATE_RETRY_ROW,
+	/* partials */
+	PORTAL_TEMPLATE_LAYOUT,
+	PORTAL_TEMPLATE_LEAD_ACTIONS,
+	PORTAL_TEMPLATE_SESSION,
+	PORTAL_TEMPLATE__MAX
+};
+
+/* The template's file name without ".mustache"; NULL out of range. */
+const char	*portal_template_name(enum portal_template);
+
+/*
  * Does path match pattern? On a match the '*' segments are decoded
  * (%XX) into v->arg; a segment longer than PORTAL_ARG_MAX - 1 bytes or
  * holding a NUL does not match.
@@ -76,20 +106,32 @@ extern const struct portal_route portal_retry_routes[];
 bool		 portal_route_match(const char *pattern, const char *path,
 		    struct visit *v);
 
-/* Once per process: the template cache (dir: templates/). */
-int		 portal_init(const char *template_dir);
-/* SIGHUP: edited templates are read again on their next use. */
+/*
+ * Once per program, before the request process starts: the template cache
+ * over template_dir, with every template of the table compiled. Returns 0,
+ * or -1 having logged each template that does not compile (its file, line
+ * and column) or is missing; the cache is freed then.
+ */
+int		 portal_init(const char *template_dir)
+		    __attribute__((warn_unused_result));
+/*
+ * Read every template again (SIGHUP; the request process at its start).
+ * One that no longer compiles is logged; its pages answer 500 until it is
+ * fixed and reloaded, the others go on.
+ */
 void		 portal_reload(void);
+/* Free the template cache (the tests; a process keeps it to its end). */
+void		 portal_free(void);
 
 /* Append a CRLF-terminated header line to the answer's headers. */
 void		 portal_add_header(struct visit *, const char *line);
 
 /*
- * Render template `name` against data and send it; a failure is a whole
+ * Render template tpl against data and send it; a failure is a whole
  * 500 page, never half a page. data stays the caller's.
  */
-void		 portal_send_page(struct visit *, int status, const char *name,
-		    json_object *data);
+void		 portal_send_page(struct visit *, int status,
+		    enum portal_template tpl, json_object *data);
 
 /* A readable error page in the portal's layout (404, 403, 500, 503...). */
 void		 portal_send_error(struct visit *, int status,

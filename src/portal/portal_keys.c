@@ -131,7 +131,7 @@ keys_render(struct visit *v, int status, const char *name, const char *client,
 		add_str(data, "name_error", name_error);
 	if (client_error != NULL)
 		add_str(data, "client_error", client_error);
-	portal_send_page(v, status, "keys", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_KEYS, data);
 	json_object_put(data);
 }
 
@@ -189,7 +189,7 @@ keys_create(struct visit *v)
 	if (*client != '\0')
 		add_str(data, "client", client);
 	sodium_memzero(key, sizeof(key));
-	portal_send_page(v, 200, "keys_created", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_CREATED, data);
 	/* The worker's render buffer outlives the request: wipe the key
 	 * from it (the JSON and the sent page's buffer are freed now). */
 	sodium_memzero(v->w->out.data, v->w->out.len);
@@ -222,7 +222,7 @@ keys_revoke_confirm(struct visit *v)
 	data = portal_page_data(v);
 	json_object_object_add(data, "key", key_json(res, 0, false));
 	PQclear(res);
-	portal_send_page(v, 200, "keys_revoke", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_REVOKE, data);
 	json_object_put(data);
 }
 

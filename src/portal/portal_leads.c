@@ -242,7 +242,7 @@ leads_page(struct visit *v)
 	json_object_object_add(data, "tz", json_object_new_string(vf.tz));
 	json_object_object_add(data, "errors", json_object_get(errors));
 	portal_send_page(v, json_object_object_length(errors) > 0 ? 400 : 200,
-	    "leads", data);
+	    PORTAL_TEMPLATE_LEADS, data);
 	goto out;
 db_error:
 	portal_send_db_error(v, rc);

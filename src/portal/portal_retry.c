@@ -244,7 +244,7 @@ list_page(struct visit *v)
 	    strcmp(f.state_name, "pending") != 0));
 	if ((msg = retry_flash(v)) != NULL)
 		json_object_object_add(data, "flash", msg);
-	portal_send_page(v, 200, "retry_queue", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_RETRY_QUEUE, data);
 	json_object_put(data);
 	buf_free(&q);
 	buf_free(&next);

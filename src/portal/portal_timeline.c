@@ -141,7 +141,7 @@ lead_page(struct visit *v, int status, json_object *extra)
 	}
 	if (bad > 0 && status == 200)
 		status = 400;
-	portal_send_page(v, status, "lead", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_LEAD, data);
 out:
 	json_object_put(data);
 	buf_free(&qs);

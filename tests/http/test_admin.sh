@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # admin.fcgi: pages rendered through the mustache engine from templates/,
-# escaped, with the portal's security headers, readable 404s, and `make
-# reload` (SIGHUP) picking up an edited template without a restart.
+# escaped, with the portal's security headers, readable 404s, `make
+# reload` (SIGHUP) picking up an edited template without a restart, and a
+# template that does not compile keeping admin.fcgi from starting.
 source "$(dirname "$0")/lib.sh"
 
 check "log in" login "admin-page-$$@example.com" "admin-page-password-$$"
@@ -17,9 +18,8 @@ expect_header '^X-Frame-Options: DENY' "frame denial on pages"
 request GET /static/minicrm.css
 expect_status 200 "nginx serves static files"
 
-# Edit a template: the compiled one stays cached until the reload. (Render
-# the page first: templates compile on first use, and a request process
-# started since the last render — test_recovery's restart, say — has none.)
+# Edit a template: the one compiled at start-up (or at the last reload)
+# stays until the reload.
 browse GET /
 tpl=${MINICRM_TEMPLATES:?make test sets MINICRM_TEMPLATES}/dashboard.mustache
 saved=$TMP/dashboard.mustache
@@ -47,5 +47,16 @@ cp "$saved" "$tpl"
 sleep 0.3
 browse GET /
 expect_status 200 "fixed and reloaded, the page is back"
+
+# At start-up every template is compiled: a broken one stops admin.fcgi
+# before it serves anything, and the log says where.
+broken=$TMP/templates-broken
+cp -r "$MINICRM_TEMPLATES" "$broken"
+printf '{{<layout}}{{$content}}{{#open}}{{/content}}{{/layout}}\n' > "$broken/keys_revoke.mustache"
+MINICRM_TEMPLATES=$broken timeout 10 "$TOP/cgi-bin/admin.fcgi" --socket "$TMP/admin-broken.sock" 2>"$TMP/admin-broken.log"
+rc=$?
+check "admin.fcgi with a broken template does not start (exit $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+check "its log names the template, line and column" grep -qE "keys_revoke.mustache:1:33: mismatched close tag" "$TMP/admin-broken.log"
+check "and no socket was opened" test ! -e "$TMP/admin-broken.sock"
 
 finish
