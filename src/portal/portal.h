@@ -1,14 +1,15 @@
 /*
  * portal: what every page of the admin portal (admin.fcgi) shares — the
- * request being served (struct visit), the template table, rendering a
- * page or an error page in the portal's layout, redirects, cookies, the
- * query string, and the route tables each page module exports.
+ * request being served (struct visit), the route and template tables'
+ * types, rendering a page or an error page in the portal's layout,
+ * redirects, cookies, the query string.
  *
- * admin.c does the checks every route needs before a handler runs: a
- * session (anonymous GET → 303 /login, anonymous POST → 403), a valid CSRF
- * token on every POST (the form is parsed into v->form first), and for
- * routes marked PORTAL_ADMIN an admin role (viewers get 403). A handler
- * therefore only does its own work.
+ * admin.c holds the one route table and does the checks every route needs
+ * before a handler runs: a session (anonymous GET → 303 /login, anonymous
+ * POST → 403), a valid CSRF token on every POST (the form is parsed into
+ * v->form first), for routes marked PORTAL_ADMIN an admin role (viewers get
+ * 403), and each path argument checked against its type (404 when it
+ * cannot name a row). A handler therefore only does its own work.
  */
 #ifndef MINICRM_PORTAL_H
 #define MINICRM_PORTAL_H
@@ -46,27 +47,43 @@ struct visit {
 };
 
 enum portal_access {
+	PORTAL_PUBLIC,		/* no session needed: the login page only */
 	PORTAL_ANYONE,		/* any logged-in user, viewers included */
 	PORTAL_ADMIN		/* changes something: admins only */
 };
 
-/*
- * A route: method and path pattern, where '*' matches one path segment
- * (no '/'), copied into v->arg. A module exports a table ending in an
- * entry whose method is NULL.
- */
-struct portal_route {
-	const char		*method;
-	const char		*pattern;
-	enum portal_access	 access;
-	void			(*handle)(struct visit *);
+enum portal_method {
+	PORTAL_GET,		/* HEAD too: answered by the GET route */
+	PORTAL_POST,
+	PORTAL_METHOD__MAX
 };
 
-/* The route tables of the page modules (admin.c walks them in order). */
-extern const struct portal_route portal_leads_routes[];
-extern const struct portal_route portal_lead_actions_routes[];
-extern const struct portal_route portal_keys_routes[];
-extern const struct portal_route portal_retry_routes[];
+/*
+ * What a route's '*' segment must be. The router checks v->arg[i] against
+ * the route's args[i] after the role and before the handler, and answers
+ * 404 with the type's message when it cannot name a row ("There is no
+ * such lead."); a handler reads only checked arguments.
+ */
+enum portal_arg {
+	PORTAL_ARG_NONE,	/* no argument at this position */
+	PORTAL_ARG_LEAD_UUID,	/* a lead's uuid (lead_uuid_valid) */
+	PORTAL_ARG_KEY_UUID,	/* an API key's uuid, the same form */
+	PORTAL_ARG_RETRY_ID,	/* a retry-queue row id, 1 to 18 digits */
+	PORTAL_ARG__MAX
+};
+
+/*
+ * A row of admin.c's route table: method and path pattern, where '*'
+ * matches one path segment (no '/'), decoded into v->arg; one arg type
+ * for each '*', in order.
+ */
+struct portal_route {
+	enum portal_method	 method;
+	const char		*pattern;
+	enum portal_access	 access;
+	enum portal_arg		 args[PORTAL_MAX_ARGS];
+	void			(*handle)(struct visit *);
+};
 
 /*
  * The pages' templates, templates/<name>.mustache (portal.c names them).

@@ -22,7 +22,7 @@
 
 #include "apikey.h"
 #include "log.h"
-#include "portal.h"
+#include "portal_keys.h"
 
 /* Is s a uuid in its text form? Checked before it reaches a ::uuid cast. */
 static bool
@@ -136,14 +136,14 @@ keys_render(struct visit *v, int status, const char *name, const char *client,
 }
 
 /* GET /keys */
-static void
+void
 keys_page(struct visit *v)
 {
 	keys_render(v, 200, NULL, NULL, NULL, NULL);
 }
 
 /* POST /keys: 200 with the key shown once; 400 the form with messages. */
-static void
+void
 keys_create(struct visit *v)
 {
 	char		 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
@@ -197,7 +197,7 @@ keys_create(struct visit *v)
 }
 
 /* GET /keys/{id}/revoke: 200 the confirmation; 404 unknown key. */
-static void
+void
 keys_revoke_confirm(struct visit *v)
 {
 	const char	*params[1] = { v->arg[0] };
@@ -227,7 +227,7 @@ keys_revoke_confirm(struct visit *v)
 }
 
 /* POST /keys/{id}/revoke: 303 /keys; 404 unknown key. */
-static void
+void
 keys_revoke(struct visit *v)
 {
 	const char	*params[2] = { v->arg[0], v->who.id };
@@ -264,11 +264,3 @@ keys_revoke(struct visit *v)
 	}
 	portal_redirect(v, "/keys");
 }
-
-const struct portal_route portal_keys_routes[] = {
-	{ "GET", "/keys", PORTAL_ANYONE, keys_page },
-	{ "POST", "/keys", PORTAL_ADMIN, keys_create },
-	{ "GET", "/keys/*/revoke", PORTAL_ANYONE, keys_revoke_confirm },
-	{ "POST", "/keys/*/revoke", PORTAL_ADMIN, keys_revoke },
-	{ NULL, NULL, PORTAL_ANYONE, NULL }
-};
