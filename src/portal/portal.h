@@ -46,10 +46,12 @@ struct visit {
 	char			 headers[2048];
 };
 
+/* Who may use a route. PORTAL_PUBLIC is not the zero value: a row that
+ * forgot its access still needs a session. */
 enum portal_access {
-	PORTAL_PUBLIC,		/* no session needed: the login page only */
 	PORTAL_ANYONE,		/* any logged-in user, viewers included */
-	PORTAL_ADMIN		/* changes something: admins only */
+	PORTAL_ADMIN,		/* changes something: admins only */
+	PORTAL_PUBLIC		/* no session needed: the login page only */
 };
 
 enum portal_method {
