@@ -1,12 +1,12 @@
 /*
  * admin.fcgi: the admin portal. Pages are rendered with the mustache engine
- * from templates/ (compiled once, cached for the life of the process;
- * SIGHUP — `make reload` — drops the cache so edited templates are read
- * again).
+ * from templates/ (every one compiled at start-up, cached for the life of
+ * the process; SIGHUP — `make reload` — reads them again).
  *
- * This file holds the login, the logout, the dashboard and the checks every
- * other route goes through (portal.h); the pages themselves live in
- * src/portal/portal_*.c, each exporting a route table:
+ * This file holds the portal's one route table (enum portal_route_id and
+ * routes[]), the checks every route goes through before its handler
+ * (portal.h), the login, the logout and the dashboard; the other pages'
+ * handlers live in src/portal/portal_*.c.
  *
  *   GET  /login    the login form (its CSRF token bound to a login cookie)
  *   POST /login    check the password, start a session, 303 to /
@@ -16,10 +16,12 @@
  *   anonymous      303 to /login (GET) or 403 (POST)
  *   any POST       403 without the session's CSRF token
  *   viewers        403 on every route that changes something
+ *   a bad '*'      404 with its type's message ("There is no such lead.")
  *
  * See docs/admin-access.md.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +32,14 @@
 #include "dashboard.h"
 #include "db.h"
 #include "fcgi_server.h"
+#include "lead_filters.h"
 #include "log.h"
 #include "mustache.h"
 #include "mustache_json.h"
 #include "portal.h"
+#include "portal_keys.h"
+#include "portal_leads.h"
+#include "portal_retry.h"
 #include "session_http.h"
 
 /* The login cookie the form's CSRF token is bound to, made if missing. */
@@ -67,7 +73,7 @@ login_form(struct visit *v, int status, const char *email, const char *error)
 	if (error != NULL)
 		json_object_object_add(data, "error",
 		    json_object_new_string(error));
-	portal_send_page(v, status, "login", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_LOGIN, data);
 	json_object_put(data);
 }
 
@@ -155,7 +161,7 @@ dashboard_page(struct visit *v)
 	json_object_object_foreach(dash, key, val)
 		json_object_object_add(data, key, json_object_get(val));
 	json_object_put(dash);
-	portal_send_page(v, 200, "dashboard", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_DASHBOARD, data);
 	json_object_put(data);
 }
 
@@ -165,68 +171,160 @@ not_found_page(struct visit *v)
 {
 	json_object *data = portal_page_data(v);
 
-	portal_send_page(v, 404, "notfound", data);
+	portal_send_page(v, 404, PORTAL_TEMPLATE_NOTFOUND, data);
 	json_object_put(data);
 }
 
-/* The portal's own routes; the page modules' tables follow them. */
-static const struct portal_route core_routes[] = {
-	{ "GET", "/", PORTAL_ANYONE, dashboard_page },
-	{ "POST", "/logout", PORTAL_ANYONE, logout_post },
-	{ NULL, NULL, PORTAL_ANYONE, NULL }
-};
-
-static const struct portal_route *const route_tables[] = {
-	core_routes,
-	portal_leads_routes,
-	portal_lead_actions_routes,
-	portal_keys_routes,
-	portal_retry_routes,
-};
-
-/* The methods a path takes, as a bit set, for the Allow header. */
-enum { ALLOW_GET = 1, ALLOW_POST = 2 };
-
-/* "Allow: ...\r\n" for a set of methods: a GET route takes HEAD too. */
-static const char *
-allow_header(int allowed)
+/* GET /login (and HEAD): the form, 200. */
+static void
+login_page(struct visit *v)
 {
-	switch (allowed) {
-	case ALLOW_GET:
-		return "Allow: GET, HEAD\r\n";
-	case ALLOW_POST:
-		return "Allow: POST\r\n";
-	default:
-		return "Allow: GET, HEAD, POST\r\n";
-	}
+	login_form(v, 200, NULL, NULL);
 }
+
+/*
+ * The portal's routes: a page is a row here and in the table below, with
+ * its handler in src/portal/portal_<area>.c. For a request the first row
+ * whose pattern and method match wins, so fixed paths come before the '*'
+ * ones that would also match them.
+ */
+enum portal_route_id {
+	PORTAL_ROUTE_LOGIN,
+	PORTAL_ROUTE_LOGIN_POST,
+	PORTAL_ROUTE_DASHBOARD,
+	PORTAL_ROUTE_LOGOUT,
+	PORTAL_ROUTE_LEADS,
+	PORTAL_ROUTE_LEAD,
+	PORTAL_ROUTE_LEAD_EXPORT,
+	PORTAL_ROUTE_ACTIVITY,
+	PORTAL_ROUTE_ACTIVITY_EXPORT,
+	PORTAL_ROUTE_LEAD_NOTE,
+	PORTAL_ROUTE_LEAD_STATUS,
+	PORTAL_ROUTE_LEAD_OPT_OUT,
+	PORTAL_ROUTE_KEYS,
+	PORTAL_ROUTE_KEY_CREATE,
+	PORTAL_ROUTE_KEY_REVOKE_PAGE,
+	PORTAL_ROUTE_KEY_REVOKE,
+	PORTAL_ROUTE_RETRY_QUEUE,
+	PORTAL_ROUTE_RETRY_REPLAY,
+	PORTAL_ROUTE_RETRY_EXPORT,
+	PORTAL_ROUTE_RETRY_ROW,
+	PORTAL_ROUTE_RETRY_ROW_REPLAY,
+	PORTAL_ROUTE_RETRY_DISCARD_PAGE,
+	PORTAL_ROUTE_RETRY_DISCARD,
+	PORTAL_ROUTE__MAX
+};
+
+#define LEAD	{ PORTAL_ARG_LEAD_UUID }
+#define KEY	{ PORTAL_ARG_KEY_UUID }
+#define ROW	{ PORTAL_ARG_RETRY_ID }
+#define NOARGS	{ PORTAL_ARG_NONE }
+
+static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
+	[PORTAL_ROUTE_LOGIN] = { PORTAL_GET, "/login", PORTAL_PUBLIC, NOARGS, login_page },
+	[PORTAL_ROUTE_LOGIN_POST] = { PORTAL_POST, "/login", PORTAL_PUBLIC, NOARGS, login_post },
+	[PORTAL_ROUTE_DASHBOARD] = { PORTAL_GET, "/", PORTAL_ANYONE, NOARGS, dashboard_page },
+	[PORTAL_ROUTE_LOGOUT] = { PORTAL_POST, "/logout", PORTAL_ANYONE, NOARGS, logout_post },
+	[PORTAL_ROUTE_LEADS] = { PORTAL_GET, "/leads", PORTAL_ANYONE, NOARGS, leads_page },
+	[PORTAL_ROUTE_LEAD] = { PORTAL_GET, "/leads/*", PORTAL_ANYONE, LEAD, timeline_page },
+	[PORTAL_ROUTE_LEAD_EXPORT] = { PORTAL_GET, "/leads/*/export.csv", PORTAL_ANYONE, LEAD, timeline_export },
+	[PORTAL_ROUTE_ACTIVITY] = { PORTAL_GET, "/activity", PORTAL_ANYONE, NOARGS, activity_page },
+	[PORTAL_ROUTE_ACTIVITY_EXPORT] = { PORTAL_GET, "/activity/export.csv", PORTAL_ANYONE, NOARGS, activity_export },
+	[PORTAL_ROUTE_LEAD_NOTE] = { PORTAL_POST, "/leads/*/note", PORTAL_ADMIN, LEAD, lead_note_post },
+	[PORTAL_ROUTE_LEAD_STATUS] = { PORTAL_POST, "/leads/*/status", PORTAL_ADMIN, LEAD, lead_status_post },
+	[PORTAL_ROUTE_LEAD_OPT_OUT] = { PORTAL_POST, "/leads/*/opt-out", PORTAL_ADMIN, LEAD, lead_opt_out_post },
+	[PORTAL_ROUTE_KEYS] = { PORTAL_GET, "/keys", PORTAL_ANYONE, NOARGS, keys_page },
+	[PORTAL_ROUTE_KEY_CREATE] = { PORTAL_POST, "/keys", PORTAL_ADMIN, NOARGS, keys_create },
+	[PORTAL_ROUTE_KEY_REVOKE_PAGE] = { PORTAL_GET, "/keys/*/revoke", PORTAL_ANYONE, KEY, keys_revoke_confirm },
+	[PORTAL_ROUTE_KEY_REVOKE] = { PORTAL_POST, "/keys/*/revoke", PORTAL_ADMIN, KEY, keys_revoke },
+	[PORTAL_ROUTE_RETRY_QUEUE] = { PORTAL_GET, "/retry-queue", PORTAL_ANYONE, NOARGS, retry_list_page },
+	[PORTAL_ROUTE_RETRY_REPLAY] = { PORTAL_POST, "/retry-queue/replay", PORTAL_ADMIN, NOARGS, retry_replay_selected },
+	[PORTAL_ROUTE_RETRY_EXPORT] = { PORTAL_GET, "/retry-queue/export.csv", PORTAL_ANYONE, NOARGS, retry_export },
+	[PORTAL_ROUTE_RETRY_ROW] = { PORTAL_GET, "/retry-queue/*", PORTAL_ANYONE, ROW, retry_row_page },
+	[PORTAL_ROUTE_RETRY_ROW_REPLAY] = { PORTAL_POST, "/retry-queue/*/replay", PORTAL_ADMIN, ROW, retry_row_replay },
+	[PORTAL_ROUTE_RETRY_DISCARD_PAGE] = { PORTAL_GET, "/retry-queue/*/discard", PORTAL_ANYONE, ROW, retry_discard_page },
+	[PORTAL_ROUTE_RETRY_DISCARD] = { PORTAL_POST, "/retry-queue/*/discard", PORTAL_ADMIN, ROW, retry_discard_post },
+};
+
+#undef LEAD
+#undef KEY
+#undef ROW
+#undef NOARGS
+
+static const char *const method_names[PORTAL_METHOD__MAX] = {
+	[PORTAL_GET] = "GET",
+	[PORTAL_POST] = "POST",
+};
+
+/* The Allow header for the set of methods a path takes (1 << method). */
+static const char *const allow_headers[1 << PORTAL_METHOD__MAX] = {
+	[1 << PORTAL_GET] = "Allow: GET, HEAD\r\n",
+	[1 << PORTAL_POST] = "Allow: POST\r\n",
+	[1 << PORTAL_GET | 1 << PORTAL_POST] = "Allow: GET, HEAD, POST\r\n",
+};
+
+/* The path arguments' checks, and the 404's message when one fails. */
+static const struct {
+	bool		 (*valid)(const char *);
+	const char	*missing;
+} arg_types[PORTAL_ARG__MAX] = {
+	[PORTAL_ARG_LEAD_UUID] = { lead_uuid_valid, "There is no such lead." },
+	/* A key's id is a uuid as a lead's is: the same check. */
+	[PORTAL_ARG_KEY_UUID] = { lead_uuid_valid, "There is no such API key." },
+	[PORTAL_ARG_RETRY_ID] = { retry_id_valid,
+	    "There is no such retry-queue row." },
+};
 
 /*
  * Find the route for the request; HEAD is answered by the GET route
  * (http_send leaves the body out). Returns it, or NULL with *allowed
  * holding the methods the path takes for others (405 when not 0, 404
- * when 0).
+ * when 0). *public says whether the path is one of PORTAL_PUBLIC.
  */
 static const struct portal_route *
-find_route(struct visit *v, int *allowed)
+find_route(struct visit *v, int *allowed, bool *public)
 {
 	const char	*method = v->req->head ? "GET" : v->req->method;
-	size_t		 i;
+	int		 r;
 
 	*allowed = 0;
-	for (i = 0; i < sizeof(route_tables) / sizeof(route_tables[0]); i++) {
-		const struct portal_route *r;
-
-		for (r = route_tables[i]; r->method != NULL; r++) {
-			if (!portal_route_match(r->pattern, v->req->path, v))
-				continue;
-			if (strcmp(r->method, method) == 0)
-				return r;
-			*allowed |= strcmp(r->method, "GET") == 0 ? ALLOW_GET :
-			    ALLOW_POST;
-		}
+	*public = false;
+	for (r = 0; r < PORTAL_ROUTE__MAX; r++) {
+		if (!portal_route_match(routes[r].pattern, v->req->path, v))
+			continue;
+		if (routes[r].access == PORTAL_PUBLIC)
+			*public = true;
+		if (strcmp(method_names[routes[r].method], method) == 0)
+			return &routes[r];
+		*allowed |= 1 << routes[r].method;
 	}
 	return NULL;
+}
+
+/* 405 with the path's own Allow header. */
+static void
+method_not_allowed(struct visit *v, int allowed)
+{
+	portal_add_header(v, allow_headers[allowed]);
+	portal_send_error(v, 405, "This page does not take that method.");
+}
+
+/* Are the route's path arguments what their types say? If not, the 404
+ * for the first that is not has been sent. */
+static bool
+args_valid(struct visit *v, const struct portal_route *route)
+{
+	int i;
+
+	for (i = 0; i < PORTAL_MAX_ARGS; i++) {
+		enum portal_arg t = route->args[i];
+
+		if (t != PORTAL_ARG_NONE && !arg_types[t].valid(v->arg[i])) {
+			portal_send_error(v, 404, arg_types[t].missing);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Who is asking: 0 with v->who filled, 1 for nobody, or a db_status. */
@@ -241,13 +339,16 @@ find_session(struct visit *v)
 	return auth_session_lookup(&v->w->db, v->token, &v->who);
 }
 
-/* The checks every route needs, then its handler. */
+/*
+ * The checks every route but the public ones needs, in this order:
+ * session, query string, route, CSRF token, role, path arguments; then
+ * its handler.
+ */
 static void
-dispatch(struct visit *v)
+dispatch(struct visit *v, const struct portal_route *route, int allowed)
 {
-	const struct portal_route	*route;
-	bool				 post;
-	int				 rc, allowed;
+	bool	post;
+	int	rc;
 
 	post = strcmp(v->req->method, "POST") == 0;
 	if ((rc = find_session(v)) < 0) {
@@ -272,12 +373,10 @@ dispatch(struct visit *v)
 		    "query string.");
 		return;
 	}
-	if ((route = find_route(v, &allowed)) == NULL) {
-		if (allowed != 0) {
-			portal_add_header(v, allow_header(allowed));
-			portal_send_error(v, 405, "This page does not take "
-			    "that method.");
-		} else if (post)
+	if (route == NULL) {
+		if (allowed != 0)
+			method_not_allowed(v, allowed);
+		else if (post)
 			portal_send_error(v, 404, "There is nothing to send a "
 			    "form to here.");
 		else
@@ -299,46 +398,95 @@ dispatch(struct visit *v)
 		    "but not change anything. Ask an admin.");
 		return;
 	}
+	if (!args_valid(v, route))
+		return;
 	route->handle(v);
 }
 
+/*
+ * A request: the public routes (the login page) are answered without a
+ * session, the query string or the checks; every other goes through
+ * dispatch.
+ */
 static void
 admin_handle(void *ctx, struct http_request *req)
 {
-	struct visit v;
+	const struct portal_route	*route;
+	struct visit			 v;
+	bool				 public;
+	int				 allowed;
 
 	memset(&v, 0, sizeof(v));
 	v.w = ctx;
 	v.req = req;
 	v.https = session_https(req->https);
 
-	if (strcmp(req->path, "/login") == 0) {
-		if (strcmp(req->method, "POST") == 0)
-			login_post(&v);
-		else if (strcmp(req->method, "GET") == 0 || req->head)
-			login_form(&v, 200, NULL, NULL);
-		else {
-			portal_add_header(&v, allow_header(ALLOW_GET |
-			    ALLOW_POST));
-			portal_send_error(&v, 405, "This page does not take "
-			    "that method.");
-		}
-	} else
-		dispatch(&v);
+	route = find_route(&v, &allowed, &public);
+	if (!public)
+		dispatch(&v, route, allowed);
+	else if (route == NULL)
+		method_not_allowed(&v, allowed);
+	else
+		route->handle(&v);
 	form_free(&v.form);
 	form_free(&v.query);
 }
 
-/* Once: the template cache every worker shares. */
+/* Is the table whole, and has each '*' of a pattern an argument type? A
+ * mistake here is the programmer's: admin.fcgi does not start. */
 static int
-admin_init(void)
+routes_check(void)
+{
+	int r, i, stars;
+
+	for (r = 0; r < PORTAL_ROUTE__MAX; r++) {
+		const char *p = routes[r].pattern;
+
+		if (p == NULL || routes[r].handle == NULL) {
+			log_error("route %d: no pattern or no handler", r);
+			return -1;
+		}
+		for (stars = 0; *p != '\0'; p++)
+			stars += *p == '*';
+		for (i = 0; i < PORTAL_MAX_ARGS; i++)
+			if ((routes[r].args[i] != PORTAL_ARG_NONE) != (i < stars) ||
+			    stars > PORTAL_MAX_ARGS) {
+				log_error("route %s: one argument type for "
+				    "each '*'", routes[r].pattern);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Once, in the master: every template compiles, or admin.fcgi does not
+ * start (the log names the file, line and column). The request processes
+ * inherit the compiled templates.
+ */
+static int
+admin_check(void)
 {
 	char		 dir[PATH_MAX];
 	const char	*configured = config_get("MINICRM_TEMPLATES");
 
+	if (routes_check() == -1)
+		return -1;
 	if (configured == NULL)
 		configured = config_tree_dir("templates", dir, sizeof(dir));
 	return portal_init(configured);
+}
+
+/*
+ * Once per request process: the templates as the files are now, so one
+ * started after an edit and a reload (then a crash) serves the edit. A
+ * template broken since the start is logged, and only its pages answer 500.
+ */
+static int
+admin_init(void)
+{
+	portal_reload();
+	return 0;
 }
 
 static void *
@@ -370,7 +518,7 @@ main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
 		"admin.fcgi", admin_init, admin_worker_new, admin_worker_free,
-		admin_handle, portal_reload
+		admin_handle, portal_reload, admin_check
 	};
 
 	return fcgi_server_main(&app, argc, argv);

@@ -374,7 +374,7 @@ main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
 		"api.fcgi", api_init, api_worker_new, api_worker_free,
-		api_handle, NULL
+		api_handle, NULL, NULL
 	};
 
 	return fcgi_server_main(&app, argc, argv);

@@ -170,6 +170,8 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 			return 2;
 		}
 	}
+	if (app->check != NULL && app->check() == -1)
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 
 	if (FCGX_Init() != 0) {

@@ -29,6 +29,10 @@ struct fcgi_app {
 	/* Answer one request; must send exactly one response. */
 	void		 (*handle)(void *, struct http_request *);
 	void		 (*reload)(void);	/* may be NULL */
+	/* Once, in the master before the first request process: what must
+	 * hold for the program to start at all (admin.fcgi: its templates
+	 * compile). -1 exits with status 1, nothing started. May be NULL. */
+	int		 (*check)(void);
 };
 
 /*

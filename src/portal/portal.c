@@ -10,15 +10,68 @@
 
 static mustache_cache *templates;
 
+static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
+	[PORTAL_TEMPLATE_ACTIVITY] = "activity",
+	[PORTAL_TEMPLATE_DASHBOARD] = "dashboard",
+	[PORTAL_TEMPLATE_ERROR] = "error",
+	[PORTAL_TEMPLATE_KEYS] = "keys",
+	[PORTAL_TEMPLATE_KEYS_CREATED] = "keys_created",
+	[PORTAL_TEMPLATE_KEYS_REVOKE] = "keys_revoke",
+	[PORTAL_TEMPLATE_LEAD] = "lead",
+	[PORTAL_TEMPLATE_LEADS] = "leads",
+	[PORTAL_TEMPLATE_LOGIN] = "login",
+	[PORTAL_TEMPLATE_NOTFOUND] = "notfound",
+	[PORTAL_TEMPLATE_RETRY_DISCARD] = "retry_discard",
+	[PORTAL_TEMPLATE_RETRY_QUEUE] = "retry_queue",
+	[PORTAL_TEMPLATE_RETRY_ROW] = "retry_row",
+	[PORTAL_TEMPLATE_LAYOUT] = "layout",
+	[PORTAL_TEMPLATE_LEAD_ACTIONS] = "lead_actions",
+	[PORTAL_TEMPLATE_SESSION] = "session",
+};
+
 static const char page_headers[] =
     "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
     "form-action 'self'\r\n";
 
+const char *
+portal_template_name(enum portal_template t)
+{
+	return (unsigned)t < PORTAL_TEMPLATE__MAX ? template_names[t] : NULL;
+}
+
+/* Compile every template of the table into the cache; each failure is
+ * logged (the engine's message names file, line and column). Returns the
+ * number that failed. */
+static int
+compile_all(void)
+{
+	const mustache_template	*t;
+	mustache_error		 err;
+	int			 i, failed = 0;
+
+	for (i = 0; i < PORTAL_TEMPLATE__MAX; i++)
+		if (mustache_cache_get(templates, template_names[i], &t,
+		    &err) != 0) {
+			log_error("template %s: %s", template_names[i],
+			    err.message);
+			failed++;
+		}
+	return failed;
+}
+
 int
 portal_init(const char *template_dir)
 {
-	if ((templates = mustache_cache_new(template_dir, NULL)) == NULL)
+	if ((templates = mustache_cache_new(template_dir, NULL)) == NULL) {
+		log_error("templates: out of memory");
 		return -1;
+	}
+	if (compile_all() > 0) {
+		log_error("templates from %s do not compile: not starting",
+		    template_dir);
+		portal_free();
+		return -1;
+	}
 	log_info("templates from %s", template_dir);
 	return 0;
 }
@@ -26,7 +79,17 @@ portal_init(const char *template_dir)
 void
 portal_reload(void)
 {
+	if (templates == NULL)
+		return;
 	mustache_cache_clear(templates);
+	(void)compile_all();
+}
+
+void
+portal_free(void)
+{
+	mustache_cache_free(templates);
+	templates = NULL;
 }
 
 /* Decode one path segment [s, end) into out; -1 if it cannot be. */
@@ -91,17 +154,17 @@ portal_add_header(struct visit *v, const char *line)
 }
 
 void
-portal_send_page(struct visit *v, int status, const char *name,
+portal_send_page(struct visit *v, int status, enum portal_template tpl,
     json_object *data)
 {
 	mustache_error	 err;
 	struct buf	 page = BUF_INIT;
 
 	portal_add_header(v, page_headers);
-	if (mustache_cache_render_json(templates, name, data, 0, &v->w->out,
-	    &err) != 0) {
+	if (mustache_cache_render_json(templates, template_names[tpl], data, 0,
+	    &v->w->out, &err) != 0) {
 		/* The message names the template, line and column. */
-		log_error("rendering %s: %s", name, err.message);
+		log_error("rendering %s: %s", template_names[tpl], err.message);
 		buf_puts(&page, "<!doctype html><title>500</title>"
 		    "<h1>500 Internal Server Error</h1>"
 		    "<p>The page could not be rendered.</p>\n");
@@ -134,7 +197,7 @@ portal_send_error(struct visit *v, int status, const char *message)
 	}
 	if (status == 503)
 		portal_add_header(v, "Retry-After: 5\r\n");
-	portal_send_page(v, status, "error", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_ERROR, data);
 	json_object_put(data);
 }
 

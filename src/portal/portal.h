@@ -1,14 +1,15 @@
 /*
  * portal: what every page of the admin portal (admin.fcgi) shares — the
- * request being served (struct visit), rendering a page or an error page
- * in the portal's layout, redirects, cookies, the query string, and the
- * route tables each page module exports.
+ * request being served (struct visit), the route and template tables'
+ * types, rendering a page or an error page in the portal's layout,
+ * redirects, cookies, the query string.
  *
- * admin.c does the checks every route needs before a handler runs: a
- * session (anonymous GET → 303 /login, anonymous POST → 403), a valid CSRF
- * token on every POST (the form is parsed into v->form first), and for
- * routes marked PORTAL_ADMIN an admin role (viewers get 403). A handler
- * therefore only does its own work.
+ * admin.c holds the one route table and does the checks every route needs
+ * before a handler runs: a session (anonymous GET → 303 /login, anonymous
+ * POST → 403), a valid CSRF token on every POST (the form is parsed into
+ * v->form first), for routes marked PORTAL_ADMIN an admin role (viewers get
+ * 403), and each path argument checked against its type (404 when it
+ * cannot name a row). A handler therefore only does its own work.
  */
 #ifndef MINICRM_PORTAL_H
 #define MINICRM_PORTAL_H
@@ -45,28 +46,76 @@ struct visit {
 	char			 headers[2048];
 };
 
+/* Who may use a route. PORTAL_PUBLIC is not the zero value: a row that
+ * forgot its access still needs a session. */
 enum portal_access {
 	PORTAL_ANYONE,		/* any logged-in user, viewers included */
-	PORTAL_ADMIN		/* changes something: admins only */
+	PORTAL_ADMIN,		/* changes something: admins only */
+	PORTAL_PUBLIC		/* no session needed: the login page only */
+};
+
+enum portal_method {
+	PORTAL_GET,		/* HEAD too: answered by the GET route */
+	PORTAL_POST,
+	PORTAL_METHOD__MAX
 };
 
 /*
- * A route: method and path pattern, where '*' matches one path segment
- * (no '/'), copied into v->arg. A module exports a table ending in an
- * entry whose method is NULL.
+ * What a route's '*' segment must be. The router checks v->arg[i] against
+ * the route's args[i] after the role and before the handler, and answers
+ * 404 with the type's message when it cannot name a row ("There is no
+ * such lead."); a handler reads only checked arguments.
+ */
+enum portal_arg {
+	PORTAL_ARG_NONE,	/* no argument at this position */
+	PORTAL_ARG_LEAD_UUID,	/* a lead's uuid (lead_uuid_valid) */
+	PORTAL_ARG_KEY_UUID,	/* an API key's uuid, the same form */
+	PORTAL_ARG_RETRY_ID,	/* a retry-queue row id, 1 to 18 digits */
+	PORTAL_ARG__MAX
+};
+
+/*
+ * A row of admin.c's route table: method and path pattern, where '*'
+ * matches one path segment (no '/'), decoded into v->arg; one arg type
+ * for each '*', in order.
  */
 struct portal_route {
-	const char		*method;
+	enum portal_method	 method;
 	const char		*pattern;
 	enum portal_access	 access;
+	enum portal_arg		 args[PORTAL_MAX_ARGS];
 	void			(*handle)(struct visit *);
 };
 
-/* The route tables of the page modules (admin.c walks them in order). */
-extern const struct portal_route portal_leads_routes[];
-extern const struct portal_route portal_lead_actions_routes[];
-extern const struct portal_route portal_keys_routes[];
-extern const struct portal_route portal_retry_routes[];
+/*
+ * The pages' templates, templates/<name>.mustache (portal.c names them).
+ * Every one is compiled at start-up; a page is rendered by its enum, so a
+ * misspelt name does not compile. The partials follow the pages: they are
+ * rendered only through them, and listed so that they are compiled too.
+ */
+enum portal_template {
+	PORTAL_TEMPLATE_ACTIVITY,
+	PORTAL_TEMPLATE_DASHBOARD,
+	PORTAL_TEMPLATE_ERROR,
+	PORTAL_TEMPLATE_KEYS,
+	PORTAL_TEMPLATE_KEYS_CREATED,
+	PORTAL_TEMPLATE_KEYS_REVOKE,
+	PORTAL_TEMPLATE_LEAD,
+	PORTAL_TEMPLATE_LEADS,
+	PORTAL_TEMPLATE_LOGIN,
+	PORTAL_TEMPLATE_NOTFOUND,
+	PORTAL_TEMPLATE_RETRY_DISCARD,
+	PORTAL_TEMPLATE_RETRY_QUEUE,
+	PORTAL_TEMPLATE_RETRY_ROW,
+	/* partials */
+	PORTAL_TEMPLATE_LAYOUT,
+	PORTAL_TEMPLATE_LEAD_ACTIONS,
+	PORTAL_TEMPLATE_SESSION,
+	PORTAL_TEMPLATE__MAX
+};
+
+/* The template's file name without ".mustache"; NULL out of range. */
+const char	*portal_template_name(enum portal_template);
 
 /*
  * Does path match pattern? On a match the '*' segments are decoded
@@ -76,20 +125,32 @@ extern const struct portal_route portal_retry_routes[];
 bool		 portal_route_match(const char *pattern, const char *path,
 		    struct visit *v);
 
-/* Once per process: the template cache (dir: templates/). */
-int		 portal_init(const char *template_dir);
-/* SIGHUP: edited templates are read again on their next use. */
+/*
+ * Once per program, before the request process starts: the template cache
+ * over template_dir, with every template of the table compiled. Returns 0,
+ * or -1 having logged each template that does not compile (its file, line
+ * and column) or is missing; the cache is freed then.
+ */
+int		 portal_init(const char *template_dir)
+		    __attribute__((warn_unused_result));
+/*
+ * Read every template again (SIGHUP; the request process at its start).
+ * One that no longer compiles is logged; its pages answer 500 until it is
+ * fixed and reloaded, the others go on.
+ */
 void		 portal_reload(void);
+/* Free the template cache (the tests; a process keeps it to its end). */
+void		 portal_free(void);
 
 /* Append a CRLF-terminated header line to the answer's headers. */
 void		 portal_add_header(struct visit *, const char *line);
 
 /*
- * Render template `name` against data and send it; a failure is a whole
+ * Render template tpl against data and send it; a failure is a whole
  * 500 page, never half a page. data stays the caller's.
  */
-void		 portal_send_page(struct visit *, int status, const char *name,
-		    json_object *data);
+void		 portal_send_page(struct visit *, int status,
+		    enum portal_template tpl, json_object *data);
 
 /* A readable error page in the portal's layout (404, 403, 500, 503...). */
 void		 portal_send_error(struct visit *, int status,

@@ -70,7 +70,7 @@ activity_page(struct visit *v)
 	json_object_object_add(data, "errors", json_object_get(vf.errors));
 	json_object_object_add(data, "tz", json_object_new_string(vf.tz));
 	portal_send_page(v, json_object_object_length(vf.errors) > 0 ? 400 :
-	    200, "activity", data);
+	    200, PORTAL_TEMPLATE_ACTIVITY, data);
 out:
 	PQclear(res);
 	json_object_put(data);

@@ -22,7 +22,7 @@
 
 #include "apikey.h"
 #include "log.h"
-#include "portal.h"
+#include "portal_keys.h"
 
 /* Is s a uuid in its text form? Checked before it reaches a ::uuid cast. */
 static bool
@@ -136,19 +136,19 @@ keys_render(struct visit *v, int status, const char *name, const char *client,
 		add_str(data, "name_error", name_error);
 	if (client_error != NULL)
 		add_str(data, "client_error", client_error);
-	portal_send_page(v, status, "keys", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_KEYS, data);
 	json_object_put(data);
 }
 
 /* GET /keys */
-static void
+void
 keys_page(struct visit *v)
 {
 	keys_render(v, 200, NULL, NULL, NULL, NULL);
 }
 
 /* POST /keys: 200 with the key shown once; 400 the form with messages. */
-static void
+void
 keys_create(struct visit *v)
 {
 	char		 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
@@ -194,7 +194,7 @@ keys_create(struct visit *v)
 	if (*client != '\0')
 		add_str(data, "client", client);
 	sodium_memzero(key, sizeof(key));
-	portal_send_page(v, 200, "keys_created", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_CREATED, data);
 	/* The worker's render buffer outlives the request: wipe the key
 	 * from it (the JSON and the sent page's buffer are freed now). */
 	sodium_memzero(v->w->out.data, v->w->out.len);
@@ -202,7 +202,7 @@ keys_create(struct visit *v)
 }
 
 /* GET /keys/{id}/revoke: 200 the confirmation; 404 unknown key. */
-static void
+void
 keys_revoke_confirm(struct visit *v)
 {
 	const char	*params[1] = { v->arg[0] };
@@ -227,12 +227,12 @@ keys_revoke_confirm(struct visit *v)
 	data = portal_page_data(v);
 	json_object_object_add(data, "key", key_json(res, 0, false));
 	PQclear(res);
-	portal_send_page(v, 200, "keys_revoke", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_REVOKE, data);
 	json_object_put(data);
 }
 
 /* POST /keys/{id}/revoke: 303 /keys; 404 unknown key. */
-static void
+void
 keys_revoke(struct visit *v)
 {
 	const char	*params[2] = { v->arg[0], v->who.id };
@@ -269,11 +269,3 @@ keys_revoke(struct visit *v)
 	}
 	portal_redirect(v, "/keys");
 }
-
-const struct portal_route portal_keys_routes[] = {
-	{ "GET", "/keys", PORTAL_ANYONE, keys_page },
-	{ "POST", "/keys", PORTAL_ADMIN, keys_create },
-	{ "GET", "/keys/*/revoke", PORTAL_ANYONE, keys_revoke_confirm },
-	{ "POST", "/keys/*/revoke", PORTAL_ADMIN, keys_revoke },
-	{ NULL, NULL, PORTAL_ANYONE, NULL }
-};

@@ -1,11 +1,11 @@
 /*
  * portal_lead_actions: the actions on a lead — add a note, change its
  * status, mark it opted out. Admins only (admin.c has checked the session,
- * the CSRF token and the role). Each writes the change and its event
- * (NOTE_ADDED, STATUS_CHANGED, OPTED_OUT, with the acting admin in the
- * metadata) in one statement, so the timeline is also the audit trail;
- * the form's nonce is the event's idempotency key, so a form sent twice
- * stores one event. Success is 303 back to the lead; a field that fails
+ * the CSRF token, the role and that the lead's id is a uuid). Each writes
+ * the change and its event (NOTE_ADDED, STATUS_CHANGED, OPTED_OUT, with the
+ * acting admin in the metadata) in one statement, so the timeline is also
+ * the audit trail; the form's nonce is the event's idempotency key, so a
+ * form sent twice stores one event. Success is 303 back to the lead; a field that fails
  * validation is the lead's page again, 400, with the input kept and the
  * message beside the field.
  */
@@ -74,8 +74,8 @@ back_to_lead(struct visit *v)
 }
 
 /* POST /leads/{uuid}/note: 303, 400 (empty or too long), 404, 503. */
-static void
-note_post(struct visit *v)
+void
+lead_note_post(struct visit *v)
 {
 	const char	*message = form_get(&v->form, "message");
 	const char	*params[5];
@@ -84,10 +84,6 @@ note_post(struct visit *v)
 	size_t		 len, start;
 	int		 rc;
 
-	if (!lead_uuid_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such lead.");
-		return;
-	}
 	len = message ? strlen(message) : 0;
 	for (start = 0; start < len && strchr(" \t\r\n", message[start]);
 	    start++)
@@ -151,15 +147,11 @@ set_status(struct visit *v, const char *status, const char *event_type)
 }
 
 /* POST /leads/{uuid}/status: 303, 400 (unknown status), 404, 503. */
-static void
-status_post(struct visit *v)
+void
+lead_status_post(struct visit *v)
 {
 	const char *status = form_get(&v->form, "status");
 
-	if (!lead_uuid_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such lead.");
-		return;
-	}
 	if (!lead_status_valid(status)) {
 		invalid(v, "status_error", "Choose one of the statuses.",
 		    NULL, NULL);
@@ -170,15 +162,11 @@ status_post(struct visit *v)
 }
 
 /* POST /leads/{uuid}/opt-out: 303, 400 (not confirmed), 404, 503. */
-static void
-opt_out_post(struct visit *v)
+void
+lead_opt_out_post(struct visit *v)
 {
 	const char *confirm = form_get(&v->form, "confirm");
 
-	if (!lead_uuid_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such lead.");
-		return;
-	}
 	if (confirm == NULL || strcmp(confirm, "yes") != 0) {
 		invalid(v, "opt_out_error", "Tick the box to confirm.", NULL,
 		    NULL);
@@ -186,10 +174,3 @@ opt_out_post(struct visit *v)
 	}
 	set_status(v, LEAD_STATUS_OPTED_OUT, "OPTED_OUT");
 }
-
-const struct portal_route portal_lead_actions_routes[] = {
-	{ "POST", "/leads/*/note", PORTAL_ADMIN, note_post },
-	{ "POST", "/leads/*/status", PORTAL_ADMIN, status_post },
-	{ "POST", "/leads/*/opt-out", PORTAL_ADMIN, opt_out_post },
-	{ NULL, NULL, PORTAL_ADMIN, NULL }
-};

@@ -1,6 +1,6 @@
 /*
- * portal_leads: the leads search (GET /leads) and the route table of the
- * whole leads area (portal_leads.h names the files of its other pages).
+ * portal_leads: the leads search (GET /leads); portal_leads.h names the
+ * files of the leads area's other pages.
  *
  * The search matches q anywhere in a lead's name, e-mail, phone (also
  * without punctuation) or the caller's lead id, through a trigram index;
@@ -192,7 +192,7 @@ menus(struct visit *v, json_object *data, const struct search *s)
 }
 
 /* GET /leads: 200, 400 (a bad field, shown beside it), 503. */
-static void
+void
 leads_page(struct visit *v)
 {
 	struct view_filters	 vf;
@@ -242,7 +242,7 @@ leads_page(struct visit *v)
 	json_object_object_add(data, "tz", json_object_new_string(vf.tz));
 	json_object_object_add(data, "errors", json_object_get(errors));
 	portal_send_page(v, json_object_object_length(errors) > 0 ? 400 : 200,
-	    "leads", data);
+	    PORTAL_TEMPLATE_LEADS, data);
 	goto out;
 db_error:
 	portal_send_db_error(v, rc);
@@ -252,12 +252,3 @@ out:
 	json_object_put(data);
 	view_filters_free(&vf);
 }
-
-const struct portal_route portal_leads_routes[] = {
-	{ "GET", "/leads", PORTAL_ANYONE, leads_page },
-	{ "GET", "/leads/*", PORTAL_ANYONE, timeline_page },
-	{ "GET", "/leads/*/export.csv", PORTAL_ANYONE, timeline_export },
-	{ "GET", "/activity", PORTAL_ANYONE, activity_page },
-	{ "GET", "/activity/export.csv", PORTAL_ANYONE, activity_export },
-	{ NULL, NULL, PORTAL_ANYONE, NULL }
-};

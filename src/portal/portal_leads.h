@@ -1,10 +1,10 @@
 /*
  * portal_leads: what the pages of the portal's leads area share. The area
- * is spread over small files, one page each — portal_leads.c (the search,
- * and the route table admin.c walks), portal_timeline.c (a lead and its
- * timeline), portal_activity.c (every lead's events), portal_export.c
- * (the streamed CSV), portal_view.c (the filters these pages read) and
- * portal_lead_actions.c (note, status, opt-out).
+ * is spread over small files, one page each — portal_leads.c (the
+ * search), portal_timeline.c (a lead and its timeline), portal_activity.c
+ * (every lead's events), portal_export.c (the streamed CSV), portal_view.c
+ * (the filters these pages read) and portal_lead_actions.c (note, status,
+ * opt-out). Their routes are rows of admin.c's route table.
  */
 #ifndef MINICRM_PORTAL_LEADS_H
 #define MINICRM_PORTAL_LEADS_H
@@ -78,7 +78,8 @@ int	view_events_page(struct visit *, struct view_filters *,
 	    __attribute__((warn_unused_result));
 
 /*
- * GET /leads/{uuid} (v->arg[0]): the lead and its timeline. The actions
+ * GET /leads/{uuid} (v->arg[0], checked by the router as
+ * PORTAL_ARG_LEAD_UUID): the lead and its timeline. The actions
  * call it to answer a form that failed validation: status 400 and extra
  * (its keys copied into the page's data; the caller keeps extra).
  */
@@ -88,10 +89,15 @@ void	lead_page(struct visit *, int status, json_object *extra);
 void	portal_export_csv(struct visit *, struct view_filters *,
 	    const char *filename);
 
-/* The handlers of the other pages, for portal_leads_routes. */
-void	timeline_page(struct visit *);
-void	timeline_export(struct visit *);
-void	activity_page(struct visit *);
-void	activity_export(struct visit *);
+/* The pages' handlers, for admin.c's route table; {uuid} is checked by
+ * the router (PORTAL_ARG_LEAD_UUID). */
+void	leads_page(struct visit *);		/* GET /leads */
+void	timeline_page(struct visit *);		/* GET /leads/{uuid} */
+void	timeline_export(struct visit *);	/* GET /leads/{uuid}/export.csv */
+void	activity_page(struct visit *);		/* GET /activity */
+void	activity_export(struct visit *);	/* GET /activity/export.csv */
+void	lead_note_post(struct visit *);		/* POST /leads/{uuid}/note */
+void	lead_status_post(struct visit *);	/* POST /leads/{uuid}/status */
+void	lead_opt_out_post(struct visit *);	/* POST /leads/{uuid}/opt-out */
 
 #endif

@@ -171,8 +171,8 @@ list_row(PGresult *res, int i)
 }
 
 /* GET /retry-queue: 200, 400 bad filter, 503. */
-static void
-list_page(struct visit *v)
+void
+retry_list_page(struct visit *v)
 {
 	struct retry_filter	 f;
 	struct buf		 q = BUF_INIT, next = BUF_INIT;
@@ -245,7 +245,7 @@ list_page(struct visit *v)
 	    strcmp(f.state_name, "pending") != 0));
 	if ((msg = retry_flash(v)) != NULL)
 		json_object_object_add(data, "flash", msg);
-	portal_send_page(v, 200, "retry_queue", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_RETRY_QUEUE, data);
 	json_object_put(data);
 	buf_free(&q);
 	buf_free(&next);
@@ -280,8 +280,8 @@ redirect_with_result(struct visit *v, const struct replay_result *r)
  * REPLAY_ALL_MAX per click). 303 to the list with the counts; 400 nothing
  * chosen or a bad id; 503.
  */
-static void
-replay_selected(struct visit *v)
+void
+retry_replay_selected(struct visit *v)
 {
 	struct replay_options	 opts;
 	struct replay_result	 sum, r;
@@ -326,15 +326,3 @@ replay_selected(struct visit *v)
 	    sum.logged, sum.duplicates, sum.failed, sum.dead);
 	redirect_with_result(v, &sum);
 }
-
-/* Fixed paths before the '*' ones: the first match wins. */
-const struct portal_route portal_retry_routes[] = {
-	{ "GET", "/retry-queue", PORTAL_ANYONE, list_page },
-	{ "POST", "/retry-queue/replay", PORTAL_ADMIN, replay_selected },
-	{ "GET", "/retry-queue/export.csv", PORTAL_ANYONE, retry_export },
-	{ "GET", "/retry-queue/*", PORTAL_ANYONE, retry_row_page },
-	{ "POST", "/retry-queue/*/replay", PORTAL_ADMIN, retry_row_replay },
-	{ "GET", "/retry-queue/*/discard", PORTAL_ANYONE, retry_discard_page },
-	{ "POST", "/retry-queue/*/discard", PORTAL_ADMIN, retry_discard_post },
-	{ NULL, NULL, PORTAL_ANYONE, NULL }
-};

@@ -1,7 +1,8 @@
 /*
  * portal_retry: what the retry-queue pages share (portal_retry.c: the list
- * and the route table; portal_retry_row.c: one row, its replay and its
- * discard; portal_retry_export.c: the CSV). Not for other modules.
+ * and the replay of ticked rows; portal_retry_row.c: one row, its replay
+ * and its discard; portal_retry_export.c: the CSV), and their handlers for
+ * admin.c's route table. Not for other modules.
  */
 #ifndef MINICRM_PORTAL_RETRY_H
 #define MINICRM_PORTAL_RETRY_H
@@ -39,6 +40,10 @@ json_object	*retry_flash(struct visit *);
 /* Is s a row id (1 to 18 digits)? */
 bool	retry_id_valid(const char *s);
 
+/* The pages' handlers, for admin.c's route table; the router has
+ * checked ID (PORTAL_ARG_RETRY_ID). */
+void	retry_list_page(struct visit *);	/* GET /retry-queue */
+void	retry_replay_selected(struct visit *);	/* POST /retry-queue/replay */
 void	retry_row_page(struct visit *);		/* GET /retry-queue/ID */
 void	retry_row_replay(struct visit *);	/* POST /retry-queue/ID/replay */
 void	retry_discard_page(struct visit *);	/* GET /retry-queue/ID/discard */

@@ -120,7 +120,7 @@ retry_row_page(struct visit *v)
 	if (portal_query(v, "discarded") != NULL)
 		add_str(data, "flash", "The row was discarded. It is kept, "
 		    "and will not be replayed.");
-	portal_send_page(v, 200, "retry_row", data);
+	portal_send_page(v, 200, PORTAL_TEMPLATE_RETRY_ROW, data);
 	json_object_put(data);
 }
 
@@ -167,7 +167,7 @@ discard_form(struct visit *v, int status)
 	if (!json_object_get_boolean(json_object_object_get(
 	    json_object_object_get(data, "row"), "replayable")))
 		status = 409;
-	portal_send_page(v, status, "retry_discard", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_RETRY_DISCARD, data);
 	json_object_put(data);
 }
 

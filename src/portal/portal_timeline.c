@@ -87,10 +87,6 @@ lead_page(struct visit *v, int status, json_object *extra)
 	char			 path[PORTAL_ARG_MAX + 32];	/* /leads/ID/export.csv */
 	int			 rc, bad;
 
-	if (!lead_uuid_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such lead.");
-		return;
-	}
 	bad = view_filters_read(v, &vf, false);
 	if ((rc = view_begin(v, &vf)) != DB_OK) {
 		portal_send_db_error(v, rc);
@@ -141,7 +137,7 @@ lead_page(struct visit *v, int status, json_object *extra)
 	}
 	if (bad > 0 && status == 200)
 		status = 400;
-	portal_send_page(v, status, "lead", data);
+	portal_send_page(v, status, PORTAL_TEMPLATE_LEAD, data);
 out:
 	json_object_put(data);
 	buf_free(&qs);
@@ -165,10 +161,6 @@ timeline_export(struct visit *v)
 	char			 name[PORTAL_ARG_MAX + 16];
 	int			 rc;
 
-	if (!lead_uuid_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such lead.");
-		return;
-	}
 	if (view_filters_read(v, &vf, false) > 0) {
 		portal_send_error(v, 400, "A filter of the export is not "
 		    "valid. Open the lead's page to correct it.");
