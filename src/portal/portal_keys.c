@@ -24,27 +24,6 @@
 #include "log.h"
 #include "portal_keys.h"
 
-/* Is s a uuid in its text form? Checked before it reaches a ::uuid cast. */
-static bool
-uuid_shaped(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		char c = s[i];
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return false;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-		    (c >= 'A' && c <= 'F')))
-			return false;
-	}
-	return true;
-}
-
 static void
 add_str(json_object *o, const char *key, const char *value)
 {
@@ -210,10 +189,6 @@ keys_revoke_confirm(struct visit *v)
 	PGresult	*res;
 	int		 rc;
 
-	if (!uuid_shaped(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such API key.");
-		return;
-	}
 	if ((rc = db_exec(&v->w->db, STMT_KEYS_BY_ID, params, &res)) !=
 	    DB_OK) {
 		portal_send_db_error(v, rc);
@@ -239,10 +214,6 @@ keys_revoke(struct visit *v)
 	PGresult	*res;
 	int		 rc, revoked;
 
-	if (!uuid_shaped(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such API key.");
-		return;
-	}
 	if ((rc = db_exec(&v->w->db, STMT_KEYS_REVOKE_BY_ID, params, &res)) !=
 	    DB_OK) {
 		portal_send_db_error(v, rc);

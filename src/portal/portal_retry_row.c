@@ -67,10 +67,6 @@ load_row(struct visit *v, bool history)
 	PGresult	*res;
 	int		 rc, i;
 
-	if (!retry_id_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such retry-queue row.");
-		return NULL;
-	}
 	if ((rc = db_exec(&v->w->db, STMT_RETRY_ROW, params, &res)) != DB_OK) {
 		portal_send_db_error(v, rc);
 		return NULL;
@@ -134,10 +130,6 @@ retry_row_replay(struct visit *v)
 	char			 location[256];
 	int			 rc;
 
-	if (!retry_id_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such retry-queue row.");
-		return;
-	}
 	memset(&opts, 0, sizeof(opts));
 	opts.id = v->arg[0];
 	if ((rc = replay_run(&v->w->db, &opts, &r)) != DB_OK) {
@@ -191,10 +183,6 @@ retry_discard_post(struct visit *v)
 
 	if (confirm == NULL || strcmp(confirm, "yes") != 0) {
 		discard_form(v, 400);
-		return;
-	}
-	if (!retry_id_valid(v->arg[0])) {
-		portal_send_error(v, 404, "There is no such retry-queue row.");
 		return;
 	}
 	if ((rc = db_exec(&v->w->db, STMT_RETRY_DISCARD, params, &res)) !=
