@@ -10,10 +10,6 @@
 
 static mustache_cache *templates;
 
-static const char page_headers[] =
-    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
-    "form-action 'self'\r\n";
-
 int
 portal_init(const char *template_dir)
 {
@@ -97,7 +93,6 @@ portal_send_page(struct visit *v, int status, const char *name,
 	mustache_error	 err;
 	struct buf	 page = BUF_INIT;
 
-	portal_add_header(v, page_headers);
 	if (mustache_cache_render_json(templates, name, data, 0, &v->w->out,
 	    &err) != 0) {
 		/* The message names the template, line and column. */
@@ -108,8 +103,7 @@ portal_send_page(struct visit *v, int status, const char *name,
 		status = 500;
 	} else
 		buf_append(&page, v->w->out.data, v->w->out.len);
-	http_send(v->req, status, "text/html; charset=utf-8", v->headers,
-	    &page);
+	http_send_page(v->req, status, v->headers, &page);
 	buf_free(&page);
 }
 
