@@ -91,20 +91,19 @@ portal_send_page(struct visit *v, int status, const char *name,
     json_object *data)
 {
 	mustache_error	 err;
-	struct buf	 page = BUF_INIT;
 
 	if (mustache_cache_render_json(templates, name, data, 0, &v->w->out,
 	    &err) != 0) {
 		/* The message names the template, line and column. */
 		log_error("rendering %s: %s", name, err.message);
-		buf_puts(&page, "<!doctype html><title>500</title>"
+		buf_reset(&v->w->out);
+		buf_puts(&v->w->out, "<!doctype html><title>500</title>"
 		    "<h1>500 Internal Server Error</h1>"
 		    "<p>The page could not be rendered.</p>\n");
 		status = 500;
-	} else
-		buf_append(&page, v->w->out.data, v->w->out.len);
-	http_send_page(v->req, status, v->headers, &page);
-	buf_free(&page);
+	}
+	/* The worker's buffer itself: rendered into, sent, reused. */
+	http_send_page(v->req, status, v->headers, &v->w->out);
 }
 
 void
