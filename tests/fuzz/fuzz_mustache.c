@@ -87,10 +87,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mustache_compile("fuzz", part[0], plen[0], &lim, &t, &err) == 0) {
 		int rc = mustache_cache_render_template_json(cache, t, jd, flags, &out, &err);
 
-		/* the contract: output xor error, and a NUL-terminated page */
-		if (rc == 0 && (out.len > lim.max_output || (out.data && out.data[out.len])))
+		/* the contract: output xor error (the buffer then failed, so
+		 * it cannot be sent as a page), and a NUL-terminated page */
+		if (rc == 0 && (out.len > lim.max_output || buf_failed(&out) ||
+				(out.data && out.data[out.len])))
 			abort();
-		if (rc != 0 && (out.len != 0 || err.message[0] == '\0'))
+		if (rc != 0 && (out.len != 0 || !buf_failed(&out) ||
+				err.message[0] == '\0'))
 			abort();
 		/* rendering twice gives the same page */
 		if (rc == 0) {
