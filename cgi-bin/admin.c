@@ -509,7 +509,7 @@ admin_worker_free(void *ctx)
 	struct portal_worker *w = ctx;
 
 	db_close(&w->db);
-	mustache_buf_free(&w->out);
+	buf_free(&w->out);
 	free(w);
 }
 

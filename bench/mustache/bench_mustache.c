@@ -103,7 +103,7 @@ main(int argc, char **argv)
 	const mustache_template *page;
 	json_object *data;
 	mustache_error err;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	double t0, el, wall0;
 	long n, i, rss0, rss1, rss10 = 0;
 	size_t heap0, heap1;
@@ -117,7 +117,6 @@ main(int argc, char **argv)
 	}
 	snprintf(path, sizeof path, "%s/templates", dir);
 	cache = mustache_cache_new(path, NULL);
-	mustache_buf_init(&out);
 	/* compile once: the page and, on first render, its partials */
 	if (!cache || mustache_cache_get(cache, "page", &page, &err) != 0 ||
 	    mustache_cache_render_json(cache, "page", data, MUSTACHE_STRICT, &out, &err) != 0) {
@@ -197,7 +196,7 @@ main(int argc, char **argv)
 		printf("mem_alloc_counting off\n");
 #endif
 	}
-	mustache_buf_free(&out);
+	buf_free(&out);
 	mustache_cache_free(cache);
 	json_object_put(data);
 	return failed;

@@ -158,7 +158,7 @@ cli_render(int argc, char **argv)
 	mustache_template *t = NULL;
 	json_object *data = NULL;
 	mustache_error err;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	int i, rc = 1;
 	bool opts = true;
 
@@ -193,7 +193,6 @@ cli_render(int argc, char **argv)
 		return render_usage();
 
 	mustache_limits_default(&lim);
-	mustache_buf_init(&out);
 	if (!partials) {
 		const char *slash = strrchr(tpl_path, '/');
 
@@ -244,7 +243,7 @@ cli_render(int argc, char **argv)
 	}
 	rc = 0;
 done:
-	mustache_buf_free(&out);
+	buf_free(&out);
 	mustache_template_free(t);
 	mustache_cache_free(cache);
 	json_object_put(data);

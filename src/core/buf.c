@@ -7,8 +7,7 @@
 
 #include "buf.h"
 
-/* Make room for `more` bytes plus a NUL; false (and sticky failure) if not. */
-static bool
+bool
 buf_reserve(struct buf *b, size_t more)
 {
 	size_t	 need, cap;
@@ -27,6 +26,9 @@ buf_reserve(struct buf *b, size_t more)
 	cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	/* Room past the limit could never be used. */
+	if (b->limit != 0 && cap - 1 > b->limit)
+		cap = b->limit + 1;
 	if ((p = realloc(b->data, cap)) == NULL) {
 		b->failed = true;
 		return false;
@@ -91,6 +93,8 @@ buf_reset(struct buf *b)
 void
 buf_free(struct buf *b)
 {
+	if (b == NULL)
+		return;
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;

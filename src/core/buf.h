@@ -22,6 +22,15 @@ struct buf {
 /* A zeroed struct buf is an empty, valid buffer with no limit. */
 #define BUF_INIT { NULL, 0, 0, 0, false }
 
+/*
+ * Make room for `more` bytes after the contents (and the NUL after them)
+ * without changing the contents, so a writer can fill data + len itself
+ * and add to len. Capacity doubles from 256 bytes, and never exceeds
+ * limit + 1 when there is a limit. Returns false, and the buffer is
+ * failed, if it cannot: no memory, past the limit, or already failed.
+ */
+bool	 buf_reserve(struct buf *, size_t more)
+	    __attribute__((warn_unused_result));
 void	 buf_append(struct buf *, const void *, size_t);
 void	 buf_puts(struct buf *, const char *);
 /* Append s percent-encoded for a URL's query or path (RFC 3986: all but
@@ -32,7 +41,8 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Forget the contents but keep the memory for reuse. Clears the error. */
 void	 buf_reset(struct buf *);
-/* Release the memory; the buffer is empty and reusable afterwards. */
+/* Release the memory; the buffer is empty and reusable afterwards (its
+ * limit stays). NULL is fine. */
 void	 buf_free(struct buf *);
 /* The contents as a C string ("" when empty); owned by the buffer. */
 const char *buf_str(const struct buf *);

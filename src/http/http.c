@@ -7,17 +7,34 @@
 #include "http.h"
 #include "validate.h"
 
-/* Sent with every response: see docs/hacking.md, "Answers". */
+/*
+ * The headers of every answer are written here and nowhere else (see
+ * docs/hacking.md, "Answers"): these on every response, then the content
+ * security policy of the kind of answer.
+ */
 static const char security_headers[] =
     "X-Content-Type-Options: nosniff\r\n"
     "X-Frame-Options: DENY\r\n"
     "Referrer-Policy: no-referrer\r\n"
     "Cache-Control: no-store\r\n";
 
-/* For answers that are data, never a page (JSON, streamed downloads): a
- * browser that renders one anyway may load and run nothing from it. */
-static const char data_csp[] =
-    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n";
+enum answer_kind {
+	ANSWER_BARE,	/* redirects, plain text: nothing a browser renders */
+	ANSWER_DATA,	/* JSON, downloads: data, never a page */
+	ANSWER_PAGE,	/* the portal's HTML pages */
+	ANSWER__MAX
+};
+
+static const char *const answer_csp[ANSWER__MAX] = {
+	[ANSWER_BARE] = "",
+	/* A browser that renders data anyway may load and run nothing. */
+	[ANSWER_DATA] = "Content-Security-Policy: default-src 'none'; "
+	    "frame-ancestors 'none'\r\n",
+	/* Pages load their own scripts and styles, post their forms only to
+	 * the portal, and are never framed; no inline script. */
+	[ANSWER_PAGE] = "Content-Security-Policy: default-src 'self'; "
+	    "frame-ancestors 'none'; form-action 'self'\r\n",
+};
 
 static const char *
 param(FCGX_Request *r, const char *name)
@@ -109,9 +126,28 @@ http_status_text(int status)
 	}
 }
 
-void
-http_send(struct http_request *req, int status, const char *content_type,
-    const char *extra_headers, const struct buf *body)
+/*
+ * Status and headers into head: the security headers, the kind's policy,
+ * extra_headers (NULL or CRLF-terminated lines), then Content-Length and
+ * the blank line, or for a streamed body (length < 0) the blank line only.
+ */
+static void
+put_head(struct buf *head, int status, const char *content_type,
+    enum answer_kind kind, const char *extra_headers, long long length)
+{
+	/* libfcgi's own printf lacks %zu and friends: format here. */
+	buf_printf(head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s%s",
+	    status, http_status_text(status), content_type, security_headers,
+	    answer_csp[kind], extra_headers ? extra_headers : "");
+	if (length >= 0)
+		buf_printf(head, "Content-Length: %lld\r\n", length);
+	buf_puts(head, "\r\n");
+}
+
+/* Render, then send: a body whose buffer failed becomes a plain 500. */
+static void
+send_answer(struct http_request *req, int status, const char *content_type,
+    enum answer_kind kind, const char *extra_headers, const struct buf *body)
 {
 	FCGX_Stream	*out = req->fcgi->out;
 	struct buf	 head = BUF_INIT;
@@ -119,19 +155,33 @@ http_send(struct http_request *req, int status, const char *content_type,
 	if (body != NULL && buf_failed(body)) {
 		status = 500;
 		content_type = "text/plain; charset=utf-8";
+		kind = ANSWER_BARE;
 		extra_headers = NULL;
 		body = NULL;
 	}
-	/* libfcgi's own printf lacks %zu and friends: format here. */
-	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s%s"
-	    "Content-Length: %zu\r\n\r\n", status, http_status_text(status),
-	    content_type, security_headers,
-	    strncmp(content_type, "application/json", 16) == 0 ? data_csp : "",
-	    extra_headers ? extra_headers : "", body ? body->len : 0);
+	put_head(&head, status, content_type, kind, extra_headers,
+	    body ? (long long)body->len : 0);
 	FCGX_PutStr(buf_str(&head), (int)head.len, out);
 	buf_free(&head);
 	if (body != NULL && body->len > 0 && !req->head)
 		FCGX_PutStr(body->data, (int)body->len, out);
+}
+
+void
+http_send(struct http_request *req, int status, const char *content_type,
+    const char *extra_headers, const struct buf *body)
+{
+	send_answer(req, status, content_type,
+	    strncmp(content_type, "application/json", 16) == 0 ?
+	    ANSWER_DATA : ANSWER_BARE, extra_headers, body);
+}
+
+void
+http_send_page(struct http_request *req, int status,
+    const char *extra_headers, const struct buf *html)
+{
+	send_answer(req, status, "text/html; charset=utf-8", ANSWER_PAGE,
+	    extra_headers, html);
 }
 
 int
@@ -140,9 +190,7 @@ http_stream_begin(struct http_request *req, int status,
 {
 	struct buf head = BUF_INIT;
 
-	buf_printf(&head, "Status: %d %s\r\nContent-Type: %s\r\n%s%s%s\r\n",
-	    status, http_status_text(status), content_type, security_headers,
-	    data_csp, extra_headers ? extra_headers : "");
+	put_head(&head, status, content_type, ANSWER_DATA, extra_headers, -1);
 	FCGX_PutStr(buf_str(&head), (int)head.len, req->fcgi->out);
 	buf_free(&head);
 	return req->head ? -1 : 0;
@@ -188,7 +236,8 @@ http_send_json(struct http_request *req, int status,
 		buf_append(&body, s, len);
 		buf_putc(&body, '\n');
 	}
-	http_send(req, status, "application/json", extra_headers, &body);
+	send_answer(req, status, "application/json", ANSWER_DATA, extra_headers,
+	    &body);
 	buf_free(&body);
 }
 

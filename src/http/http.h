@@ -2,7 +2,9 @@
  * http: one FastCGI request as the handlers see it, and the one place where
  * responses are written. A response is rendered completely into a buffer
  * first; status and headers are written only when the outcome is known.
- * Every response carries the same security headers (http.c).
+ * Every response carries the same security headers, and the content
+ * security policy of its kind: pages (http_send_page), data (JSON,
+ * downloads), or neither (redirects, plain text). All are in http.c.
  */
 #ifndef MINICRM_HTTP_H
 #define MINICRM_HTTP_H
@@ -42,13 +44,24 @@ int	http_read_body(struct http_request *, size_t max);
 int	http_is_json(const struct http_request *);
 
 /*
- * Write a complete response. extra_headers is NULL or CRLF-terminated
- * header lines. A body whose buffer failed becomes a plain 500. To a HEAD
+ * Write a complete response that is not a page: an application/json body
+ * is data (the data CSP), anything else (a redirect, plain text) gets the
+ * security headers only. extra_headers is NULL or CRLF-terminated header
+ * lines. A body whose buffer failed becomes a plain 500. To a HEAD
  * request the headers go out as for GET (Content-Length included), the
- * body does not.
+ * body does not. body (NULL for none) stays the caller's.
  */
 void	http_send(struct http_request *, int status, const char *content_type,
 	    const char *extra_headers, const struct buf *body);
+
+/*
+ * Write an HTML page rendered into html (the buffer it was rendered into,
+ * not a copy; it stays the caller's): text/html, with the pages' CSP. As
+ * http_send otherwise: a failed buffer becomes a plain 500, HEAD gets the
+ * headers only.
+ */
+void	http_send_page(struct http_request *, int status,
+	    const char *extra_headers, const struct buf *html);
 
 /*
  * A streamed response, for bodies too large to hold (CSV exports): the

@@ -1053,26 +1053,6 @@ mustache_compile(const char *name, const char *src, size_t len,
 }
 
 /* ------------------------------------------------------------------------
- * Output buffer
- */
-
-void
-mustache_buf_init(mustache_buf *b)
-{
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
-void
-mustache_buf_free(mustache_buf *b)
-{
-	if (!b)
-		return;
-	free(b->data);
-	mustache_buf_init(b);
-}
-
-/* ------------------------------------------------------------------------
  * Renderer
  */
 
@@ -1094,7 +1074,8 @@ struct rs {
 	const mustache_partials *partials;
 	unsigned flags;
 	mustache_limits lim;
-	mustache_buf *out;
+	struct buf *out;
+	size_t max_out;		/* max_output, or out's own limit if lower */
 	mustache_error *err;
 	int status;		/* sticky: first error wins, everything stops */
 
@@ -1132,35 +1113,25 @@ rfail(struct rs *rs, int code, const mustache_template *t, const struct node *n,
 			    n ? n->col : 0, "%s", detail);
 }
 
-/* Grow the output for `add` more bytes (plus the final NUL). */
+/* Room in the output for `add` more bytes (plus the final NUL). */
 static bool
 grow(struct rs *rs, size_t add, const mustache_template *t, const struct node *n)
 {
-	mustache_buf *b = rs->out;
-	size_t need = b->len + add, cap;
-	char *p;
+	struct buf *b = rs->out;
 
 	if (rs->status)
 		return false;
-	if (need > rs->lim.max_output || need < b->len) {
+	if (add > rs->max_out - b->len) {
 		rfail(rs, MUSTACHE_ERR_OUTPUT_SIZE, t, n,
-		      "output larger than the limit of %zu bytes", rs->lim.max_output);
+		      "output larger than the limit of %zu bytes", rs->max_out);
 		return false;
 	}
-	if (need + 1 <= b->cap)
-		return true;
-	cap = b->cap ? b->cap : 4096;
-	while (cap < need + 1)
-		cap *= 2;
-	if (cap > rs->lim.max_output + 1)
-		cap = rs->lim.max_output + 1;
-	p = realloc(b->data, cap);
-	if (!p) {
+	/* Within the limit, so only memory can fail; out->limit is max_out
+	 * while rendering, so the buffer never holds room it cannot use. */
+	if (!buf_reserve(b, add)) {
 		rfail(rs, MUSTACHE_ERR_NOMEM, t, n, "out of memory");
 		return false;
 	}
-	b->data = p;
-	b->cap = cap;
 	return true;
 }
 
@@ -1168,9 +1139,9 @@ static inline void
 put(struct rs *rs, const char *s, size_t n, const mustache_template *t,
     const struct node *nd)
 {
-	mustache_buf *b = rs->out;
+	struct buf *b = rs->out;
 
-	if ((n >= b->cap - b->len || b->len + n > rs->lim.max_output) &&
+	if ((n >= b->cap - b->len || n > rs->max_out - b->len) &&
 	    !grow(rs, n, t, nd))
 		return;
 	memcpy(b->data + b->len, s, n);
@@ -1619,21 +1590,27 @@ int
 mustache_render(const mustache_template *t, const mustache_backend *be,
 		void *be_closure, mustache_value root,
 		const mustache_partials *partials, unsigned flags,
-		const mustache_limits *limits, mustache_buf *out,
+		const mustache_limits *limits, struct buf *out,
 		mustache_error *err)
 {
 	struct rs rs;
+	size_t caller_limit;
 
 	if (!t || !be || !out)
 		return seterr(err, MUSTACHE_ERR_INVALID, t ? t->name : NULL, 0, 0,
 			      "invalid argument");
-	out->len = 0;
+	buf_reset(out);
 	rs.be = be;
 	rs.cl = be_closure;
 	rs.partials = partials;
 	rs.flags = flags;
 	rs.lim = limits_of(limits);
 	rs.out = out;
+	rs.max_out = rs.lim.max_output;
+	caller_limit = out->limit;
+	if (caller_limit != 0 && caller_limit < rs.max_out)
+		rs.max_out = caller_limit;
+	out->limit = rs.max_out;
 	rs.err = err;
 	rs.status = 0;
 	rs.depth = rs.pdepth = 0;
@@ -1646,10 +1623,10 @@ mustache_render(const mustache_template *t, const mustache_backend *be,
 	render_nodes(&rs, t, 0, t->nnodes);
 	if (rs.status == 0 && grow(&rs, 0, t, NULL))
 		out->data[out->len] = '\0';
+	out->limit = caller_limit;
 	if (rs.status) {
-		out->len = 0;
-		if (out->data)
-			out->data[0] = '\0';
+		buf_reset(out);
+		out->failed = true;	/* sticky: sent anyway, it is a 500 */
 		return rs.status;
 	}
 	return 0;

@@ -13,6 +13,9 @@
  * optional modules template inheritance ({{<parent}} / {{$block}}) and
  * dynamic names ({{>*name}}, {{<*name}}).  Lambdas are not supported.
  *
+ * Output goes into a struct buf (core/buf.h), the buffer responses are sent
+ * from: a page is rendered straight into the buffer that is sent.
+ *
  * Errors: every function that can fail returns 0 or a negative
  * MUSTACHE_ERR_* code and fills a mustache_error whose message reads
  * "NAME:LINE:COLUMN: text" (line and column 1-based, column in bytes).
@@ -23,6 +26,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "buf.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MUSTACHE_MUST_CHECK __attribute__((warn_unused_result))
@@ -160,21 +165,6 @@ typedef struct mustache_partials {
 	void *closure;
 } mustache_partials;
 
-/* ------------------------------------------------------------------------
- * Output buffer, reused across renders so that steady-state rendering does
- * not allocate.  Zero-initialise (or mustache_buf_init), free with
- * mustache_buf_free.  After a successful render data[len] == '\0'.
- */
-typedef struct mustache_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-} mustache_buf;
-
-void mustache_buf_init(mustache_buf *b);
-/* Release the buffer's memory; the struct may be reused after. */
-void mustache_buf_free(mustache_buf *b);
-
 /* Render flags. */
 enum {
 	/* A name that resolves to nothing (variable, section, inverted
@@ -187,18 +177,22 @@ enum {
 
 /*
  * Render `t` against the data `root` (read through `be` with `be_closure`)
- * into `out`, replacing its previous contents.  `partials` may be NULL (then
- * every partial is missing); `limits` may be NULL for the defaults.
- * Returns 0 with the whole output in out; or a negative code with *err
- * filled and out->len == 0: never a half-rendered page.  The caller owns
- * `out` and frees it with mustache_buf_free().  Does not allocate except to
- * grow `out`.  Thread-safe for distinct `out` buffers.
+ * into `out`, replacing its previous contents and clearing its error flag.
+ * `partials` may be NULL (then every partial is missing); `limits` may be
+ * NULL for the defaults; a limit set on `out` (out->limit) lowers
+ * max_output.  Returns 0 with the whole output in out, NUL-terminated; or
+ * a negative code with *err filled and out emptied and failed (len 0,
+ * buf_failed() true): never a half-rendered page, and a buffer sent anyway
+ * becomes a 500.  The caller owns `out`: reuse it across renders (so that
+ * steady-state rendering does not allocate; a zeroed struct buf is a valid
+ * empty one) and free it with buf_free().  Does not allocate except to grow
+ * `out`.  Thread-safe for distinct `out` buffers.
  */
 MUSTACHE_MUST_CHECK
 int mustache_render(const mustache_template *t, const mustache_backend *be,
 		    void *be_closure, mustache_value root,
 		    const mustache_partials *partials, unsigned flags,
-		    const mustache_limits *limits, mustache_buf *out,
+		    const mustache_limits *limits, struct buf *out,
 		    mustache_error *err);
 
 /* ------------------------------------------------------------------------
@@ -260,7 +254,7 @@ void mustache_cache_clear(mustache_cache *c);
 MUSTACHE_MUST_CHECK
 int mustache_cache_render(mustache_cache *c, const char *name,
 			  const mustache_backend *be, void *be_closure,
-			  mustache_value root, unsigned flags, mustache_buf *out,
+			  mustache_value root, unsigned flags, struct buf *out,
 			  mustache_error *err);
 
 /*
@@ -271,6 +265,6 @@ MUSTACHE_MUST_CHECK
 int mustache_cache_render_template(mustache_cache *c, const mustache_template *t,
 				   const mustache_backend *be, void *be_closure,
 				   mustache_value root, unsigned flags,
-				   mustache_buf *out, mustache_error *err);
+				   struct buf *out, mustache_error *err);
 
 #endif /* MINICRM_MUSTACHE_H */

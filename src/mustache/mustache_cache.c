@@ -354,7 +354,7 @@ int
 mustache_cache_render_template(mustache_cache *c, const mustache_template *t,
 			       const mustache_backend *be, void *be_closure,
 			       mustache_value root, unsigned flags,
-			       mustache_buf *out, mustache_error *err)
+			       struct buf *out, mustache_error *err)
 {
 	mustache_partials p = { partial_cb, c };
 	int rc;
@@ -371,7 +371,7 @@ mustache_cache_render_template(mustache_cache *c, const mustache_template *t,
 int
 mustache_cache_render(mustache_cache *c, const char *name,
 		      const mustache_backend *be, void *be_closure,
-		      mustache_value root, unsigned flags, mustache_buf *out,
+		      mustache_value root, unsigned flags, struct buf *out,
 		      mustache_error *err)
 {
 	mustache_partials p = { partial_cb, c };
@@ -381,12 +381,15 @@ mustache_cache_render(mustache_cache *c, const char *name,
 	if (!c || !name || !out)
 		return plain_err(err, MUSTACHE_ERR_INVALID, "cache", "%s%s",
 				 "invalid argument", "");
-	out->len = 0;
 	pthread_rwlock_rdlock(&c->lock);
 	rc = lookup_or_load(c, name, &t, err);
 	if (rc == 0)
 		rc = mustache_render(t, be, be_closure, root, &p, flags, &c->lim,
 				     out, err);
+	else {
+		buf_reset(out);		/* as a failed render leaves it */
+		out->failed = true;
+	}
 	pthread_rwlock_unlock(&c->lock);
 	return rc;
 }

@@ -199,7 +199,7 @@ const mustache_backend mustache_json_backend = {
 int
 mustache_render_json(const mustache_template *t, const json_object *data,
 		     const mustache_partials *partials, unsigned flags,
-		     const mustache_limits *limits, mustache_buf *out,
+		     const mustache_limits *limits, struct buf *out,
 		     mustache_error *err)
 {
 	struct key_memo memo;
@@ -213,7 +213,7 @@ mustache_render_json(const mustache_template *t, const json_object *data,
 int
 mustache_cache_render_json(mustache_cache *c, const char *name,
 			   const json_object *data, unsigned flags,
-			   mustache_buf *out, mustache_error *err)
+			   struct buf *out, mustache_error *err)
 {
 	struct key_memo memo;
 
@@ -225,7 +225,7 @@ mustache_cache_render_json(mustache_cache *c, const char *name,
 int
 mustache_cache_render_template_json(mustache_cache *c, const mustache_template *t,
 				    const json_object *data, unsigned flags,
-				    mustache_buf *out, mustache_error *err)
+				    struct buf *out, mustache_error *err)
 {
 	struct key_memo memo;
 

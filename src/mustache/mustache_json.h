@@ -27,13 +27,13 @@ mustache_value mustache_json_value(const json_object *o);
 /*
  * Render compiled template `t` against `data` (borrowed, may be NULL for
  * json null).  Same contract as mustache_render: 0 and the whole page in
- * `out` (caller frees with mustache_buf_free), or a negative code, *err
- * filled and out->len == 0.
+ * `out` (caller frees with buf_free), or a negative code, *err
+ * filled and out emptied and failed.
  */
 MUSTACHE_MUST_CHECK
 int mustache_render_json(const mustache_template *t, const json_object *data,
 			 const mustache_partials *partials, unsigned flags,
-			 const mustache_limits *limits, mustache_buf *out,
+			 const mustache_limits *limits, struct buf *out,
 			 mustache_error *err);
 
 /* Render cached template `name` (partials from the cache) against `data`.
@@ -41,13 +41,13 @@ int mustache_render_json(const mustache_template *t, const json_object *data,
 MUSTACHE_MUST_CHECK
 int mustache_cache_render_json(mustache_cache *c, const char *name,
 			       const json_object *data, unsigned flags,
-			       mustache_buf *out, mustache_error *err);
+			       struct buf *out, mustache_error *err);
 
 /* Render caller-owned template `t` with partials from the cache. */
 MUSTACHE_MUST_CHECK
 int mustache_cache_render_template_json(mustache_cache *c,
 					const mustache_template *t,
 					const json_object *data, unsigned flags,
-					mustache_buf *out, mustache_error *err);
+					struct buf *out, mustache_error *err);
 
 #endif /* MINICRM_MUSTACHE_JSON_H */

@@ -29,10 +29,6 @@ static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
 	[PORTAL_TEMPLATE_SESSION] = "session",
 };
 
-static const char page_headers[] =
-    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
-    "form-action 'self'\r\n";
-
 const char *
 portal_template_name(enum portal_template t)
 {
@@ -158,22 +154,19 @@ portal_send_page(struct visit *v, int status, enum portal_template tpl,
     json_object *data)
 {
 	mustache_error	 err;
-	struct buf	 page = BUF_INIT;
 
-	portal_add_header(v, page_headers);
 	if (mustache_cache_render_json(templates, template_names[tpl], data, 0,
 	    &v->w->out, &err) != 0) {
 		/* The message names the template, line and column. */
 		log_error("rendering %s: %s", template_names[tpl], err.message);
-		buf_puts(&page, "<!doctype html><title>500</title>"
+		buf_reset(&v->w->out);
+		buf_puts(&v->w->out, "<!doctype html><title>500</title>"
 		    "<h1>500 Internal Server Error</h1>"
 		    "<p>The page could not be rendered.</p>\n");
 		status = 500;
-	} else
-		buf_append(&page, v->w->out.data, v->w->out.len);
-	http_send(v->req, status, "text/html; charset=utf-8", v->headers,
-	    &page);
-	buf_free(&page);
+	}
+	/* The worker's buffer itself: rendered into, sent, reused. */
+	http_send_page(v->req, status, v->headers, &v->w->out);
 }
 
 void

@@ -26,7 +26,7 @@
 /* What each worker thread owns for the life of the process. */
 struct portal_worker {
 	struct db	db;
-	mustache_buf	out;
+	struct buf	out;	/* the page: rendered into, then sent */
 };
 
 #define PORTAL_MAX_ARGS		2

@@ -174,8 +174,9 @@ keys_create(struct visit *v)
 		add_str(data, "client", client);
 	sodium_memzero(key, sizeof(key));
 	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_CREATED, data);
-	/* The worker's render buffer outlives the request: wipe the key
-	 * from it (the JSON and the sent page's buffer are freed now). */
+	/* The page was rendered into and sent from the worker's buffer,
+	 * which outlives the request: wipe the key from it (the JSON is
+	 * freed now). */
 	sodium_memzero(v->w->out.data, v->w->out.len);
 	json_object_put(data);
 }

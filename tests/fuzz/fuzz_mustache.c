@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mustache_cache *cache;
 	mustache_template *t = NULL;
 	mustache_error err;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	json_object *jd = NULL;
 	unsigned flags = 0;
 	size_t i, k = 0, start;
@@ -84,31 +84,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (k > i + 1 && plen[i + 1])
 			(void)!mustache_cache_add(cache, names[i], part[i + 1], plen[i + 1], &err);
 
-	mustache_buf_init(&out);
 	if (mustache_compile("fuzz", part[0], plen[0], &lim, &t, &err) == 0) {
 		int rc = mustache_cache_render_template_json(cache, t, jd, flags, &out, &err);
 
-		/* the contract: output xor error, and a NUL-terminated page */
-		if (rc == 0 && (out.len > lim.max_output || (out.data && out.data[out.len])))
+		/* the contract: output xor error (the buffer then failed, so
+		 * it cannot be sent as a page), and a NUL-terminated page */
+		if (rc == 0 && (out.len > lim.max_output || buf_failed(&out) ||
+				(out.data && out.data[out.len])))
 			abort();
-		if (rc != 0 && (out.len != 0 || err.message[0] == '\0'))
+		if (rc != 0 && (out.len != 0 || !buf_failed(&out) ||
+				err.message[0] == '\0'))
 			abort();
 		/* rendering twice gives the same page */
 		if (rc == 0) {
-			mustache_buf again;
+			struct buf again = BUF_INIT;
 			size_t len = out.len;
 
-			mustache_buf_init(&again);
 			if (mustache_cache_render_template_json(cache, t, jd, flags, &again, &err) != 0 ||
 			    again.len != len || (len && memcmp(again.data, out.data, len) != 0))
 				abort();
-			mustache_buf_free(&again);
+			buf_free(&again);
 		}
 	} else if (err.message[0] == '\0' || err.code >= 0) {
 		abort();
 	}
 	mustache_template_free(t);
-	mustache_buf_free(&out);
+	buf_free(&out);
 	mustache_cache_free(cache);
 	json_object_put(jd);
 	return 0;

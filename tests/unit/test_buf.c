@@ -203,6 +203,49 @@ test_limit(void)
 	buf_free(&b);
 }
 
+/* A writer that fills the buffer itself (the template engine): room first,
+ * then bytes at data + len. */
+static void
+test_reserve(void)
+{
+	struct buf	 b = BUF_INIT;
+	char		*data;
+
+	CHECK(buf_reserve(&b, 0));
+	CHECK(b.cap >= 1);
+	CHECK_I64("len after reserving nothing", b.len, 0);
+	CHECK(buf_reserve(&b, 1000));
+	CHECK(b.cap >= 1001);
+	data = b.data;
+	memcpy(b.data + b.len, "filled", 6);
+	b.len += 6;
+	b.data[b.len] = '\0';
+	CHECK_STR("filled after reserve", buf_str(&b), "filled");
+	CHECK(buf_reserve(&b, 994));	/* 6 + 994 + NUL fit */
+	CHECK(b.data == data);		/* room that is there is not regrown */
+	CHECK_STR("reserve keeps the contents", buf_str(&b), "filled");
+	buf_free(&b);
+
+	/* Held to the limit, and never more memory than the limit needs. */
+	b.limit = 1000;
+	CHECK(buf_reserve(&b, 600));
+	CHECK(b.cap <= 1001);
+	b.len = 600;
+	CHECK(buf_reserve(&b, 400));	/* exactly at the limit */
+	CHECK_I64("cap at the limit", b.cap, 1001);
+	CHECK(!buf_reserve(&b, 401));	/* one past it */
+	CHECK(buf_failed(&b));
+	CHECK(!buf_reserve(&b, 0));	/* sticky */
+	buf_free(&b);
+
+	/* The largest limit there is does not wrap around. */
+	b.limit = (size_t)-1;
+	CHECK(buf_reserve(&b, 300));
+	CHECK(b.cap >= 301);
+	buf_free(&b);
+	buf_free(NULL);			/* like free(NULL) */
+}
+
 static void
 test_reset_without_limit(void)
 {
@@ -251,6 +294,7 @@ main(void)
 	test_growth();
 	test_printf();
 	test_limit();
+	test_reserve();
 	test_reset_without_limit();
 	return check_done("test_buf");
 }

@@ -2,7 +2,7 @@
  * test_mustache_api.c - the core's contracts, without JSON: a tiny backend
  * over C structs (the core knows nothing of json-c), output buffer reuse
  * (compile once, render many without reallocating), no half page after an
- * error, argument checks, free(NULL)-style frees, the deepest render in a
+ * error (the struct buf emptied and failed), the buffer's own limit, argument checks, free(NULL)-style frees, the deepest render in a
  * 256 KiB thread stack, and hostile templates
  * generated here (very deep nesting, huge names, random bytes) that must
  * give an error or output, never a crash.  Exit 0 = pass.
@@ -108,14 +108,13 @@ test_toy_backend(void)
 	const char *src = "{{title}}:{{#people}} {{.}}{{/people}}{{^empty}}!{{/empty}}";
 	mustache_template *t;
 	mustache_error err;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	char *first;
 	size_t cap;
 	int calls = 0, rc, i;
 
 	rc = mustache_compile("toy", src, strlen(src), NULL, &t, &err);
 	CHECK(rc == 0, "compile: %s", err.message);
-	mustache_buf_init(&out);
 	rc = mustache_render(t, &toy, &calls, &root, NULL, 0, NULL, &out, &err);
 	CHECK(rc == 0 && strcmp(out.data, "Team: Ann Bob &lt;b&gt;!") == 0,
 	      "toy render: %s", rc ? err.message : out.data);
@@ -139,17 +138,18 @@ test_toy_backend(void)
 		rc = mustache_render(t2, &toy, &calls, &root, NULL, MUSTACHE_STRICT, NULL,
 				     &out, &err);
 		CHECK(rc == MUSTACHE_ERR_UNRESOLVED && out.len == 0 && out.data[0] == '\0' &&
+		      buf_failed(&out) &&
 		      strcmp(err.message, "strict:1:16: unresolved name 'missing'") == 0 &&
 		      err.line == 1 && err.column == 16 &&
 		      strcmp(err.template_name, "strict") == 0,
 		      "strict: rc=%d len=%zu %s", rc, out.len, err.message);
 		rc = mustache_render(t, &toy, &calls, &root, NULL, 0, NULL, &out, &err);
-		CHECK(rc == 0 && strcmp(out.data, "Team: Ann Bob &lt;b&gt;!") == 0,
-		      "render after error");
+		CHECK(rc == 0 && strcmp(out.data, "Team: Ann Bob &lt;b&gt;!") == 0 &&
+		      !buf_failed(&out), "render after error");
 		mustache_template_free(t2);
 	}
 	mustache_template_free(t);
-	mustache_buf_free(&out);
+	buf_free(&out);
 }
 
 static void
@@ -157,7 +157,7 @@ test_arguments(void)
 {
 	mustache_template *t = (mustache_template *)1;
 	mustache_error err;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	int rc;
 
 	rc = mustache_compile("x", NULL, 3, NULL, &t, &err);
@@ -165,7 +165,6 @@ test_arguments(void)
 	rc = mustache_compile(NULL, "", 0, NULL, &t, &err);
 	CHECK(rc == 0 && t && strcmp(mustache_template_name(t), "template") == 0,
 	      "empty template");
-	mustache_buf_init(&out);
 	rc = mustache_render(t, NULL, NULL, NULL, NULL, 0, NULL, &out, &err);
 	CHECK(rc == MUSTACHE_ERR_INVALID, "NULL backend");
 	rc = mustache_render(t, &toy, NULL, NULL, NULL, 0, NULL, &out, &err);
@@ -173,12 +172,67 @@ test_arguments(void)
 	      "empty render");
 	mustache_template_free(t);
 	mustache_template_free(NULL);
-	mustache_buf_free(&out);
-	mustache_buf_free(NULL);
+	buf_free(&out);
+	buf_free(NULL);
 	CHECK(strcmp(mustache_strerror(MUSTACHE_ERR_DEPTH), "nesting too deep") == 0,
 	      "strerror");
 	CHECK(strcmp(mustache_strerror(-999), "unknown error") == 0, "strerror unknown");
 	CHECK(strcmp(mustache_strerror(1), "unknown error") == 0, "strerror positive");
+}
+
+/* The output is a struct buf (core): its sticky error flag after a failed
+ * render, its own limit as a lower max_output, appends after a render. */
+static void
+test_buf_output(void)
+{
+	static const char *const keys[] = { "title" };
+	static const struct val vals[] = { { V_STR, "0123456789", NULL, NULL, 0 } };
+	static const struct val root = { V_MAP, NULL, keys, vals, 1 };
+	mustache_template *t;
+	mustache_limits lim;
+	mustache_error err;
+	struct buf out = BUF_INIT;
+	int calls = 0, rc;
+
+	rc = mustache_compile("ten", "<{{title}}>", 11, NULL, &t, &err);
+	CHECK(rc == 0, "compile: %s", err.message);
+
+	/* a failed buffer is replaced, its error cleared */
+	buf_puts(&out, "old");
+	out.failed = true;
+	rc = mustache_render(t, &toy, &calls, &root, NULL, 0, NULL, &out, &err);
+	CHECK(rc == 0 && strcmp(buf_str(&out), "<0123456789>") == 0 &&
+	      out.len == 12 && !buf_failed(&out), "render into a failed buffer");
+	/* what follows a page is appended to it (render, then add) */
+	buf_puts(&out, "\n");
+	CHECK(strcmp(buf_str(&out), "<0123456789>\n") == 0, "append after render");
+
+	/* out's own limit lowers max_output, and stays the caller's */
+	out.limit = 11;
+	rc = mustache_render(t, &toy, &calls, &root, NULL, 0, NULL, &out, &err);
+	CHECK(rc == MUSTACHE_ERR_OUTPUT_SIZE && out.len == 0 && buf_failed(&out) &&
+	      strcmp(err.message, "ten:1:11: output larger than the limit of 11 bytes") == 0 &&
+	      out.limit == 11, "buffer limit: rc=%d %s", rc, err.message);
+	out.limit = 12;
+	rc = mustache_render(t, &toy, &calls, &root, NULL, 0, NULL, &out, &err);
+	CHECK(rc == 0 && out.len == 12 && out.limit == 12, "exactly at the buffer limit");
+	buf_free(&out);
+
+	/* the engine's limit when it is the lower one; the buffer never
+	 * holds more memory than the limit can use */
+	mustache_limits_default(&lim);
+	lim.max_output = 12;
+	out.limit = 1000;
+	rc = mustache_render(t, &toy, &calls, &root, NULL, 0, &lim, &out, &err);
+	CHECK(rc == 0 && out.len == 12 && out.cap == 13 && out.limit == 1000,
+	      "max_output below the buffer limit: rc=%d cap=%zu", rc, out.cap);
+	lim.max_output = 11;
+	rc = mustache_render(t, &toy, &calls, &root, NULL, 0, &lim, &out, &err);
+	CHECK(rc == MUSTACHE_ERR_OUTPUT_SIZE && buf_failed(&out) &&
+	      strcmp(err.message, "ten:1:11: output larger than the limit of 11 bytes") == 0,
+	      "max_output: %s", err.message);
+	buf_free(&out);
+	mustache_template_free(t);
 }
 
 /* Generated hostile templates: each must compile or fail cleanly. */
@@ -197,7 +251,7 @@ test_hostile(void)
 	};
 	static const struct val root = { V_MAP, NULL, rkeys, rvals, 2 };
 	mustache_limits lim;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	mustache_error err;
 	char *src;
 	size_t n, cap = 1 << 20;
@@ -206,7 +260,6 @@ test_hostile(void)
 	mustache_template *t;
 
 	mustache_limits_default(&lim);
-	mustache_buf_init(&out);
 	src = malloc(cap);
 	if (!src)
 		exit(1);
@@ -258,7 +311,7 @@ test_hostile(void)
 		}
 	}
 	free(src);
-	mustache_buf_free(&out);
+	buf_free(&out);
 }
 
 /* The deepest render the limits allow, in a thread with the 256 KiB stack
@@ -284,14 +337,13 @@ deep_render(void *arg)
 	mustache_limits lim;
 	mustache_template *t;
 	mustache_error err;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	int calls = 0, *rc = arg;
 
 	mustache_limits_default(&lim);
 	lim.max_depth = MUSTACHE_DEPTH_CAP;
 	lim.max_partial_depth = MUSTACHE_DEPTH_CAP;
 	c = mustache_cache_new(NULL, &lim);
-	mustache_buf_init(&out);
 	if (!c || mustache_cache_add(c, "p", "{{#a}}{{>p}}{{/a}}", 18, &err) != 0 ||
 	    mustache_compile("top", "{{>p}}", 6, &lim, &t, &err) != 0) {
 		*rc = -100;
@@ -303,7 +355,7 @@ deep_render(void *arg)
 		*rc = -101;
 	mustache_template_free(t);
 	mustache_cache_free(c);
-	mustache_buf_free(&out);
+	buf_free(&out);
 	return NULL;
 }
 
@@ -332,6 +384,7 @@ main(void)
 	test_small_stack();
 	test_toy_backend();
 	test_arguments();
+	test_buf_output();
 	test_hostile();
 	printf("mustache api: %s\n", failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;

@@ -72,11 +72,10 @@ static void *
 render_loop(void *arg)
 {
 	struct worker *w = arg;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	mustache_error err;
 	int i;
 
-	mustache_buf_init(&out);
 	for (i = 0; i < 3000; i++) {
 		if (mustache_cache_render_json(w->cache, "page", w->data, 0, &out, &err) != 0 ||
 		    (strcmp(out.data, "<h1>Hi &amp; bye</h1>\n[1][2]\n") != 0 &&
@@ -85,7 +84,7 @@ render_loop(void *arg)
 				fprintf(stderr, "bad render: %s\n", out.len ? out.data : err.message);
 		}
 	}
-	mustache_buf_free(&out);
+	buf_free(&out);
 	return NULL;
 }
 
@@ -93,7 +92,7 @@ int
 main(void)
 {
 	mustache_cache *c;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	mustache_error err;
 	const mustache_template *t;
 	json_object *data = json_tokener_parse(
@@ -125,7 +124,6 @@ main(void)
 	write_file("uses_missing.mustache", "a\n  b {{>nope}}\n");
 	write_file("uses_broken.mustache", "{{>broken}}");
 
-	mustache_buf_init(&out);
 	c = mustache_cache_new(dir, NULL);
 	CHECK(c != NULL, "cache_new");
 
@@ -230,7 +228,7 @@ main(void)
 	mustache_cache_free(NULL);
 	mustache_cache_clear(NULL);
 
-	mustache_buf_free(&out);
+	buf_free(&out);
 	json_object_put(data);
 	remove_file("page.mustache");
 	remove_file("row.mustache");

@@ -71,7 +71,7 @@ flag(json_object *c, const char *key)
 /* Run one case; *msg and *text get the error message or the output
  * (static storage / out buffer).  Returns the engine's status. */
 static int
-run_case(json_object *c, mustache_buf *out, mustache_error *err)
+run_case(json_object *c, struct buf *out, mustache_error *err)
 {
 	json_object *jt, *jn, *jd = NULL, *jp = NULL, *jl = NULL;
 	mustache_limits lim;
@@ -118,7 +118,7 @@ main(void)
 {
 	json_object *doc = json_object_from_file(GOLDEN), *cases;
 	bool update = getenv("MUSTACHE_GOLDEN_UPDATE") != NULL;
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	int passed = 0, failed = 0;
 	size_t i, n;
 
@@ -127,7 +127,6 @@ main(void)
 			GOLDEN);
 		return 1;
 	}
-	mustache_buf_init(&out);
 	n = json_object_array_length(cases);
 	for (i = 0; i < n; i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *je, *jx, *jname;
@@ -170,7 +169,7 @@ main(void)
 			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		printf("mustache-golden: %d passed, %d failed\n", passed, failed);
-	mustache_buf_free(&out);
+	buf_free(&out);
 	json_object_put(doc);
 	return failed ? 1 : 0;
 }

@@ -47,7 +47,7 @@ show(const char *label, const char *s, size_t n)
 }
 
 static void
-run_test(const char *file, json_object *test, mustache_buf *out)
+run_test(const char *file, json_object *test, struct buf *out)
 {
 	json_object *jname, *jtpl, *jdata = NULL, *jexp, *jpartials;
 	const char *name, *tpl, *exp;
@@ -110,10 +110,9 @@ run_test(const char *file, json_object *test, mustache_buf *out)
 int
 main(void)
 {
-	mustache_buf out;
+	struct buf out = BUF_INIT;
 	size_t f;
 
-	mustache_buf_init(&out);
 	for (f = 0; f < sizeof spec_files / sizeof spec_files[0]; f++) {
 		char path[256];
 		json_object *doc, *tests;
@@ -133,7 +132,7 @@ main(void)
 			run_test(spec_files[f], json_object_array_get_idx(tests, i), &out);
 		json_object_put(doc);
 	}
-	mustache_buf_free(&out);
+	buf_free(&out);
 	if (passed + failed < 184) {
 		fprintf(stderr, "FAIL only %d spec tests found, expected 184\n",
 			passed + failed);
