@@ -246,6 +246,43 @@ log_activity(struct api_worker *w, struct http_request *req)
 	send_and_free(req, status, answer);
 }
 
+/* An intake's outcome as the API answers it (the caller frees it). */
+static json_object *
+retry_answer(const struct retry_intake_result *r, int *status)
+{
+	json_object *obj;
+
+	switch (r->verdict) {
+	case RETRY_QUEUED:
+	case RETRY_DUPLICATE:
+		obj = json_object_new_object();
+		*status = r->verdict == RETRY_DUPLICATE ? 200 : 201;
+		json_object_object_add(obj, "status", json_object_new_string(
+		    r->verdict == RETRY_DUPLICATE ? "duplicate" : "queued"));
+		json_object_object_add(obj, "id", json_object_new_int64(r->id));
+		json_object_object_add(obj, "duplicate", json_object_new_boolean(
+		    r->verdict == RETRY_DUPLICATE));
+		return obj;
+	case RETRY_REFUSED:
+		*status = 400;
+		return event_error_body(r->message, json_object_get(r->errors));
+	case RETRY_DB_FAILED:
+		if (r->db_rc == DB_UNAVAILABLE) {
+			*status = 503;
+			return event_error_body("database unavailable; retry "
+			    "later", NULL);
+		}
+		if (r->db_rc == DB_BAD_INPUT) {
+			*status = 400;
+			return event_error_body("the database refused a value "
+			    "of the entry", NULL);
+		}
+		break;
+	}
+	*status = 500;
+	return event_error_body("internal error", NULL);
+}
+
 /*
  * POST /api/internal/retry-queue: 201 queued, 200 already queued, 400
  * invalid envelope, 401 key, 411/413 length, 415 type, 503.
@@ -253,14 +290,17 @@ log_activity(struct api_worker *w, struct http_request *req)
 static void
 retry_queue(struct api_worker *w, struct http_request *req)
 {
-	struct apikey_identity	 who;
-	json_object		*answer;
-	int			 status;
+	struct apikey_identity		 who;
+	struct retry_intake_result	 result;
+	json_object			*answer;
+	int				 status;
 
 	if (!read_json_post(w, req, &who))
 		return;
-	answer = retry_intake(&w->db, &who, req->body.data, req->body.len,
-	    &status);
+	(void)retry_intake(&w->db, &who, req->body.data, req->body.len,
+	    &result);
+	answer = retry_answer(&result, &status);
+	retry_intake_result_free(&result);
 	send_and_free(req, status, answer);
 }
 
