@@ -5,8 +5,8 @@
  *
  * This file holds the portal's one route table (enum portal_route_id and
  * routes[]), the checks every route goes through before its handler
- * (portal.h), the login, the logout and the dashboard; the other pages'
- * handlers live in src/portal/portal_*.c.
+ * (portal.h), the login and the logout; the other pages' handlers, the
+ * dashboard's included, live in src/portal/portal_*.c.
  *
  *   GET  /login    the login form (its CSRF token bound to a login cookie)
  *   POST /login    check the password, start a session, 303 to /
@@ -29,7 +29,6 @@
 #include "auth.h"
 #include "buf.h"
 #include "config.h"
-#include "dashboard.h"
 #include "db.h"
 #include "fcgi_server.h"
 #include "lead_filters.h"
@@ -37,6 +36,7 @@
 #include "mustache.h"
 #include "mustache_json.h"
 #include "portal.h"
+#include "portal_dashboard.h"
 #include "portal_keys.h"
 #include "portal_leads.h"
 #include "portal_retry.h"
@@ -142,27 +142,6 @@ logout_post(struct visit *v)
 	log_info("logout: %s", v->who.email);
 	portal_set_cookie(v, session_cookie_name(v->https), "", 0);
 	portal_redirect(v, "/login");
-}
-
-/* GET /: the dashboard; 503 without a database. */
-static void
-dashboard_page(struct visit *v)
-{
-	json_object	*data, *dash;
-	int		 status;
-
-	if ((dash = dashboard_data(&v->w->db, &status)) == NULL) {
-		portal_send_error(v, status, status == 503 ? "The portal cannot reach "
-		    "its database. Try again soon." : "The dashboard could not "
-		    "be loaded.");
-		return;
-	}
-	data = portal_page_data(v);
-	json_object_object_foreach(dash, key, val)
-		json_object_object_add(data, key, json_object_get(val));
-	json_object_put(dash);
-	portal_send_page(v, 200, PORTAL_TEMPLATE_DASHBOARD, data);
-	json_object_put(data);
 }
 
 /* Any page that does not exist (yet): 404 in the portal's layout. */

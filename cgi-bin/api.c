@@ -246,6 +246,43 @@ log_activity(struct api_worker *w, struct http_request *req)
 	send_and_free(req, status, answer);
 }
 
+/* An intake's outcome as the API answers it (the caller frees it). */
+static json_object *
+retry_answer(const struct retry_intake_result *r, int *status)
+{
+	json_object *obj;
+
+	switch (r->verdict) {
+	case RETRY_QUEUED:
+	case RETRY_DUPLICATE:
+		obj = json_object_new_object();
+		*status = r->verdict == RETRY_DUPLICATE ? 200 : 201;
+		json_object_object_add(obj, "status", json_object_new_string(
+		    r->verdict == RETRY_DUPLICATE ? "duplicate" : "queued"));
+		json_object_object_add(obj, "id", json_object_new_int64(r->id));
+		json_object_object_add(obj, "duplicate", json_object_new_boolean(
+		    r->verdict == RETRY_DUPLICATE));
+		return obj;
+	case RETRY_REFUSED:
+		*status = 400;
+		return event_error_body(r->message, json_object_get(r->errors));
+	case RETRY_DB_FAILED:
+		if (r->db_rc == DB_UNAVAILABLE) {
+			*status = 503;
+			return event_error_body("database unavailable; retry "
+			    "later", NULL);
+		}
+		if (r->db_rc == DB_BAD_INPUT) {
+			*status = 400;
+			return event_error_body("the database refused a value "
+			    "of the entry", NULL);
+		}
+		break;
+	}
+	*status = 500;
+	return event_error_body("internal error", NULL);
+}
+
 /*
  * POST /api/internal/retry-queue: 201 queued, 200 already queued, 400
  * invalid envelope, 401 key, 411/413 length, 415 type, 503.
@@ -253,35 +290,89 @@ log_activity(struct api_worker *w, struct http_request *req)
 static void
 retry_queue(struct api_worker *w, struct http_request *req)
 {
-	struct apikey_identity	 who;
-	json_object		*answer;
-	int			 status;
+	struct apikey_identity		 who;
+	struct retry_intake_result	 result;
+	json_object			*answer;
+	int				 status;
 
 	if (!read_json_post(w, req, &who))
 		return;
-	answer = retry_intake(&w->db, &who, req->body.data, req->body.len,
-	    &status);
+	(void)retry_intake(&w->db, &who, req->body.data, req->body.len,
+	    &result);
+	answer = retry_answer(&result, &status);
+	retry_intake_result_free(&result);
 	send_and_free(req, status, answer);
+}
+
+/* The 503 of the health routes: the database could not be read. */
+static json_object *
+unavailable_answer(void)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "status",
+	    json_object_new_string("unavailable"));
+	json_object_object_add(obj, "error",
+	    json_object_new_string("database unavailable"));
+	return obj;
+}
+
+/* The health figures as activity-health answers them (caller frees). */
+static json_object *
+health_answer(const struct health_report *h)
+{
+	json_object	*obj = json_object_new_object();
+	json_object	*reasons = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; i < h->nreasons; i++)
+		json_object_array_add(reasons,
+		    json_object_new_string(h->reasons[i]));
+	json_object_object_add(obj, "status",
+	    json_object_new_string(health_status_name(h->status)));
+	json_object_object_add(obj, "events_last_hour",
+	    json_object_new_int64(h->events_last_hour));
+	json_object_object_add(obj, "events_last_24h",
+	    json_object_new_int64(h->events_last_24h));
+	json_object_object_add(obj, "retry_queue_size",
+	    json_object_new_int64(h->retry_queue_size));
+	json_object_object_add(obj, "oldest_retry_age_seconds",
+	    h->has_oldest_retry_age ?
+	    json_object_new_int64(h->oldest_retry_age_seconds) : NULL);
+	json_object_object_add(obj, "last_event_at", h->has_last_event ?
+	    json_object_new_string(h->last_event_at) : NULL);
+	json_object_object_add(obj, "business_hours",
+	    json_object_new_boolean(h->business_hours));
+	json_object_object_add(obj, "reasons", reasons);
+	return obj;
 }
 
 /* GET /api/internal/activity-health: 200, or 503 without a database. */
 static void
 activity_health(struct api_worker *w, struct http_request *req)
 {
-	int		 status;
-	json_object	*obj = health_activity(&w->db, &status);
+	struct health_report h;
 
-	send_and_free(req, status, obj);
+	if (health_activity(&w->db, &h) != DB_OK)
+		send_and_free(req, 503, unavailable_answer());
+	else
+		send_and_free(req, 200, health_answer(&h));
 }
 
 /* GET /health, /readyz: 200 if the database answers, else 503. */
 static void
 ready(struct api_worker *w, struct http_request *req)
 {
-	int		 status;
-	json_object	*obj = health_ready(&w->db, &status);
+	json_object *obj;
 
-	send_and_free(req, status, obj);
+	if (health_ready(&w->db) != DB_OK) {
+		send_and_free(req, 503, unavailable_answer());
+		return;
+	}
+	obj = json_object_new_object();
+	json_object_object_add(obj, "status", json_object_new_string("ok"));
+	json_object_object_add(obj, "database", json_object_new_string("ok"));
+	send_and_free(req, 200, obj);
 }
 
 /* GET /healthz: 200 while the process serves requests. */

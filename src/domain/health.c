@@ -58,78 +58,51 @@ health_query(struct db *db, struct db_health *h)
 	return rc;
 }
 
-static json_object *
-unavailable(int *status)
-{
-	json_object *obj = json_object_new_object();
-
-	*status = 503;
-	json_object_object_add(obj, "status",
-	    json_object_new_string("unavailable"));
-	json_object_object_add(obj, "error",
-	    json_object_new_string("database unavailable"));
-	return obj;
-}
-
-json_object *
-health_activity(struct db *db, int *status)
+int
+health_activity(struct db *db, struct health_report *out)
 {
 	struct db_health h;
-	json_object	*obj, *reasons;
-	bool		 business;
-	char		 why[96];
+	int		 rc;
 
-	if (health_query(db, &h) != DB_OK)
-		return unavailable(status);
+	if ((rc = health_query(db, &h)) != DB_OK)
+		return rc;
 	if (h.uncompacted_rows > UNCOMPACTED_MAX &&
 	    db_health_compact(db, NULL) == DB_OK &&
-	    health_query(db, &h) != DB_OK)
-		return unavailable(status);
+	    (rc = health_query(db, &h)) != DB_OK)
+		return rc;
 
-	business = in_business_hours(h.isodow, h.hour);
-	reasons = json_object_new_array();
-	if (h.events_last_hour == 0 && business)
-		json_object_array_add(reasons, json_object_new_string(
-		    "no events in the last hour during business hours: "
-		    "workflows inactive or portal unreachable"));
-	if (h.retry_queue_size > HEALTH_RETRY_QUEUE_ALERT) {
-		snprintf(why, sizeof(why), "retry queue holds %lld events "
+	memset(out, 0, sizeof(*out));
+	out->events_last_hour = h.events_last_hour;
+	out->events_last_24h = h.events_last_24h;
+	out->retry_queue_size = h.retry_queue_size;
+	out->has_oldest_retry_age = h.has_oldest_retry_age;
+	out->oldest_retry_age_seconds = h.oldest_retry_age_seconds;
+	out->has_last_event = h.has_last_event;
+	memcpy(out->last_event_at, h.last_event_at,
+	    sizeof(out->last_event_at));
+	out->business_hours = in_business_hours(h.isodow, h.hour);
+	if (h.events_last_hour == 0 && out->business_hours)
+		snprintf(out->reasons[out->nreasons++],
+		    sizeof(out->reasons[0]), "no events in the last hour "
+		    "during business hours: workflows inactive or portal "
+		    "unreachable");
+	if (h.retry_queue_size > HEALTH_RETRY_QUEUE_ALERT)
+		snprintf(out->reasons[out->nreasons++],
+		    sizeof(out->reasons[0]), "retry queue holds %lld events "
 		    "(alert above %d)", h.retry_queue_size,
 		    HEALTH_RETRY_QUEUE_ALERT);
-		json_object_array_add(reasons, json_object_new_string(why));
-	}
-
-	obj = json_object_new_object();
-	json_object_object_add(obj, "status", json_object_new_string(
-	    json_object_array_length(reasons) ? "degraded" : "healthy"));
-	json_object_object_add(obj, "events_last_hour",
-	    json_object_new_int64(h.events_last_hour));
-	json_object_object_add(obj, "events_last_24h",
-	    json_object_new_int64(h.events_last_24h));
-	json_object_object_add(obj, "retry_queue_size",
-	    json_object_new_int64(h.retry_queue_size));
-	json_object_object_add(obj, "oldest_retry_age_seconds",
-	    h.has_oldest_retry_age ?
-	    json_object_new_int64(h.oldest_retry_age_seconds) : NULL);
-	json_object_object_add(obj, "last_event_at", h.has_last_event ?
-	    json_object_new_string(h.last_event_at) : NULL);
-	json_object_object_add(obj, "business_hours",
-	    json_object_new_boolean(business));
-	json_object_object_add(obj, "reasons", reasons);
-	*status = 200;
-	return obj;
+	out->status = out->nreasons > 0 ? HEALTH_DEGRADED : HEALTH_HEALTHY;
+	return DB_OK;
 }
 
-json_object *
-health_ready(struct db *db, int *status)
+const char *
+health_status_name(enum health_status s)
 {
-	json_object	*obj;
+	return s == HEALTH_DEGRADED ? "degraded" : "healthy";
+}
 
-	if (db_health_ping(db) != DB_OK)
-		return unavailable(status);
-	obj = json_object_new_object();
-	json_object_object_add(obj, "status", json_object_new_string("ok"));
-	json_object_object_add(obj, "database", json_object_new_string("ok"));
-	*status = 200;
-	return obj;
+int
+health_ready(struct db *db)
+{
+	return db_health_ping(db);
 }

@@ -10,19 +10,46 @@
 #ifndef MINICRM_HEALTH_H
 #define MINICRM_HEALTH_H
 
-#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "db.h"
 
 #define HEALTH_RETRY_QUEUE_ALERT	20
+#define HEALTH_MAX_REASONS	2	/* one per red flag */
+
+enum health_status {
+	HEALTH_HEALTHY,		/* no red flag */
+	HEALTH_DEGRADED		/* reasons[] says which */
+};
+
+/* The figures, and the red flags that hold, each in words. */
+struct health_report {
+	enum health_status	 status;
+	long long		 events_last_hour;
+	long long		 events_last_24h;
+	long long		 retry_queue_size;
+	bool			 has_oldest_retry_age;	/* false: none waits */
+	long long		 oldest_retry_age_seconds;
+	bool			 has_last_event;	/* false: none logged */
+	char			 last_event_at[40];	/* ISO 8601 UTC, or "" */
+	bool			 business_hours;	/* now, in the SOP's */
+	size_t			 nreasons;
+	char			 reasons[HEALTH_MAX_REASONS][128];
+};
 
 /*
- * The figures as a JSON object (caller frees), with *status 200, or 503
- * and an error object when the database cannot be reached.
+ * Read the figures and judge them into *out (the caller's; nothing to
+ * free). Returns a db_status: DB_OK, or the failure of the figures' read,
+ * *out then unspecified (the API answers 503 "unavailable" for any).
  */
-json_object	*health_activity(struct db *, int *status);
+int	health_activity(struct db *, struct health_report *out)
+	    __attribute__((warn_unused_result));
 
-/* {"status":"ok","database":"ok"} or 503; for /health and /readyz. */
-json_object	*health_ready(struct db *, int *status);
+/* "healthy" or "degraded", as the API and the dashboard say it. */
+const char	*health_status_name(enum health_status);
+
+/* Does the database answer (for /health and /readyz)? A db_status. */
+int	health_ready(struct db *) __attribute__((warn_unused_result));
 
 #endif

@@ -107,45 +107,48 @@ accept(void *ctx, size_t f, size_t member, json_object *val, const char *s,
 	return NULL;
 }
 
-static json_object *
-answer(long long id, bool duplicate, int *status)
+/* Refused, for why (NULL: the errors say it), with errors (or NULL). */
+static enum retry_verdict
+refused(struct retry_intake_result *out, const char *why, json_object *errors)
 {
-	json_object *obj = json_object_new_object();
-
-	*status = duplicate ? 200 : 201;
-	json_object_object_add(obj, "status",
-	    json_object_new_string(duplicate ? "duplicate" : "queued"));
-	json_object_object_add(obj, "id", json_object_new_int64(id));
-	json_object_object_add(obj, "duplicate",
-	    json_object_new_boolean(duplicate));
-	return obj;
+	out->verdict = RETRY_REFUSED;
+	snprintf(out->message, sizeof(out->message), "%s", why);
+	out->errors = errors;
+	return RETRY_REFUSED;
 }
 
-json_object *
+void
+retry_intake_result_free(struct retry_intake_result *r)
+{
+	if (r == NULL)
+		return;
+	json_object_put(r->errors);
+	r->errors = NULL;
+}
+
+enum retry_verdict
 retry_intake(struct db *db, const struct apikey_identity *who,
-    const char *body, size_t len, int *status)
+    const char *body, size_t len, struct retry_intake_result *out)
 {
 	struct json_body jb;
-	json_object	*root, *errors, *out;
+	json_object	*root, *errors;
 	struct envelope_text	 et;
 	const char	*params[9];
 	char		 why[160];
 	PGresult	*res;
 	int		 rc, f;
 
+	memset(out, 0, sizeof(*out));
 	/* The payload sits one level below the envelope. */
 	if (json_body_parse(&jb, body, len, ACTIVITY_MAX_DEPTH + 1, why,
-	    sizeof(why)) != 0) {
-		*status = 400;
-		return event_error_body(why, NULL);
-	}
+	    sizeof(why)) != 0)
+		return refused(out, why, NULL);
 	root = jb.root;
 	if (!json_object_is_type(root, json_type_object)) {
-		*status = 400;
 		json_body_free(&jb);
-		return event_error_body("the body must be an object: {\"payload\": "
-		    "the event, \"workflow\", \"execution_id\", \"lead_id\", "
-		    "\"event_type\", \"error\", \"state\"}", NULL);
+		return refused(out, "the body must be an object: "
+		    "{\"payload\": the event, \"workflow\", \"execution_id\", "
+		    "\"lead_id\", \"event_type\", \"error\", \"state\"}", NULL);
 	}
 	errors = json_object_new_array();
 	memset(&et, 0, sizeof(et));
@@ -153,10 +156,9 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	et.body = body;
 	(void)fields_check(&envelope, root, jb.part, accept, &et, errors);
 	if (json_object_array_length(errors) > 0) {
-		*status = 400;
 		free(et.raw);
 		json_body_free(&jb);
-		return event_error_body("invalid retry-queue entry", errors);
+		return refused(out, "invalid retry-queue entry", errors);
 	}
 	json_object_put(errors);
 	for (f = 0; f <= ENV_ERROR; f++)
@@ -170,14 +172,12 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	if (rc != DB_OK) {
 		log_warn("retry-queue insert: %s: %s", db_status_text(rc),
 		    db->error);
-		*status = rc == DB_UNAVAILABLE ? 503 : rc == DB_BAD_INPUT ?
-		    400 : 500;
-		return event_error_body(rc == DB_UNAVAILABLE ? "database unavailable; "
-		    "retry later" : rc == DB_BAD_INPUT ? "the database refused "
-		    "a value of the entry" : "internal error", NULL);
+		out->db_rc = rc;
+		return out->verdict = RETRY_DB_FAILED;
 	}
-	out = answer(strtoll(PQgetvalue(res, 0, 0), NULL, 10),
-	    PQgetvalue(res, 0, 1)[0] == 't', status);
+	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	out->verdict = PQgetvalue(res, 0, 1)[0] == 't' ? RETRY_DUPLICATE :
+	    RETRY_QUEUED;
 	PQclear(res);
-	return out;
+	return out->verdict;
 }

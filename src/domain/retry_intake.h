@@ -34,15 +34,42 @@
 /* Longest error text kept (characters); longer ones are refused. */
 #define RETRY_MAX_ERROR		16384
 
+/* What became of an envelope. */
+enum retry_verdict {
+	RETRY_QUEUED,		/* a new row: id */
+	RETRY_DUPLICATE,	/* queued before: the same row's id */
+	RETRY_REFUSED,		/* nothing written: message, and errors */
+	RETRY_DB_FAILED		/* nothing written: the db_status in db_rc */
+};
+
 /*
- * Queue the envelope in body[0..len) (body[len] == '\0'). Returns the
- * answer (the caller frees it with json_object_put) and sets *status:
- * 201 queued, 200 already queued (same id), 400 invalid envelope (every
- * bad field named, nothing written), 503 database unavailable, 500.
+ * An intake's outcome, typed: cgi-bin/api.c turns it into a status and a
+ * body. Filled by retry_intake; the caller frees it with
+ * retry_intake_result_free.
+ */
+struct retry_intake_result {
+	enum retry_verdict	 verdict;
+	long long		 id;		/* QUEUED, DUPLICATE */
+	int			 db_rc;		/* DB_FAILED */
+	char			 message[160];	/* REFUSED: why */
+	/* REFUSED: [{"field", "message"}], every bad field of the
+	 * envelope; NULL when the body as a whole was refused (not JSON,
+	 * not an object: message says which). */
+	json_object		*errors;
+};
+
+/*
+ * Queue the envelope in body[0..len) (body[len] == '\0') and say what
+ * became of it in *out (the caller's struct; free what it holds with
+ * retry_intake_result_free, whatever the verdict). Returns out->verdict.
  * The row carries the key's client and id, so its replay logs with the
  * rights of the key that queued it.
  */
-json_object	*retry_intake(struct db *, const struct apikey_identity *,
-		    const char *body, size_t len, int *status);
+enum retry_verdict retry_intake(struct db *, const struct apikey_identity *,
+		    const char *body, size_t len,
+		    struct retry_intake_result *out);
+
+/* Free what retry_intake put in r (not r itself); NULL is fine. */
+void		 retry_intake_result_free(struct retry_intake_result *r);
 
 #endif

@@ -15,41 +15,24 @@
 #include "health.h"
 #include "job.h"
 
-static long long
-figure(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(obj, key, &v) ?
-	    json_object_get_int64(v) : 0;
-}
-
 enum job_outcome
 job_health(struct job_run *run)
 {
-	json_object	*h, *v;
+	struct health_report h;
 	char		 raise[512], clear[256];
-	const char	*last, *status;
-	long long	 last_hour, queue;
-	bool		 business, quiet;
-	int		 code, rc, sent, failed;
+	const char	*last;
+	long long	 last_hour;
+	bool		 quiet;
+	int		 rc, sent, failed;
 
-	h = health_activity(run->db, &code);
-	if (code != 200) {
+	if (health_activity(run->db, &h) != DB_OK) {
 		snprintf(run->summary, sizeof(run->summary),
 		    "database unavailable (%s)", run->db->error);
-		json_object_put(h);
 		return JOB_FAILED;
 	}
-	last_hour = figure(h, "events_last_hour");
-	queue = figure(h, "retry_queue_size");
-	business = json_object_object_get_ex(h, "business_hours", &v) &&
-	    json_object_get_boolean(v);
-	last = json_object_object_get_ex(h, "last_event_at", &v) && v ?
-	    json_object_get_string(v) : "never";
-	status = json_object_object_get_ex(h, "status", &v) ?
-	    json_object_get_string(v) : "?";
-	quiet = last_hour == 0 && business;
+	last_hour = h.events_last_hour;
+	last = h.has_last_event ? h.last_event_at : "never";
+	quiet = last_hour == 0 && h.business_hours;
 
 	snprintf(raise, sizeof(raise), "⚠️ No activity events logged in the "
 	    "last hour, inside business hours (last event: %s).\nn8n "
@@ -70,15 +53,13 @@ job_health(struct job_run *run)
 	if (rc < 0) {
 		snprintf(run->summary, sizeof(run->summary), "%s (%s)",
 		    db_status_text(rc), run->db->error);
-		json_object_put(h);
 		return JOB_FAILED;
 	}
 	snprintf(run->summary, sizeof(run->summary), "%s: %lld events in the "
 	    "last hour, %lld in the retry queue, %s business hours%s; alerts "
-	    "sent %d, waiting %d", status, last_hour, queue,
-	    business ? "inside" : "outside",
+	    "sent %d, waiting %d", health_status_name(h.status), last_hour,
+	    h.retry_queue_size, h.business_hours ? "inside" : "outside",
 	    quiet ? " (no events)" : "", sent, failed);
-	json_object_put(h);
 	return JOB_DONE;
 }
 
