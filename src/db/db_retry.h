@@ -102,4 +102,156 @@ int	db_retry_fail(struct db *, const char *id, const char *error,
 int	db_retry_count_due(struct db *, long long *n)
 	    __attribute__((warn_unused_result));
 
+/* ---- The admin pages (portal_retry*.c) ---- */
+
+/* The columns of STMT_RETRY_COUNTS. */
+enum db_retry_counts_col {
+	RETRY_COUNTS_PENDING, RETRY_COUNTS_DUE, RETRY_COUNTS_DEAD,
+	RETRY_COUNTS_DONE, RETRY_COUNTS_DISCARDED, RETRY_COUNTS_REFUSED
+};
+
+/* The rows by state. */
+struct db_retry_counts {
+	long long	 pending;
+	long long	 due;		/* pending and due now */
+	long long	 dead;
+	long long	 done;
+	long long	 discarded;
+	long long	 refused;
+};
+
+/* The counts by state into *out (the caller's). Nothing to free. */
+int	db_retry_counts(struct db *, struct db_retry_counts *out)
+	    __attribute__((warn_unused_result));
+
+/* The list's and the export's filters and page: NULL matches all. */
+struct db_retry_query {
+	const char	*state;		/* "pending", ... */
+	const char	*workflow;
+	const char	*older_hours;	/* created more than this many hours
+					 * ago (digits) */
+	const char	*before;	/* ids below this one (keyset) */
+	long		 limit;		/* rows at most */
+};
+
+/* The columns of STMT_RETRY_LIST. */
+enum db_retry_list_col {
+	RETRY_LIST_ID, RETRY_LIST_STATE, RETRY_LIST_WORKFLOW,
+	RETRY_LIST_EXECUTION, RETRY_LIST_LEAD, RETRY_LIST_EVENT_TYPE,
+	RETRY_LIST_ATTEMPTS, RETRY_LIST_CREATED, RETRY_LIST_NEXT_ATTEMPT,
+	RETRY_LIST_ERROR, RETRY_LIST_DUE
+};
+
+/* A row of the list; texts as shown ("" for none), times in UTC. */
+struct db_retry_item {
+	const char	*id;
+	const char	*state;
+	const char	*workflow;
+	const char	*execution_id;
+	const char	*lead_id;
+	const char	*event_type;
+	const char	*attempts;
+	const char	*created_at;		/* YYYY-MM-DD HH24:MI:SS */
+	const char	*next_attempt_at;	/* same */
+	const char	*error;			/* its first 200 characters */
+	bool		 due;			/* pending and due now */
+};
+
+/* One page of the list, newest first. *rows (n) is one allocation the
+ * caller free()s. */
+int	db_retry_list(struct db *, const struct db_retry_query *,
+	    struct db_retry_item **rows, size_t *n)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_RETRY_EXPORT, in the CSV's order. */
+enum db_retry_export_col {
+	RETRY_EXPORT_ID, RETRY_EXPORT_STATE, RETRY_EXPORT_CREATED,
+	RETRY_EXPORT_WORKFLOW, RETRY_EXPORT_EXECUTION, RETRY_EXPORT_LEAD,
+	RETRY_EXPORT_EVENT_TYPE, RETRY_EXPORT_ATTEMPTS,
+	RETRY_EXPORT_NEXT_ATTEMPT, RETRY_EXPORT_ERROR, RETRY_EXPORT_PAYLOAD,
+	RETRY_EXPORT__MAX
+};
+
+/* A row of the export: every column as text, in the CSV's order
+ * (times ISO 8601 UTC, "" for none), the whole error and payload. */
+struct db_retry_export_row {
+	const char	*col[RETRY_EXPORT__MAX];
+};
+
+/* One page of the export, newest first. *rows (n) is one allocation the
+ * caller free()s before it asks for the next page, so an export of any
+ * size holds one page. */
+int	db_retry_export(struct db *, const struct db_retry_query *,
+	    struct db_retry_export_row **rows, size_t *n)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_RETRY_ROW. */
+enum db_retry_row_col {
+	RETRY_ROW_ID, RETRY_ROW_STATE, RETRY_ROW_PAYLOAD, RETRY_ROW_WORKFLOW,
+	RETRY_ROW_EXECUTION, RETRY_ROW_LEAD, RETRY_ROW_EVENT_TYPE,
+	RETRY_ROW_CLIENT, RETRY_ROW_KEY_NAME, RETRY_ROW_DIRECT,
+	RETRY_ROW_QUEUED_ERROR, RETRY_ROW_ERROR, RETRY_ROW_ATTEMPTS,
+	RETRY_ROW_CREATED, RETRY_ROW_NEXT_ATTEMPT, RETRY_ROW_DONE_AT,
+	RETRY_ROW_LOG_ID, RETRY_ROW_DISCARDED_AT, RETRY_ROW_DISCARDED_BY,
+	RETRY_ROW_DUE
+};
+
+/* One row as its page shows it; texts "" for none, times
+ * YYYY-MM-DD HH24:MI:SS UTC. */
+struct db_retry_detail {
+	const char	*id;
+	const char	*state;
+	const char	*payload;
+	const char	*workflow;
+	const char	*execution_id;
+	const char	*lead_id;
+	const char	*event_type;
+	const char	*client;	/* the client's slug */
+	const char	*key_name;	/* the API key's name */
+	bool		 direct_insert;	/* queued without an API key */
+	const char	*queued_error;	/* why it was queued */
+	const char	*error;		/* the last attempt's error */
+	const char	*attempts;
+	const char	*created_at;
+	const char	*next_attempt_at;
+	const char	*done_at;
+	const char	*log_id;	/* its event in the log, once done */
+	const char	*discarded_at;
+	const char	*discarded_by;	/* the admin's e-mail */
+	bool		 due;
+};
+
+/*
+ * Row id into *row, one allocation the caller free()s. Returns 1 found,
+ * 0 no such row (*row NULL), or a negative db_status (*row NULL).
+ */
+int	db_retry_get(struct db *, const char *id, struct db_retry_detail **row)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_RETRY_HISTORY. */
+enum db_retry_history_col {
+	RETRY_HISTORY_ATTEMPT, RETRY_HISTORY_AT, RETRY_HISTORY_ERROR
+};
+
+/* One failed attempt of a row. */
+struct db_retry_attempt {
+	const char	*attempt;	/* 1, 2, ... */
+	const char	*at;		/* YYYY-MM-DD HH24:MI:SS UTC */
+	const char	*error;
+};
+
+/* Row id's failed attempts, first first. *rows (n) is one allocation the
+ * caller free()s. */
+int	db_retry_history(struct db *, const char *id,
+	    struct db_retry_attempt **rows, size_t *n)
+	    __attribute__((warn_unused_result));
+
+/*
+ * Discard row id, by (an admin's e-mail), if it is still waiting
+ * (pending, dead or refused); the row is kept. Returns 1 discarded, 0 no
+ * such row or past discarding, or a negative db_status.
+ */
+int	db_retry_discard(struct db *, const char *id, const char *by)
+	    __attribute__((warn_unused_result));
+
 #endif
