@@ -257,6 +257,44 @@ db_apikey_revoke_by_id(struct db *db, const char *id, const char *by,
 }
 
 int
+db_apikey_refused_recently(struct db *db, struct db_apikey_refusal **rows,
+    size_t *n)
+{
+	static const int text[] = { KEYS_REFUSED_NAME, KEYS_REFUSED_PREFIX,
+	    KEYS_REFUSED_LAST };
+	struct db_apikey_refusal *out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = db_exec(db, STMT_KEYS_REFUSED_RECENTLY, NULL, &res)) !=
+	    DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), text, 3, &pool)) ==
+	    NULL) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		out[i].name = db_store_text(&pool, res, i, KEYS_REFUSED_NAME);
+		out[i].prefix = db_store_text(&pool, res, i,
+		    KEYS_REFUSED_PREFIX);
+		out[i].revoked = PQgetvalue(res, i, KEYS_REFUSED_REVOKED)[0] ==
+		    't';
+		out[i].refused_count = db_store_int(res, i,
+		    KEYS_REFUSED_COUNT);
+		out[i].last_refused = db_store_text(&pool, res, i,
+		    KEYS_REFUSED_LAST);
+	}
+	*rows = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
 db_client_by_slug(struct db *db, const char *slug, char id[37])
 {
 	const char	*params[1] = { slug };

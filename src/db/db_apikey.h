@@ -2,7 +2,7 @@
  * db_apikey: the store of the API keys (api_keys) and of the clients they
  * may be bound to: the lookup on every ingest, the touch of last_used_at,
  * the CLI's list, create and revoke, the portal's keys page (list, one
- * key, revoke by id), and `minicrm client`.
+ * key, revoke by id), the alerts job's refused keys, and `minicrm client`.
  * apikey.c does the hashing and the comparing; this only moves rows.
  */
 #ifndef MINICRM_DB_APIKEY_H
@@ -142,6 +142,29 @@ enum db_keys_revoked_col { KEYS_REVOKED_NAME, KEYS_REVOKED_PREFIX };
  */
 int	db_apikey_revoke_by_id(struct db *, const char *id, const char *by,
 	    char *name, size_t namesz, char *prefix, size_t prefixsz)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_KEYS_REFUSED_RECENTLY. */
+enum db_keys_refused_col {
+	KEYS_REFUSED_NAME, KEYS_REFUSED_PREFIX, KEYS_REFUSED_REVOKED,
+	KEYS_REFUSED_COUNT, KEYS_REFUSED_LAST
+};
+
+/* A known key refused in the last hour. */
+struct db_apikey_refusal {
+	const char	*name;
+	const char	*prefix;
+	bool		 revoked;	/* else: live, with a wrong secret */
+	long long	 refused_count;
+	const char	*last_refused;	/* YYYY-MM-DD HH24:MI:SS UTC */
+};
+
+/*
+ * The (at most five) keys refused in the last hour, most recent first.
+ * *rows as db_apikey_list_full's (free() it). Returns a db_status.
+ */
+int	db_apikey_refused_recently(struct db *,
+	    struct db_apikey_refusal **rows, size_t *n)
 	    __attribute__((warn_unused_result));
 
 /* The id of the client whose slug is slug: 1 and id written, 0 none, or a

@@ -401,3 +401,92 @@ db_retry_discard(struct db *db, const char *id, const char *by)
 	PQclear(res);
 	return rc;
 }
+
+int
+db_retry_pending(struct db *db, long long *count, long long *oldest_seconds)
+{
+	PGresult	*res;
+	int		 rc;
+
+	*count = *oldest_seconds = 0;
+	if ((rc = db_exec(db, STMT_QUEUE_PENDING, NULL, &res)) != DB_OK)
+		return rc;
+	*count = db_store_int(res, 0, RETRY_PENDING_COUNT);
+	*oldest_seconds = db_store_int(res, 0, RETRY_PENDING_OLDEST);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_retry_unalerted_count(struct db *db, long long *count, long long *max_id)
+{
+	PGresult	*res;
+	int		 rc;
+
+	*count = *max_id = 0;
+	if ((rc = db_exec(db, STMT_DEAD_UNALERTED_COUNT, NULL, &res)) != DB_OK)
+		return rc;
+	*count = db_store_int(res, 0, RETRY_UNALERTED_COUNT);
+	*max_id = db_store_int(res, 0, RETRY_UNALERTED_MAX_ID);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_retry_unalerted(struct db *db, long limit, struct db_retry_dead **rows,
+    size_t *n)
+{
+	static const int text[] = { RETRY_UNALERTED_WORKFLOW,
+	    RETRY_UNALERTED_EXECUTION, RETRY_UNALERTED_LEAD,
+	    RETRY_UNALERTED_EVENT_TYPE, RETRY_UNALERTED_ERROR };
+	const char	*params[1];
+	char		 lim[24];
+	struct db_retry_dead *out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	params[0] = lim;
+	if ((rc = db_exec(db, STMT_DEAD_UNALERTED, params, &res)) != DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), text, 5, &pool)) ==
+	    NULL)
+		return db_retry_nomem(db, res);
+	for (i = 0; i < PQntuples(res); i++) {
+		struct db_retry_dead *r = &out[i];
+
+		r->id = db_store_int(res, i, RETRY_UNALERTED_ID);
+		r->workflow = db_store_text(&pool, res, i,
+		    RETRY_UNALERTED_WORKFLOW);
+		r->execution_id = db_store_text(&pool, res, i,
+		    RETRY_UNALERTED_EXECUTION);
+		r->lead_id = db_store_text(&pool, res, i,
+		    RETRY_UNALERTED_LEAD);
+		r->event_type = db_store_text(&pool, res, i,
+		    RETRY_UNALERTED_EVENT_TYPE);
+		r->error = db_store_text(&pool, res, i, RETRY_UNALERTED_ERROR);
+		r->attempts = db_store_int(res, i, RETRY_UNALERTED_ATTEMPTS);
+		r->refused = strcmp(PQgetvalue(res, i, RETRY_UNALERTED_STATE),
+		    "refused") == 0;
+	}
+	*rows = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_retry_alerted(struct db *db, long long from, long long to)
+{
+	const char	*params[2];
+	char		 f[24], t[24];
+
+	snprintf(f, sizeof(f), "%lld", from);
+	snprintf(t, sizeof(t), "%lld", to);
+	params[0] = f;
+	params[1] = t;
+	return db_retry_run(db, STMT_DEAD_ALERTED, params);
+}

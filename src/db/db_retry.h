@@ -254,4 +254,54 @@ int	db_retry_history(struct db *, const char *id,
 int	db_retry_discard(struct db *, const char *id, const char *by)
 	    __attribute__((warn_unused_result));
 
+/* ---- The alerts job (job_alerts.c) ---- */
+
+/* The columns of STMT_QUEUE_PENDING. */
+enum db_retry_pending_col { RETRY_PENDING_COUNT, RETRY_PENDING_OLDEST };
+
+/* The pending rows: how many, and the oldest one's age in seconds (0 if
+ * none). Nothing to free. */
+int	db_retry_pending(struct db *, long long *count,
+	    long long *oldest_seconds) __attribute__((warn_unused_result));
+
+/* The columns of STMT_DEAD_UNALERTED_COUNT. */
+enum db_retry_unalerted_count_col {
+	RETRY_UNALERTED_COUNT, RETRY_UNALERTED_MAX_ID
+};
+
+/* How many dead and refused rows wait for their alert, and the highest
+ * id among them (0 if none). Nothing to free. */
+int	db_retry_unalerted_count(struct db *, long long *count,
+	    long long *max_id) __attribute__((warn_unused_result));
+
+/* The columns of STMT_DEAD_UNALERTED. */
+enum db_retry_unalerted_col {
+	RETRY_UNALERTED_ID, RETRY_UNALERTED_WORKFLOW,
+	RETRY_UNALERTED_EXECUTION, RETRY_UNALERTED_LEAD,
+	RETRY_UNALERTED_EVENT_TYPE, RETRY_UNALERTED_ERROR,
+	RETRY_UNALERTED_ATTEMPTS, RETRY_UNALERTED_STATE
+};
+
+/* A dead or refused row whose alert is not delivered yet; texts "-" for
+ * none, as the alert shows them. */
+struct db_retry_dead {
+	long long	 id;
+	const char	*workflow;
+	const char	*execution_id;
+	const char	*lead_id;
+	const char	*event_type;
+	const char	*error;
+	long long	 attempts;
+	bool		 refused;	/* refused, else dead */
+};
+
+/* At most limit of them, oldest first. *rows (n) is one allocation the
+ * caller free()s. */
+int	db_retry_unalerted(struct db *, long limit, struct db_retry_dead **rows,
+	    size_t *n) __attribute__((warn_unused_result));
+
+/* The dead and refused rows with ids from..to were alerted. */
+int	db_retry_alerted(struct db *, long long from, long long to)
+	    __attribute__((warn_unused_result));
+
 #endif
