@@ -8,8 +8,8 @@
  * Every function returns a db_status (0 or negative) unless it says
  * otherwise. Rows come back as one allocation each call, strings
  * included, that the caller free()s (also when there are none); on an
- * error the pointer is NULL. Ids are text, as the pages and the replay
- * pass them on.
+ * error the pointer is NULL. A row's id is text where the caller passes
+ * it on (the replay, the pages), a number where it is printed (alerts).
  */
 #ifndef MINICRM_DB_RETRY_H
 #define MINICRM_DB_RETRY_H

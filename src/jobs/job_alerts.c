@@ -69,8 +69,9 @@ dead_fields(struct buf *b, const struct db_retry_dead *r)
 	buf_printf(b, "\nAttempts: %lld\n", r->attempts);
 }
 
-/* More than DEAD_ONE_BY_ONE rows wait: one summary naming the first
- * (rows), marking all count of them (ids up to max_id) once sent. */
+/* More than DEAD_ONE_BY_ONE rows wait: one alert that names the first n
+ * (rows) and counts all of them; once it is sent, every row up to max_id
+ * is marked alerted. Returns a db_status. */
 static int
 dead_summary(struct db *db, const struct db_retry_dead *rows, size_t n,
     long long count, long long max_id, long *sent, long *waiting)
@@ -91,9 +92,9 @@ dead_summary(struct db *db, const struct db_retry_dead *rows, size_t n,
 	    "from the admin portal's Retry queue page.", count - (long long)n);
 	if (alert_send(buf_str(&text), err, sizeof(err)) != ALERT_FAILED &&
 	    (rc = db_retry_alerted(db, 0, max_id)) == DB_OK)
-		*sent = count;
+		*sent = (long)count;
 	else
-		*waiting = count;
+		*waiting = (long)count;
 	buf_free(&text);
 	return rc;
 }
