@@ -1,7 +1,8 @@
 /*
  * db_apikey: the store of the API keys (api_keys) and of the clients they
  * may be bound to: the lookup on every ingest, the touch of last_used_at,
- * the CLI's list, create and revoke, and `minicrm client`.
+ * the CLI's list, create and revoke, the portal's keys page (list, one
+ * key, revoke by id), the alerts job's refused keys, and `minicrm client`.
  * apikey.c does the hashing and the comparing; this only moves rows.
  */
 #ifndef MINICRM_DB_APIKEY_H
@@ -86,6 +87,84 @@ int	db_apikey_list(struct db *, struct db_apikey_row **rows, size_t *n)
  * how many (0: none matched). Returns a db_status.
  */
 int	db_apikey_revoke(struct db *, const char *which, size_t *revoked)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_KEYS_LIST; STMT_KEYS_BY_ID returns the first seven. */
+enum db_keys_col {
+	KEYS_COL_ID, KEYS_COL_NAME, KEYS_COL_PREFIX, KEYS_COL_CLIENT,
+	KEYS_COL_CREATED, KEYS_COL_LAST_USED, KEYS_COL_REVOKED_AT,
+	KEYS_COL_CREATED_BY, KEYS_COL_REVOKED_BY, KEYS_COL_REFUSED_COUNT,
+	KEYS_COL_LAST_REFUSED
+};
+
+/* A key as the portal's keys page shows it. Times are text already
+ * (YYYY-MM-DD HH24:MI UTC); NULL where the database has none. */
+struct db_apikey_info {
+	const char	*id;
+	const char	*name;
+	const char	*prefix;
+	const char	*client;	/* slug; NULL: any client */
+	const char	*created;
+	const char	*last_used;	/* NULL: never used */
+	const char	*revoked_at;	/* NULL: live */
+	/* db_apikey_list_full only (NULL or 0 from db_apikey_by_id): */
+	const char	*created_by;	/* admin's e-mail; NULL: the CLI */
+	const char	*revoked_by;	/* same */
+	long long	 refused_count;	/* refusals since 0009 */
+	const char	*last_refused;	/* NULL: never refused */
+};
+
+/*
+ * Every key, live ones first, newest first, then the revoked ones, with
+ * who made and revoked it and its refusals. *rows (n of them) is one
+ * allocation, strings included, that the caller releases with free()
+ * (also for n == 0). Returns a db_status; on an error *rows is NULL.
+ */
+int	db_apikey_list_full(struct db *, struct db_apikey_info **rows,
+	    size_t *n) __attribute__((warn_unused_result));
+
+/*
+ * The key whose id is id (a uuid) into *key, one allocation the caller
+ * free()s. Returns 1 found, 0 no such key, or a negative db_status; *key
+ * is NULL unless 1.
+ */
+int	db_apikey_by_id(struct db *, const char *id, struct db_apikey_info **key)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_KEYS_REVOKE_BY_ID. */
+enum db_keys_revoked_col { KEYS_REVOKED_NAME, KEYS_REVOKED_PREFIX };
+
+/*
+ * Revoke the live key whose id is id (a uuid), by (admin_users.id). On 1
+ * its name and prefix are written into the caller's name and prefix (cut
+ * to namesz and prefixsz). Returns 1 revoked, 0 no such live key
+ * (unknown, or revoked already), or a negative db_status.
+ */
+int	db_apikey_revoke_by_id(struct db *, const char *id, const char *by,
+	    char *name, size_t namesz, char *prefix, size_t prefixsz)
+	    __attribute__((warn_unused_result));
+
+/* The columns of STMT_KEYS_REFUSED_RECENTLY. */
+enum db_keys_refused_col {
+	KEYS_REFUSED_NAME, KEYS_REFUSED_PREFIX, KEYS_REFUSED_REVOKED,
+	KEYS_REFUSED_COUNT, KEYS_REFUSED_LAST
+};
+
+/* A known key refused in the last hour. */
+struct db_apikey_refusal {
+	const char	*name;
+	const char	*prefix;
+	bool		 revoked;	/* else: live, with a wrong secret */
+	long long	 refused_count;
+	const char	*last_refused;	/* YYYY-MM-DD HH24:MI:SS UTC */
+};
+
+/*
+ * The (at most five) keys refused in the last hour, most recent first.
+ * *rows as db_apikey_list_full's (free() it). Returns a db_status.
+ */
+int	db_apikey_refused_recently(struct db *,
+	    struct db_apikey_refusal **rows, size_t *n)
 	    __attribute__((warn_unused_result));
 
 /* The id of the client whose slug is slug: 1 and id written, 0 none, or a

@@ -38,6 +38,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "db_activity.h"
+#include "db_retry.h"
 #include "log.h"
 #include "replay.h"
 
@@ -121,46 +122,37 @@ enum outcome {
 	OUT_DEAD
 };
 
-struct settings {
-	char	max_attempts[24];
-	char	base[24];
-	char	cap[24];
-};
-
 /*
- * Replay one locked row (columns as REPLAY_TAKE returns them) inside the
- * open transaction. Returns DB_OK with *out set, or a db_status when the
- * database failed (the caller rolls the batch back).
+ * Replay one locked row inside the open transaction. Returns DB_OK with
+ * *out set, or a db_status when the database failed (the caller rolls
+ * the batch back).
  */
 static int
-replay_row(struct db *db, struct catalog *cat, const struct settings *set,
-    PGresult *rows, int i, enum outcome *out)
+replay_row(struct db *db, struct catalog *cat,
+    const struct db_retry_backoff *backoff, const struct db_retry_row *row,
+    enum outcome *out)
 {
 	struct apikey_identity	 who;
 	struct row_store	 st = { db, DB_OK };
 	struct activity_store	 store = { row_store, &st };
 	struct activity_result	 result;
-	const char		*id = PQgetvalue(rows, i, 0);
-	const char		*payload = PQgetvalue(rows, i, 1);
-	const char		*params[5];
-	char			 error[REPLAY_ERROR_MAX], log_id[24];
-	PGresult		*res;
+	enum db_retry_state	 state;
+	char			 error[REPLAY_ERROR_MAX];
+	long long		 log_id;
 	bool			 logged;
 	int			 rc;
 
 	memset(&who, 0, sizeof(who));
-	snprintf(who.client_id, sizeof(who.client_id), "%s",
-	    PQgetvalue(rows, i, 2));
-	snprintf(who.key_id, sizeof(who.key_id), "%s", PQgetvalue(rows, i, 3));
-	if ((rc = db_exec_script(db, "SAVEPOINT replay_row")) != DB_OK)
+	snprintf(who.client_id, sizeof(who.client_id), "%s", row->client_id);
+	snprintf(who.key_id, sizeof(who.key_id), "%s", row->key_id);
+	if ((rc = db_retry_savepoint(db)) != DB_OK)
 		return rc;
-	(void)activity_ingest(db, cat, &store, &who, payload,
-	    (size_t)PQgetlength(rows, i, 1), &result);
+	(void)activity_ingest(db, cat, &store, &who, row->payload,
+	    row->payload_len, &result);
 	/* Done when every event is in the log, now or from before. */
 	logged = result.verdict == ACTIVITY_DONE && result.refused == 0;
 	if (!logged) {
-		if ((rc = db_exec_script(db, "ROLLBACK TO SAVEPOINT "
-		    "replay_row")) != DB_OK) {
+		if ((rc = db_retry_savepoint_rollback(db)) != DB_OK) {
 			activity_result_free(&result);
 			return rc;
 		}
@@ -176,32 +168,18 @@ replay_row(struct db *db, struct catalog *cat, const struct settings *set,
 		}
 	}
 	if (logged) {
-		snprintf(log_id, sizeof(log_id), "%lld",
-		    activity_result_first_id(&result));
+		log_id = activity_result_first_id(&result);
 		*out = result.stored > 0 ? OUT_LOGGED : OUT_DUPLICATE;
 		activity_result_free(&result);
-		if ((rc = db_exec_script(db, "RELEASE SAVEPOINT replay_row")) !=
-		    DB_OK)
+		if ((rc = db_retry_savepoint_release(db)) != DB_OK)
 			return rc;
-		params[0] = id;
-		params[1] = log_id;
-		if ((rc = db_exec(db, STMT_REPLAY_DONE, params, &res)) != DB_OK)
-			return rc;
-		PQclear(res);
-		return DB_OK;
+		return db_retry_done(db, row->id, log_id);
 	}
 	describe_refusal(&result, error, sizeof(error));
 	activity_result_free(&result);
-	params[0] = id;
-	params[1] = error;
-	params[2] = set->max_attempts;
-	params[3] = set->base;
-	params[4] = set->cap;
-	if ((rc = db_exec(db, STMT_REPLAY_FAIL, params, &res)) != DB_OK)
+	if ((rc = db_retry_fail(db, row->id, error, backoff, &state)) != DB_OK)
 		return rc;
-	*out = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "dead")
-	    == 0 ? OUT_DEAD : OUT_FAILED;
-	PQclear(res);
+	*out = state == DB_RETRY_STATE_DEAD ? OUT_DEAD : OUT_FAILED;
 	return DB_OK;
 }
 
@@ -209,43 +187,95 @@ replay_row(struct db *db, struct catalog *cat, const struct settings *set,
 static long
 count_due(struct db *db, const struct replay_options *opts)
 {
-	PGresult	*res;
-	long		 n;
+	long long	 n;
 
 	if (opts->id != NULL)
 		return 1;
-	if (db_exec(db, STMT_REPLAY_COUNT_DUE, NULL, &res) != DB_OK)
+	if (db_retry_count_due(db, &n) != DB_OK)
 		return 0;
-	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	if (opts->limit > 0 && n > opts->limit)
 		n = opts->limit;
-	return n;
+	return (long)n;
+}
+
+/* One replay_run: what its batches share. */
+struct run {
+	struct db			*db;
+	const struct replay_options	*opts;
+	struct catalog			 cat;
+	struct db_retry_backoff		 backoff;
+	struct replay_result		*result;	/* committed batches */
+	long				 total;		/* for the progress */
+	char				 after[24];	/* the cursor: last row done */
+};
+
+/*
+ * Replay the n rows of a batch, taken in the open transaction. *b counts
+ * what was done. Returns a db_status: on an error the caller rolls the
+ * batch back.
+ */
+static int
+replay_batch(struct run *r, const struct db_retry_row *rows, size_t n,
+    struct replay_result *b)
+{
+	const struct replay_options *opts = r->opts;
+	size_t			 i;
+	int			 rc = DB_OK;
+
+	memset(b, 0, sizeof(*b));
+	for (i = 0; i < n && rc == DB_OK; i++) {
+		enum outcome out = OUT_FAILED;
+
+		/* Rows taken but not reached stay as they were. */
+		if (i > 0 && opts->stop != NULL && *opts->stop)
+			break;
+		if ((rc = replay_row(r->db, &r->cat, &r->backoff, &rows[i],
+		    &out)) != DB_OK)
+			break;
+		snprintf(r->after, sizeof(r->after), "%s", rows[i].id);
+		b->taken++;
+		if (out == OUT_LOGGED)
+			b->logged++;
+		else if (out == OUT_DUPLICATE)
+			b->duplicates++;
+		else if (out == OUT_FAILED)
+			b->failed++;
+		else
+			b->dead++;
+		if (r->result->taken + b->taken > r->total)
+			r->total = r->result->taken + b->taken;
+		if (opts->progress != NULL)
+			opts->progress(opts->progress_ctx,
+			    r->result->taken + b->taken, r->total);
+	}
+	return rc;
 }
 
 int
 replay_run(struct db *db, const struct replay_options *opts,
     struct replay_result *result)
 {
-	struct catalog		 cat;
-	struct settings		 set;
+	struct run		 r;
 	struct replay_result	 b;
-	PGresult	*rows;
-	const char	*params[2];
-	char		 after[24] = "0", committed[24] = "0", batch[24];
-	long		 total, want;
-	int		 rc = DB_OK, i, n, restarts = 0;
+	struct db_retry_row	*rows;
+	char			 committed[24] = "0";
+	long			 want;
+	size_t			 n;
+	int			 rc = DB_OK, restarts = 0;
 
 	memset(result, 0, sizeof(*result));
-	memset(&cat, 0, sizeof(cat));
-	snprintf(set.max_attempts, sizeof(set.max_attempts), "%ld",
-	    config_get_long("REPLAY_MAX_ATTEMPTS", 8, 1, 1000));
-	snprintf(set.base, sizeof(set.base), "%ld",
-	    config_get_long("REPLAY_BACKOFF_SECONDS", 60, 1, 86400));
-	snprintf(set.cap, sizeof(set.cap), "%ld",
-	    config_get_long("REPLAY_BACKOFF_MAX_SECONDS", 6 * 3600, 1,
-	    30 * 86400));
-	total = count_due(db, opts);
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.opts = opts;
+	r.result = result;
+	snprintf(r.after, sizeof(r.after), "0");
+	r.backoff.max_attempts = config_get_long("REPLAY_MAX_ATTEMPTS", 8, 1,
+	    1000);
+	r.backoff.base_seconds = config_get_long("REPLAY_BACKOFF_SECONDS", 60,
+	    1, 86400);
+	r.backoff.cap_seconds = config_get_long("REPLAY_BACKOFF_MAX_SECONDS",
+	    6 * 3600, 1, 30 * 86400);
+	r.total = count_due(db, opts);
 
 	while (rc == DB_OK && !(opts->stop != NULL && *opts->stop)) {
 		want = REPLAY_BATCH;
@@ -255,46 +285,14 @@ replay_run(struct db *db, const struct replay_options *opts,
 			break;
 		if ((rc = db_begin(db)) != DB_OK)
 			break;
-		if (opts->id != NULL) {
-			params[0] = opts->id;
-			rc = db_exec(db, STMT_REPLAY_TAKE_ID, params, &rows);
-		} else {
-			snprintf(batch, sizeof(batch), "%ld", want);
-			params[0] = after;
-			params[1] = batch;
-			rc = db_exec(db, STMT_REPLAY_TAKE, params, &rows);
-		}
+		if (opts->id != NULL)
+			rc = db_retry_take_id(db, opts->id, &rows, &n);
+		else
+			rc = db_retry_take(db, r.after, want, &rows, &n);
 		if (rc != DB_OK)
 			break;
-		n = PQntuples(rows);
-		memset(&b, 0, sizeof(b));
-		for (i = 0; i < n && rc == DB_OK; i++) {
-			enum outcome out = OUT_FAILED;
-
-			/* Rows taken but not reached stay as they were. */
-			if (i > 0 && opts->stop != NULL && *opts->stop)
-				break;
-			if ((rc = replay_row(db, &cat, &set, rows, i, &out)) !=
-			    DB_OK)
-				break;
-			snprintf(after, sizeof(after), "%s",
-			    PQgetvalue(rows, i, 0));
-			b.taken++;
-			if (out == OUT_LOGGED)
-				b.logged++;
-			else if (out == OUT_DUPLICATE)
-				b.duplicates++;
-			else if (out == OUT_FAILED)
-				b.failed++;
-			else
-				b.dead++;
-			if (result->taken + b.taken > total)
-				total = result->taken + b.taken;
-			if (opts->progress != NULL)
-				opts->progress(opts->progress_ctx,
-				    result->taken + b.taken, total);
-		}
-		PQclear(rows);
+		rc = replay_batch(&r, rows, n, &b);
+		free(rows);
 		if (rc == DB_RETRY && restarts++ < REPLAY_RESTARTS) {
 			/* 20-120 ms, different per process, so two replays
 			 * that met do not meet again at once. */
@@ -302,7 +300,7 @@ replay_run(struct db *db, const struct replay_options *opts,
 			    ((long)getpid() * 7 + restarts * 31) % 100) };
 
 			db_rollback(db);
-			memcpy(after, committed, sizeof(after));
+			memcpy(r.after, committed, sizeof(r.after));
 			nanosleep(&ts, NULL);
 			rc = DB_OK;
 			continue;
@@ -313,14 +311,14 @@ replay_run(struct db *db, const struct replay_options *opts,
 			db_rollback(db);
 		else if ((rc = db_commit(db)) != DB_OK)
 			break;
-		memcpy(committed, after, sizeof(after));
+		memcpy(committed, r.after, sizeof(committed));
 		/* Counted once committed (or, dry, once rolled back as meant). */
 		result->taken += b.taken;
 		result->logged += b.logged;
 		result->duplicates += b.duplicates;
 		result->failed += b.failed;
 		result->dead += b.dead;
-		if (opts->id != NULL || n < want || b.taken < n)
+		if (opts->id != NULL || (long)n < want || b.taken < (long)n)
 			break;
 	}
 	if (rc != DB_OK) {
@@ -329,6 +327,6 @@ replay_run(struct db *db, const struct replay_options *opts,
 		 * committed. */
 		db_rollback(db);
 	}
-	catalog_free(&cat);
+	catalog_free(&r.cat);
 	return rc;
 }

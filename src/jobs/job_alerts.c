@@ -18,6 +18,8 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "db_apikey.h"
+#include "db_retry.h"
 #include "health.h"
 #include "job.h"
 #include "log.h"
@@ -56,27 +58,44 @@ put_cut(struct buf *b, const char *s, size_t max)
 	buf_puts(b, "…");
 }
 
-/* The SOP's fields of row i of a DEAD_UNALERTED result. */
+/* The SOP's fields of a dead or refused row. */
 static void
-dead_fields(struct buf *b, PGresult *res, int i)
+dead_fields(struct buf *b, const struct db_retry_dead *r)
 {
 	buf_printf(b, "Workflow: %s\nExecution: %s\nLead: %s\nEvent: %s\n",
-	    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-	    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+	    r->workflow, r->execution_id, r->lead_id, r->event_type);
 	buf_puts(b, "Last error: ");
-	put_cut(b, PQgetvalue(res, i, 5), ERROR_SHOWN);
-	buf_printf(b, "\nAttempts: %s\n", PQgetvalue(res, i, 6));
+	put_cut(b, r->error, ERROR_SHOWN);
+	buf_printf(b, "\nAttempts: %lld\n", r->attempts);
 }
 
+/* More than DEAD_ONE_BY_ONE rows wait: one alert that names the first n
+ * (rows) and counts all of them; once it is sent, every row up to max_id
+ * is marked alerted. Returns a db_status. */
 static int
-dead_mark(struct db *db, const char *from, const char *to)
+dead_summary(struct db *db, const struct db_retry_dead *rows, size_t n,
+    long long count, long long max_id, long *sent, long *waiting)
 {
-	const char	*params[2] = { from, to };
-	PGresult	*res;
-	int		 rc;
+	struct buf	 text = BUF_INIT;
+	char		 err[512];
+	size_t		 i;
+	int		 rc = DB_OK;
 
-	if ((rc = db_exec(db, STMT_DEAD_ALERTED, params, &res)) == DB_OK)
-		PQclear(res);
+	buf_printf(&text, "⚠️ Activity Log Failed: %lld events went "
+	    "dead or were refused in the retry queue\n", count);
+	for (i = 0; i < n; i++) {
+		buf_printf(&text, "\nRow %lld\n", rows[i].id);
+		dead_fields(&text, &rows[i]);
+	}
+	buf_printf(&text, "\n…and %lld more. They are kept in the "
+	    "retry queue, not lost: fix the cause, then replay them "
+	    "from the admin portal's Retry queue page.", count - (long long)n);
+	if (alert_send(buf_str(&text), err, sizeof(err)) != ALERT_FAILED &&
+	    (rc = db_retry_alerted(db, 0, max_id)) == DB_OK)
+		*sent = (long)count;
+	else
+		*waiting = (long)count;
+	buf_free(&text);
 	return rc;
 }
 
@@ -87,69 +106,50 @@ dead_mark(struct db *db, const char *from, const char *to)
 static int
 dead_alerts(struct db *db, long *sent, long *waiting)
 {
-	const char	*limit[1] = { "10" };
-	char		 err[512], maxid[32];
+	struct db_retry_dead *rows;
 	struct buf	 text = BUF_INIT;
-	PGresult	*res;
-	long		 count;
-	int		 i, rc;
+	char		 err[512];
+	long long	 count, max_id;
+	size_t		 i, n;
+	int		 rc;
 
 	*sent = *waiting = 0;
-	if ((rc = db_exec(db, STMT_DEAD_UNALERTED_COUNT, NULL, &res)) != DB_OK)
+	if ((rc = db_retry_unalerted_count(db, &count, &max_id)) != DB_OK)
 		return rc;
-	count = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	snprintf(maxid, sizeof(maxid), "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
 	if (count == 0)
 		return DB_OK;
-	if (count > DEAD_ONE_BY_ONE)
-		limit[0] = "5";
-	if ((rc = db_exec(db, STMT_DEAD_UNALERTED, limit, &res)) != DB_OK)
+	if ((rc = db_retry_unalerted(db, count > DEAD_ONE_BY_ONE ?
+	    DEAD_LISTED : DEAD_ONE_BY_ONE, &rows, &n)) != DB_OK)
 		return rc;
 	if (count > DEAD_ONE_BY_ONE) {
-		buf_printf(&text, "⚠️ Activity Log Failed: %ld events went "
-		    "dead or were refused in the retry queue\n", count);
-		for (i = 0; i < PQntuples(res); i++) {
-			buf_printf(&text, "\nRow %s\n", PQgetvalue(res, i, 0));
-			dead_fields(&text, res, i);
-		}
-		buf_printf(&text, "\n…and %ld more. They are kept in the "
-		    "retry queue, not lost: fix the cause, then replay them "
-		    "from the admin portal's Retry queue page.", count -
-		    PQntuples(res));
-		if (alert_send(buf_str(&text), err, sizeof(err)) !=
-		    ALERT_FAILED && (rc = dead_mark(db, "0", maxid)) == DB_OK)
-			*sent = count;
-		else
-			*waiting = count;
-		goto out;
+		rc = dead_summary(db, rows, n, count, max_id, sent, waiting);
+		free(rows);
+		return rc;
 	}
-	for (i = 0; i < PQntuples(res); i++) {
-		const char *id = PQgetvalue(res, i, 0);
-
+	for (i = 0; i < n; i++) {
 		buf_reset(&text);
-		buf_puts(&text, strcmp(PQgetvalue(res, i, 7), "refused") ==
-		    0 ? "⚠️ Activity Log Failed: event refused, kept in the "
-		    "retry queue for review\n\n" : "⚠️ Activity Log Failed: "
-		    "event dead in the retry queue\n\n");
-		dead_fields(&text, res, i);
-		buf_printf(&text, "\nKept in the retry queue (row %s), not "
+		buf_puts(&text, rows[i].refused ? "⚠️ Activity Log Failed: "
+		    "event refused, kept in the retry queue for review\n\n" :
+		    "⚠️ Activity Log Failed: event dead in the retry "
+		    "queue\n\n");
+		dead_fields(&text, &rows[i]);
+		buf_printf(&text, "\nKept in the retry queue (row %lld), not "
 		    "lost: fix the cause, then replay it from the admin "
 		    "portal's Retry queue page or with: minicrm replay --id "
-		    "%s", id, id);
+		    "%lld", rows[i].id, rows[i].id);
 		if (alert_send(buf_str(&text), err, sizeof(err)) ==
 		    ALERT_FAILED) {
 			/* The webhook is down: this row and the rest wait
 			 * for the next run. */
-			*waiting = count - *sent;
+			*waiting = (long)count - *sent;
 			break;
 		}
-		if ((rc = dead_mark(db, id, id)) != DB_OK)
+		if ((rc = db_retry_alerted(db, rows[i].id, rows[i].id)) !=
+		    DB_OK)
 			break;
 		(*sent)++;
 	}
-out:
-	PQclear(res);
+	free(rows);
 	buf_free(&text);
 	return rc;
 }
@@ -158,16 +158,12 @@ out:
 static int
 queue_alert(struct db *db, long long *pending, int *changed)
 {
-	PGresult	*res;
 	char		 raise[512], clear[256], age[32];
 	long long	 oldest;
 	int		 rc;
 
-	if ((rc = db_exec(db, STMT_QUEUE_PENDING, NULL, &res)) != DB_OK)
+	if ((rc = db_retry_pending(db, pending, &oldest)) != DB_OK)
 		return rc;
-	*pending = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	oldest = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
 	snprintf(raise, sizeof(raise), "⚠️ Retry queue above %d: %lld "
 	    "events pending, the oldest waiting %s.\nThe SOP's alert state "
 	    "(sustained portal outage or bad credentials): check /health "
@@ -189,27 +185,26 @@ queue_alert(struct db *db, long long *pending, int *changed)
 static int
 key_alert(struct db *db, int *keys)
 {
+	struct db_apikey_refusal *rows;
 	struct buf	 raise = BUF_INIT;
-	PGresult	*res;
-	int		 rc, i;
+	size_t		 i, n;
+	int		 rc;
 
-	if ((rc = db_exec(db, STMT_KEYS_REFUSED_RECENTLY, NULL, &res)) !=
-	    DB_OK)
+	if ((rc = db_apikey_refused_recently(db, &rows, &n)) != DB_OK)
 		return rc;
-	*keys = PQntuples(res);
+	*keys = (int)n;
 	buf_puts(&raise, "🔑 minicrm is refusing an API key it knows: a "
 	    "caller (an n8n workflow?) still uses a revoked key or a wrong "
 	    "secret, and its events are neither logged nor queued.\n");
-	for (i = 0; i < *keys; i++)
-		buf_printf(&raise, "\nKey %s (mcrm_%s_…), %s: refused %s "
-		    "times, last at %s UTC", PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2)[0] == 't' ?
-		    "revoked" : "live (wrong secret)", PQgetvalue(res, i, 3),
-		    PQgetvalue(res, i, 4));
+	for (i = 0; i < n; i++)
+		buf_printf(&raise, "\nKey %s (mcrm_%s_…), %s: refused %lld "
+		    "times, last at %s UTC", rows[i].name, rows[i].prefix,
+		    rows[i].revoked ? "revoked" : "live (wrong secret)",
+		    rows[i].refused_count, rows[i].last_refused);
 	buf_puts(&raise, "\n\nGive the caller a live key (minicrm apikey "
 	    "create, then its n8n credential) and re-run its failed "
 	    "executions. The keys page shows every key's refusals.");
-	PQclear(res);
+	free(rows);
 	rc = alert_condition(db, "api_key_refused", *keys > 0, buf_str(&raise),
 	    "✅ No API key refused in the last hour.");
 	buf_free(&raise);

@@ -16,11 +16,13 @@
  * api_keys.created_by / revoked_by (0006) and logged (never the key).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "apikey.h"
+#include "db_apikey.h"
 #include "log.h"
 #include "portal_keys.h"
 
@@ -30,42 +32,63 @@ add_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
-/* A cell of res, or NULL when it is SQL NULL (a missing key in o). */
+/* value under key, unless it is NULL (then the key is missing from o). */
 static void
-add_cell(json_object *o, const char *key, PGresult *res, int row, int col)
+add_opt(json_object *o, const char *key, const char *value)
 {
-	if (!PQgetisnull(res, row, col))
-		add_str(o, key, PQgetvalue(res, row, col));
+	if (value != NULL)
+		add_str(o, key, value);
 }
 
 /*
- * One key row (KEYS_LIST or KEYS_BY_ID columns) as the templates see it.
- * The caller owns the object.
+ * One key as the templates see it; with_people: who made and revoked it
+ * and its refusals (db_apikey_list_full's). The caller owns the object.
  */
 static json_object *
-key_json(PGresult *res, int row, bool with_people)
+key_json(const struct db_apikey_info *key, bool with_people)
 {
-	json_object *k = json_object_new_object();
+	json_object	*k = json_object_new_object();
+	char		 n[24];
 
-	add_str(k, "id", PQgetvalue(res, row, 0));
-	add_str(k, "name", PQgetvalue(res, row, 1));
-	add_str(k, "prefix", PQgetvalue(res, row, 2));
-	add_cell(k, "client", res, row, 3);
-	add_str(k, "created", PQgetvalue(res, row, 4));
-	add_cell(k, "last_used", res, row, 5);
-	add_cell(k, "revoked_at", res, row, 6);
+	add_str(k, "id", key->id);
+	add_str(k, "name", key->name);
+	add_str(k, "prefix", key->prefix);
+	add_opt(k, "client", key->client);
+	add_str(k, "created", key->created);
+	add_opt(k, "last_used", key->last_used);
+	add_opt(k, "revoked_at", key->revoked_at);
 	json_object_object_add(k, "revoked",
-	    json_object_new_boolean(!PQgetisnull(res, row, 6)));
+	    json_object_new_boolean(key->revoked_at != NULL));
 	if (with_people) {
-		add_cell(k, "created_by", res, row, 7);
-		add_cell(k, "revoked_by", res, row, 8);
+		add_opt(k, "created_by", key->created_by);
+		add_opt(k, "revoked_by", key->revoked_by);
 		/* Refused since (sql 0009): a caller still using it. */
-		if (strcmp(PQgetvalue(res, row, 9), "0") != 0) {
-			add_str(k, "refused_count", PQgetvalue(res, row, 9));
-			add_cell(k, "last_refused", res, row, 10);
+		if (key->refused_count != 0) {
+			snprintf(n, sizeof(n), "%lld", key->refused_count);
+			add_str(k, "refused_count", n);
+			add_opt(k, "last_refused", key->last_refused);
 		}
 	}
 	return k;
+}
+
+/* The clients for the form's list, client (NULL: none) selected. The
+ * caller owns the array. */
+static json_object *
+clients_json(const struct db_client_row *rows, size_t n, const char *client)
+{
+	json_object	*clients = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		json_object *c = json_object_new_object();
+
+		add_str(c, "slug", rows[i].slug);
+		json_object_object_add(c, "selected", json_object_new_boolean(
+		    client != NULL && strcmp(client, rows[i].slug) == 0));
+		json_object_array_add(clients, c);
+	}
+	return clients;
 }
 
 /*
@@ -76,40 +99,33 @@ static void
 keys_render(struct visit *v, int status, const char *name, const char *client,
     const char *name_error, const char *client_error)
 {
-	json_object	*data, *keys, *clients;
-	PGresult	*res;
-	int		 rc, i;
+	struct db_apikey_info	*rows;
+	struct db_client_row	*clients;
+	json_object		*data, *keys;
+	size_t			 i, n, nclients;
+	int			 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_KEYS_LIST, NULL, &res)) != DB_OK) {
+	if ((rc = db_apikey_list_full(&v->w->db, &rows, &n)) != DB_OK) {
 		portal_send_db_error(v, rc);
 		return;
 	}
 	keys = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_object_array_add(keys, key_json(res, i, true));
-	PQclear(res);
-	if ((rc = db_exec(&v->w->db, STMT_CLIENTS_ALL, NULL, &res)) != DB_OK) {
+	for (i = 0; i < n; i++)
+		json_object_array_add(keys, key_json(&rows[i], true));
+	free(rows);
+	if ((rc = db_client_list(&v->w->db, &clients, &nclients)) != DB_OK) {
 		json_object_put(keys);
 		portal_send_db_error(v, rc);
 		return;
 	}
-	clients = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
-		json_object	*c = json_object_new_object();
-		const char	*slug = PQgetvalue(res, i, 1);
-
-		add_str(c, "slug", slug);
-		json_object_object_add(c, "selected", json_object_new_boolean(
-		    client != NULL && strcmp(client, slug) == 0));
-		json_object_array_add(clients, c);
-	}
-	PQclear(res);
 
 	data = portal_page_data(v);
 	json_object_object_add(data, "has_keys",
-	    json_object_new_boolean(json_object_array_length(keys) > 0));
+	    json_object_new_boolean(n > 0));
 	json_object_object_add(data, "keys", keys);
-	json_object_object_add(data, "clients", clients);
+	json_object_object_add(data, "clients",
+	    clients_json(clients, nclients, client));
+	free(clients);
 	add_str(data, "name", name ? name : "");
 	if (name_error != NULL)
 		add_str(data, "name_error", name_error);
@@ -185,24 +201,21 @@ keys_create(struct visit *v)
 void
 keys_revoke_confirm(struct visit *v)
 {
-	const char	*params[1] = { v->arg[0] };
-	json_object	*data;
-	PGresult	*res;
-	int		 rc;
+	struct db_apikey_info	*key;
+	json_object		*data;
+	int			 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_KEYS_BY_ID, params, &res)) !=
-	    DB_OK) {
+	if ((rc = db_apikey_by_id(&v->w->db, v->arg[0], &key)) < 0) {
 		portal_send_db_error(v, rc);
 		return;
 	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	if (rc == 0) {
 		portal_send_error(v, 404, "There is no such API key.");
 		return;
 	}
 	data = portal_page_data(v);
-	json_object_object_add(data, "key", key_json(res, 0, false));
-	PQclear(res);
+	json_object_object_add(data, "key", key_json(key, false));
+	free(key);
 	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_REVOKE, data);
 	json_object_put(data);
 }
@@ -211,30 +224,26 @@ keys_revoke_confirm(struct visit *v)
 void
 keys_revoke(struct visit *v)
 {
-	const char	*params[2] = { v->arg[0], v->who.id };
-	PGresult	*res;
-	int		 rc, revoked;
+	struct db_apikey_info	*key;
+	char			 name[512], prefix[64];
+	int			 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_KEYS_REVOKE_BY_ID, params, &res)) !=
-	    DB_OK) {
+	if ((rc = db_apikey_revoke_by_id(&v->w->db, v->arg[0], v->who.id,
+	    name, sizeof(name), prefix, sizeof(prefix))) < 0) {
 		portal_send_db_error(v, rc);
 		return;
 	}
-	if ((revoked = PQntuples(res)) == 1)
-		log_info("api key %s (%s) revoked by %s",
-		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
+	if (rc == 1)
+		log_info("api key %s (%s) revoked by %s", prefix, name,
 		    v->who.email);
-	PQclear(res);
-	if (revoked == 0) {
+	else {
 		/* Revoked already (a second click) is done; unknown is 404. */
-		if ((rc = db_exec(&v->w->db, STMT_KEYS_BY_ID, params, &res)) !=
-		    DB_OK) {
+		if ((rc = db_apikey_by_id(&v->w->db, v->arg[0], &key)) < 0) {
 			portal_send_db_error(v, rc);
 			return;
 		}
-		revoked = PQntuples(res);
-		PQclear(res);
-		if (revoked == 0) {
+		free(key);
+		if (rc == 0) {
 			portal_send_error(v, 404, "There is no such API key.");
 			return;
 		}

@@ -93,29 +93,46 @@ retry_filter_query(const struct retry_filter *f, struct buf *b)
 		buf_printf(b, "&older=%s", f->older);
 }
 
+void
+retry_filter_to_query(const struct retry_filter *f, struct db_retry_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->state = f->state;
+	q->workflow = f->workflow;
+	q->older_hours = f->older;
+}
+
+bool
+retry_state_replayable(const char *state)
+{
+	return strcmp(state, "pending") == 0 || strcmp(state, "dead") == 0 ||
+	    strcmp(state, "refused") == 0;
+}
+
 static void
 add_str(json_object *o, const char *key, const char *value)
 {
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
-/* The counts by state; NULL and *rc set if the database failed. */
-static json_object *
-counts(struct db *db, int *rc)
+static void
+add_int(json_object *o, const char *key, long long value)
 {
-	static const char *const names[] = { "pending", "due", "dead", "done",
-	    "discarded", "refused" };
-	json_object	*c;
-	PGresult	*res;
-	int		 i;
+	json_object_object_add(o, key, json_object_new_int64(value));
+}
 
-	if ((*rc = db_exec(db, STMT_RETRY_COUNTS, NULL, &res)) != DB_OK)
-		return NULL;
-	c = json_object_new_object();
-	for (i = 0; i < 6; i++)
-		json_object_object_add(c, names[i], json_object_new_int64(
-		    strtoll(PQgetvalue(res, 0, i), NULL, 10)));
-	PQclear(res);
+/* The counts by state, for the template. The caller owns the object. */
+static json_object *
+counts_json(const struct db_retry_counts *n)
+{
+	json_object *c = json_object_new_object();
+
+	add_int(c, "pending", n->pending);
+	add_int(c, "due", n->due);
+	add_int(c, "dead", n->dead);
+	add_int(c, "done", n->done);
+	add_int(c, "discarded", n->discarded);
+	add_int(c, "refused", n->refused);
 	return c;
 }
 
@@ -144,30 +161,46 @@ retry_flash(struct visit *v)
 	return json_object_new_string(text);
 }
 
+/* A row of the list for the template. The caller owns the object. */
 static json_object *
-list_row(PGresult *res, int i)
+list_row(const struct db_retry_item *row)
 {
 	json_object *r = json_object_new_object();
 
-	add_str(r, "id", PQgetvalue(res, i, 0));
-	add_str(r, "state", PQgetvalue(res, i, 1));
-	add_str(r, "workflow", PQgetvalue(res, i, 2));
-	add_str(r, "execution_id", PQgetvalue(res, i, 3));
-	add_str(r, "lead_id", PQgetvalue(res, i, 4));
-	add_str(r, "event_type", PQgetvalue(res, i, 5));
-	add_str(r, "attempts", PQgetvalue(res, i, 6));
-	add_str(r, "created_at", PQgetvalue(res, i, 7));
-	add_str(r, "next_attempt_at", PQgetvalue(res, i, 8));
-	add_str(r, "error", PQgetvalue(res, i, 9));
-	json_object_object_add(r, "due", json_object_new_boolean(
-	    PQgetvalue(res, i, 10)[0] == 't'));
+	add_str(r, "id", row->id);
+	add_str(r, "state", row->state);
+	add_str(r, "workflow", row->workflow);
+	add_str(r, "execution_id", row->execution_id);
+	add_str(r, "lead_id", row->lead_id);
+	add_str(r, "event_type", row->event_type);
+	add_str(r, "attempts", row->attempts);
+	add_str(r, "created_at", row->created_at);
+	add_str(r, "next_attempt_at", row->next_attempt_at);
+	add_str(r, "error", row->error);
+	json_object_object_add(r, "due", json_object_new_boolean(row->due));
 	json_object_object_add(r, "pending", json_object_new_boolean(
-	    strcmp(PQgetvalue(res, i, 1), "pending") == 0));
+	    strcmp(row->state, "pending") == 0));
 	json_object_object_add(r, "replayable", json_object_new_boolean(
-	    strcmp(PQgetvalue(res, i, 1), "pending") == 0 ||
-	    strcmp(PQgetvalue(res, i, 1), "dead") == 0 ||
-	    strcmp(PQgetvalue(res, i, 1), "refused") == 0));
+	    retry_state_replayable(row->state)));
 	return r;
+}
+
+/* The state filter's choices, the one selected marked. */
+static json_object *
+state_options(const struct retry_filter *f)
+{
+	json_object	*opts = json_object_new_array();
+	size_t		 s;
+
+	for (s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
+		json_object *o = json_object_new_object();
+
+		add_str(o, "value", states[s]);
+		json_object_object_add(o, "selected", json_object_new_boolean(
+		    strcmp(states[s], f->state_name) == 0));
+		json_object_array_add(opts, o);
+	}
+	return opts;
 }
 
 /* GET /retry-queue: 200, 400 bad filter, 503. */
@@ -175,14 +208,14 @@ void
 retry_list_page(struct visit *v)
 {
 	struct retry_filter	 f;
-	struct buf		 q = BUF_INIT, next = BUF_INIT;
-	json_object		*data, *c, *rows, *opts, *msg;
+	struct db_retry_counts	 counts;
+	struct db_retry_query	 q;
+	struct db_retry_item	*rows;
+	struct buf		 query = BUF_INIT, next = BUF_INIT;
+	json_object		*data, *list, *msg;
 	const char		*before = portal_query(v, "before");
-	const char		*params[5];
-	char			 limit[8];
-	PGresult		*res;
-	int			 rc, i, n;
-	size_t			 s;
+	size_t			 i, n;
+	int			 rc;
 
 	if (retry_filter_read(v, &f) == -1)
 		return;
@@ -190,53 +223,38 @@ retry_list_page(struct visit *v)
 		portal_send_error(v, 400, "The page marker is not a row id.");
 		return;
 	}
-	if ((c = counts(&v->w->db, &rc)) == NULL) {
+	if ((rc = db_retry_counts(&v->w->db, &counts)) != DB_OK) {
 		portal_send_db_error(v, rc);
 		return;
 	}
-	snprintf(limit, sizeof(limit), "%d", LIST_PAGE + 1);
-	params[0] = f.state;
-	params[1] = f.workflow;
-	params[2] = f.older;
-	params[3] = before != NULL && *before != '\0' ? before : NULL;
-	params[4] = limit;
-	if ((rc = db_exec(&v->w->db, STMT_RETRY_LIST, params, &res)) !=
-	    DB_OK) {
-		json_object_put(c);
+	retry_filter_to_query(&f, &q);
+	q.before = before != NULL && *before != '\0' ? before : NULL;
+	q.limit = LIST_PAGE + 1;
+	if ((rc = db_retry_list(&v->w->db, &q, &rows, &n)) != DB_OK) {
 		portal_send_db_error(v, rc);
 		return;
 	}
 	data = portal_page_data(v);
-	json_object_object_add(data, "has_due", json_object_new_boolean(
-	    json_object_get_int64(json_object_object_get(c, "due")) > 0));
-	json_object_object_add(data, "counts", c);
-	rows = json_object_new_array();
-	n = PQntuples(res);
+	json_object_object_add(data, "has_due",
+	    json_object_new_boolean(counts.due > 0));
+	json_object_object_add(data, "counts", counts_json(&counts));
+	list = json_object_new_array();
 	for (i = 0; i < n && i < LIST_PAGE; i++)
-		json_object_array_add(rows, list_row(res, i));
-	json_object_object_add(data, "rows", rows);
+		json_object_array_add(list, list_row(&rows[i]));
+	json_object_object_add(data, "rows", list);
 	json_object_object_add(data, "has_rows",
 	    json_object_new_boolean(n > 0));
-	retry_filter_query(&f, &q);
+	retry_filter_query(&f, &query);
 	if (n > LIST_PAGE) {
-		buf_printf(&next, "/retry-queue?%s&before=%s", buf_str(&q),
-		    PQgetvalue(res, LIST_PAGE - 1, 0));
+		buf_printf(&next, "/retry-queue?%s&before=%s", buf_str(&query),
+		    rows[LIST_PAGE - 1].id);
 		add_str(data, "next_href", buf_str(&next));
 	}
-	PQclear(res);
+	free(rows);
 	buf_reset(&next);
-	buf_printf(&next, "/retry-queue/export.csv?%s", buf_str(&q));
+	buf_printf(&next, "/retry-queue/export.csv?%s", buf_str(&query));
 	add_str(data, "export_href", buf_str(&next));
-	opts = json_object_new_array();
-	for (s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
-		json_object *o = json_object_new_object();
-
-		add_str(o, "value", states[s]);
-		json_object_object_add(o, "selected", json_object_new_boolean(
-		    strcmp(states[s], f.state_name) == 0));
-		json_object_array_add(opts, o);
-	}
-	json_object_object_add(data, "states", opts);
+	json_object_object_add(data, "states", state_options(&f));
 	add_str(data, "state", f.state_name);
 	add_str(data, "workflow", f.workflow ? f.workflow : "");
 	add_str(data, "older", f.older ? f.older : "");
@@ -247,7 +265,7 @@ retry_list_page(struct visit *v)
 		json_object_object_add(data, "flash", msg);
 	portal_send_page(v, 200, PORTAL_TEMPLATE_RETRY_QUEUE, data);
 	json_object_put(data);
-	buf_free(&q);
+	buf_free(&query);
 	buf_free(&next);
 }
 

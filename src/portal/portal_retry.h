@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "db_retry.h"
 #include "portal.h"
 
 /* The list's filters, read from the query string and checked. */
@@ -29,6 +30,14 @@ int	retry_filter_read(struct visit *, struct retry_filter *);
 
 /* The filter as a query string ("state=dead&workflow=..."), appended. */
 void	retry_filter_query(const struct retry_filter *, struct buf *);
+
+/* The filter as the store's query (no cursor, no limit), into *q. */
+void	retry_filter_to_query(const struct retry_filter *,
+	    struct db_retry_query *q);
+
+/* Can a row in state (its text) be replayed or discarded (pending, dead
+ * or refused)? */
+bool	retry_state_replayable(const char *state);
 
 /*
  * The message a replay left in the query (taken, logged, duplicates,

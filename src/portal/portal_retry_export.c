@@ -10,6 +10,7 @@
  * workflows, and an export is opened by people.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csv.h"
@@ -17,26 +18,36 @@
 #include "portal_retry.h"
 
 #define EXPORT_PAGE	500
-#define EXPORT_COLUMNS	11
 
 static const char header[] = "id,state,created_at,workflow,execution_id,"
     "lead_id,event_type,attempts,next_attempt_at,error,payload\r\n";
 
-/* One page of rows after cursor `before` (NULL: the first). */
+/* One page of rows after cursor `before` (NULL: the first) into *rows
+ * (free() it). */
 static int
 fetch(struct db *db, const struct retry_filter *f, const char *before,
-    PGresult **res)
+    struct db_retry_export_row **rows, size_t *n)
 {
-	const char	*params[5];
-	char		 limit[8];
+	struct db_retry_query q;
 
-	snprintf(limit, sizeof(limit), "%d", EXPORT_PAGE);
-	params[0] = f->state;
-	params[1] = f->workflow;
-	params[2] = f->older;
-	params[3] = before;
-	params[4] = limit;
-	return db_exec(db, STMT_RETRY_EXPORT, params, res);
+	retry_filter_to_query(f, &q);
+	q.before = before;
+	q.limit = EXPORT_PAGE;
+	return db_retry_export(db, &q, rows, n);
+}
+
+/* A page's rows as CSV lines, appended to out. */
+static void
+put_rows(struct buf *out, const struct db_retry_export_row *rows, size_t n)
+{
+	size_t	 i;
+	int	 c;
+
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < RETRY_EXPORT__MAX; c++)
+			csv_cell(out, rows[i].col[c], c == 0);
+		csv_end_row(out);
+	}
 }
 
 /* GET /retry-queue/export.csv: 200 text/csv, 400 bad filter, 503 (only
@@ -46,35 +57,31 @@ void
 retry_export(struct visit *v)
 {
 	struct retry_filter	 f;
+	struct db_retry_export_row *rows;
 	struct buf		 out = BUF_INIT;
-	PGresult		*res;
 	char			 before[24];
-	int			 rc, i, c, n;
+	size_t			 n;
+	int			 rc;
 
 	if (retry_filter_read(v, &f) == -1)
 		return;
-	if ((rc = fetch(&v->w->db, &f, NULL, &res)) != DB_OK) {
+	if ((rc = fetch(&v->w->db, &f, NULL, &rows, &n)) != DB_OK) {
 		portal_send_db_error(v, rc);
 		return;
 	}
 	if (http_stream_begin(v->req, 200, "text/csv; charset=utf-8",
 	    "Content-Disposition: attachment; filename=\"retry-queue.csv\"\r\n"
 	    "Cache-Control: no-store\r\n") == -1) {
-		PQclear(res);	/* HEAD */
+		free(rows);	/* HEAD */
 		return;
 	}
 	buf_puts(&out, header);
 	for (;;) {
-		n = PQntuples(res);
-		for (i = 0; i < n; i++) {
-			for (c = 0; c < EXPORT_COLUMNS; c++)
-				csv_cell(&out, PQgetvalue(res, i, c), c == 0);
-			csv_end_row(&out);
-		}
+		put_rows(&out, rows, n);
 		if (n > 0)
 			snprintf(before, sizeof(before), "%s",
-			    PQgetvalue(res, n - 1, 0));
-		PQclear(res);
+			    rows[n - 1].col[RETRY_EXPORT_ID]);
+		free(rows);
 		if (buf_failed(&out)) {
 			log_error("retry-queue export cut short: out of memory");
 			http_stream_abort(v->req);
@@ -87,7 +94,7 @@ retry_export(struct visit *v)
 		buf_reset(&out);
 		if (n < EXPORT_PAGE)
 			break;
-		if ((rc = fetch(&v->w->db, &f, before, &res)) != DB_OK) {
+		if ((rc = fetch(&v->w->db, &f, before, &rows, &n)) != DB_OK) {
 			/* The status is sent: the client must at least see
 			 * that the file is not whole. */
 			log_error("retry-queue export cut short: %s",

@@ -18,33 +18,39 @@ add_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
-/* The row's columns (as STMT_RETRY_ROW returns them) for a template. */
+/* The row for a template. The caller owns the object. */
 static json_object *
-row_data(PGresult *res)
+row_data(const struct db_retry_detail *r)
 {
-	static const char *const names[] = { "id", "state", "payload",
-	    "workflow", "execution_id", "lead_id", "event_type", "client",
-	    "key_name", NULL, "queued_error", "error", "attempts",
-	    "created_at", "next_attempt_at", "done_at", "log_id",
-	    "discarded_at", "discarded_by" };
 	json_object	*row = json_object_new_object(), *parsed;
-	const char	*state = PQgetvalue(res, 0, 1);
-	size_t		 i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i] != NULL)
-			add_str(row, names[i], PQgetvalue(res, 0, (int)i));
-	json_object_object_add(row, "direct_insert", json_object_new_boolean(
-	    PQgetvalue(res, 0, 9)[0] == 't'));
-	json_object_object_add(row, "due", json_object_new_boolean(
-	    PQgetvalue(res, 0, 19)[0] == 't'));
+	add_str(row, "id", r->id);
+	add_str(row, "state", r->state);
+	add_str(row, "payload", r->payload);
+	add_str(row, "workflow", r->workflow);
+	add_str(row, "execution_id", r->execution_id);
+	add_str(row, "lead_id", r->lead_id);
+	add_str(row, "event_type", r->event_type);
+	add_str(row, "client", r->client);
+	add_str(row, "key_name", r->key_name);
+	add_str(row, "queued_error", r->queued_error);
+	add_str(row, "error", r->error);
+	add_str(row, "attempts", r->attempts);
+	add_str(row, "created_at", r->created_at);
+	add_str(row, "next_attempt_at", r->next_attempt_at);
+	add_str(row, "done_at", r->done_at);
+	add_str(row, "log_id", r->log_id);
+	add_str(row, "discarded_at", r->discarded_at);
+	add_str(row, "discarded_by", r->discarded_by);
+	json_object_object_add(row, "direct_insert",
+	    json_object_new_boolean(r->direct_insert));
+	json_object_object_add(row, "due", json_object_new_boolean(r->due));
 	json_object_object_add(row, "pending", json_object_new_boolean(
-	    strcmp(state, "pending") == 0));
+	    strcmp(r->state, "pending") == 0));
 	json_object_object_add(row, "replayable", json_object_new_boolean(
-	    strcmp(state, "pending") == 0 || strcmp(state, "dead") == 0 ||
-	    strcmp(state, "refused") == 0));
+	    retry_state_replayable(r->state)));
 	/* The payload pretty-printed if it is JSON, else as it came. */
-	if ((parsed = json_tokener_parse(PQgetvalue(res, 0, 2))) != NULL) {
+	if ((parsed = json_tokener_parse(r->payload)) != NULL) {
 		add_str(row, "payload_pretty", json_object_to_json_string_ext(
 		    parsed, JSON_C_TO_STRING_PRETTY |
 		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -55,6 +61,24 @@ row_data(PGresult *res)
 	return row;
 }
 
+/* A row's failed attempts for the template. The caller owns the array. */
+static json_object *
+history_data(const struct db_retry_attempt *rows, size_t n)
+{
+	json_object	*list = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		json_object *h = json_object_new_object();
+
+		add_str(h, "attempt", rows[i].attempt);
+		add_str(h, "at", rows[i].at);
+		add_str(h, "error", rows[i].error);
+		json_object_array_add(list, h);
+	}
+	return list;
+}
+
 /*
  * Load row v->arg[0] into a new page data object (the caller frees it).
  * Returns NULL having sent the answer: 404 no such row, 503/500.
@@ -62,44 +86,35 @@ row_data(PGresult *res)
 static json_object *
 load_row(struct visit *v, bool history)
 {
-	const char	*params[1] = { v->arg[0] };
-	json_object	*data, *rows;
-	PGresult	*res;
-	int		 rc, i;
+	struct db_retry_detail	*row;
+	struct db_retry_attempt	*attempts;
+	json_object		*data;
+	size_t			 n;
+	int			 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_RETRY_ROW, params, &res)) != DB_OK) {
+	if ((rc = db_retry_get(&v->w->db, v->arg[0], &row)) < 0) {
 		portal_send_db_error(v, rc);
 		return NULL;
 	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	if (rc == 0) {
 		portal_send_error(v, 404, "There is no such retry-queue row.");
 		return NULL;
 	}
 	data = portal_page_data(v);
-	json_object_object_add(data, "row", row_data(res));
-	PQclear(res);
+	json_object_object_add(data, "row", row_data(row));
+	free(row);
 	if (!history)
 		return data;
-	if ((rc = db_exec(&v->w->db, STMT_RETRY_HISTORY, params, &res)) !=
+	if ((rc = db_retry_history(&v->w->db, v->arg[0], &attempts, &n)) !=
 	    DB_OK) {
 		json_object_put(data);
 		portal_send_db_error(v, rc);
 		return NULL;
 	}
-	rows = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
-		json_object *h = json_object_new_object();
-
-		add_str(h, "attempt", PQgetvalue(res, i, 0));
-		add_str(h, "at", PQgetvalue(res, i, 1));
-		add_str(h, "error", PQgetvalue(res, i, 2));
-		json_object_array_add(rows, h);
-	}
-	json_object_object_add(data, "history", rows);
+	json_object_object_add(data, "history", history_data(attempts, n));
 	json_object_object_add(data, "has_history",
-	    json_object_new_boolean(PQntuples(res) > 0));
-	PQclear(res);
+	    json_object_new_boolean(n > 0));
+	free(attempts);
 	return data;
 }
 
@@ -176,23 +191,18 @@ void
 retry_discard_post(struct visit *v)
 {
 	const char	*confirm = form_get(&v->form, "confirm");
-	const char	*params[2] = { v->arg[0], v->who.email };
 	char		 location[256];
-	PGresult	*res;
-	int		 rc, n;
+	int		 rc;
 
 	if (confirm == NULL || strcmp(confirm, "yes") != 0) {
 		discard_form(v, 400);
 		return;
 	}
-	if ((rc = db_exec(&v->w->db, STMT_RETRY_DISCARD, params, &res)) !=
-	    DB_OK) {
+	if ((rc = db_retry_discard(&v->w->db, v->arg[0], v->who.email)) < 0) {
 		portal_send_db_error(v, rc);
 		return;
 	}
-	n = PQntuples(res);
-	PQclear(res);
-	if (n == 0) {
+	if (rc == 0) {
 		discard_form(v, 409);
 		return;
 	}
