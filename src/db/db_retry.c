@@ -490,3 +490,25 @@ db_retry_alerted(struct db *db, long long from, long long to)
 	params[1] = t;
 	return db_retry_run(db, STMT_DEAD_ALERTED, params);
 }
+
+int
+db_retry_insert(struct db *db, const struct db_retry_entry *e,
+    long long *id, bool *duplicate)
+{
+	const char	*params[9] = { e->payload, e->workflow, e->execution_id,
+			    e->lead_id, e->event_type, e->error, e->client_id,
+			    e->api_key_id, e->state };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_RETRY_INSERT, params, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	*id = strtoll(PQgetvalue(res, 0, DB_RETRY_INSERT_ID), NULL, 10);
+	*duplicate = PQgetvalue(res, 0, DB_RETRY_INSERT_DUPLICATE)[0] == 't';
+	PQclear(res);
+	return DB_OK;
+}

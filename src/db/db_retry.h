@@ -37,6 +37,27 @@ enum db_retry_take_col {
 	RETRY_TAKE_ATTEMPTS
 };
 
+/* A failed event for the queue, as the intake checked it (NULL: absent). */
+struct db_retry_entry {
+	const char	*payload, *workflow, *execution_id, *lead_id;
+	const char	*event_type, *error, *client_id, *api_key_id;
+	const char	*state;		/* NULL: pending */
+};
+
+/* RETRY_INSERT's columns. */
+enum db_retry_insert_col {
+	DB_RETRY_INSERT_ID,
+	DB_RETRY_INSERT_DUPLICATE	/* queued before (same failure) */
+};
+
+/*
+ * Queue e (the caller's). Writes the row's id, and whether the same
+ * failure (workflow, execution, payload) was queued before into
+ * *duplicate. Returns a db_status.
+ */
+int	db_retry_insert(struct db *, const struct db_retry_entry *e,
+	    long long *id, bool *duplicate) __attribute__((warn_unused_result));
+
 /* A row taken for replay, locked until the caller's transaction ends. */
 struct db_retry_row {
 	const char	*id;

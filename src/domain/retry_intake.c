@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "activity.h"
+#include "db_retry.h"
 #include "event.h"
 #include "fields.h"
 #include "json_body.h"
@@ -133,10 +134,10 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 	struct json_body jb;
 	json_object	*root, *errors;
 	struct envelope_text	 et;
-	const char	*params[9];
+	struct db_retry_entry	 entry;
 	char		 why[160];
-	PGresult	*res;
-	int		 rc, f;
+	bool		 duplicate;
+	int		 rc;
 
 	memset(out, 0, sizeof(*out));
 	/* The payload sits one level below the envelope. */
@@ -161,12 +162,12 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 		return refused(out, "invalid retry-queue entry", errors);
 	}
 	json_object_put(errors);
-	for (f = 0; f <= ENV_ERROR; f++)
-		params[f] = et.text[f];
-	params[6] = who->client_id[0] ? who->client_id : NULL;
-	params[7] = who->key_id[0] ? who->key_id : NULL;
-	params[8] = et.text[ENV_STATE];
-	rc = db_exec(db, STMT_RETRY_INSERT, params, &res);
+	entry = (struct db_retry_entry){ et.text[ENV_PAYLOAD],
+	    et.text[ENV_WORKFLOW], et.text[ENV_EXECUTION_ID],
+	    et.text[ENV_LEAD_ID], et.text[ENV_EVENT_TYPE], et.text[ENV_ERROR],
+	    who->client_id[0] ? who->client_id : NULL,
+	    who->key_id[0] ? who->key_id : NULL, et.text[ENV_STATE] };
+	rc = db_retry_insert(db, &entry, &out->id, &duplicate);
 	free(et.raw);
 	json_body_free(&jb);
 	if (rc != DB_OK) {
@@ -175,9 +176,6 @@ retry_intake(struct db *db, const struct apikey_identity *who,
 		out->db_rc = rc;
 		return out->verdict = RETRY_DB_FAILED;
 	}
-	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	out->verdict = PQgetvalue(res, 0, 1)[0] == 't' ? RETRY_DUPLICATE :
-	    RETRY_QUEUED;
-	PQclear(res);
+	out->verdict = duplicate ? RETRY_DUPLICATE : RETRY_QUEUED;
 	return out->verdict;
 }
