@@ -62,7 +62,7 @@ activity_page(struct visit *v)
 		portal_send_db_error(v, rc);
 		goto out;
 	}
-	timeline_end(&v->w->db);
+	db_timeline_end(&v->w->db);
 	clients_menu(data, res, vf.f.client);
 	view_link(data, "export_url", "/activity/export.csv", buf_str(&qs),
 	    NULL);

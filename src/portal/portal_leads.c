@@ -221,7 +221,7 @@ leads_page(struct visit *v)
 		db_rollback(&v->w->db);
 		goto db_error;
 	}
-	timeline_end(&v->w->db);
+	db_timeline_end(&v->w->db);
 	n = PQntuples(res);
 	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
 	rows = json_object_new_array();

@@ -123,7 +123,7 @@ lead_page(struct visit *v, int status, json_object *extra)
 		portal_send_db_error(v, rc);
 		goto out;
 	}
-	timeline_end(&v->w->db);
+	db_timeline_end(&v->w->db);
 	strncat(path, "/export.csv", sizeof(path) - strlen(path) - 1);
 	view_link(data, "export_url", path, buf_str(&qs), NULL);
 	json_object_object_add(data, "filters", json_object_get(vf.values));
