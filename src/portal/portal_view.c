@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_leads.h"
 #include "lead_filters.h"
 #include "portal_leads.h"
 
@@ -139,24 +140,24 @@ view_begin(struct visit *v, struct view_filters *vf)
 int
 view_add_types(struct visit *v, json_object *data, const char *selected)
 {
-	PGresult	*res;
-	json_object	*types;
-	int		 rc, i;
+	struct db_event_type_row	*rows;
+	json_object			*types;
+	size_t				 n, i;
+	int				 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_EVENT_TYPES_ALL, NULL, &res)) !=
-	    DB_OK)
+	if ((rc = db_event_type_list(&v->w->db, &rows, &n)) != DB_OK)
 		return rc;
 	types = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < n; i++) {
 		json_object	*t = json_object_new_object();
-		const char	*name = PQgetvalue(res, i, 0);
+		const char	*name = rows[i].name;
 
 		json_object_object_add(t, "name", json_object_new_string(name));
 		json_object_object_add(t, "selected", json_object_new_boolean(
 		    selected != NULL && strcmp(selected, name) == 0));
 		json_object_array_add(types, t);
 	}
-	PQclear(res);
+	free(rows);
 	json_object_object_add(data, "types", types);
 	return DB_OK;
 }
