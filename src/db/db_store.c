@@ -40,3 +40,13 @@ db_store_text(char **pool, const PGresult *res, int row, int col)
 	*pool += len + 1;
 	return out;
 }
+
+char *
+db_store_text_null(char **pool, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col)) {
+		*pool += 1;	/* db_store_alloc counted its NUL */
+		return NULL;
+	}
+	return db_store_text(pool, res, row, col);
+}

@@ -26,5 +26,8 @@ void		*db_store_alloc(const PGresult *, size_t rowsize,
  * and move *pool past it. Returns the copy ("" for SQL NULL).
  */
 char		*db_store_text(char **pool, const PGresult *, int row, int col);
+/* db_store_text, but NULL for SQL NULL (for fields a page leaves out). */
+char		*db_store_text_null(char **pool, const PGresult *, int row,
+		    int col);
 
 #endif

@@ -4,25 +4,27 @@
  * both ways on the primary key (after=, before=, last=1: no OFFSET, no
  * count) and the same CSV export.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "db_apikey.h"
 #include "lead_filters.h"
 #include "portal_leads.h"
 
 static void
-clients_menu(json_object *data, PGresult *res, const char *selected)
+clients_menu(json_object *data, const struct db_client_row *rows, size_t n,
+    const char *selected)
 {
 	json_object	*clients = json_object_new_array();
-	int		 i;
+	size_t		 i;
 
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < n; i++) {
 		json_object *c = json_object_new_object();
 
 		json_object_object_add(c, "slug",
-		    json_object_new_string(PQgetvalue(res, i, 1)));
+		    json_object_new_string(rows[i].slug));
 		json_object_object_add(c, "selected", json_object_new_boolean(
-		    selected != NULL && strcmp(selected,
-		    PQgetvalue(res, i, 1)) == 0));
+		    selected != NULL && strcmp(selected, rows[i].slug) == 0));
 		json_object_array_add(clients, c);
 	}
 	json_object_object_add(data, "clients", clients);
@@ -34,8 +36,9 @@ activity_page(struct visit *v)
 {
 	struct view_filters	 vf;
 	struct buf		 qs = BUF_INIT;
+	struct db_client_row	*clients = NULL;
 	json_object		*data = portal_page_data(v);
-	PGresult		*res = NULL;
+	size_t			 nclients;
 	int			 rc;
 
 	(void)view_filters_read(v, &vf, true);
@@ -57,13 +60,13 @@ activity_page(struct visit *v)
 		goto out;
 	}
 	if ((rc = view_add_types(v, data, vf.f.type)) != DB_OK ||
-	    (rc = db_exec(&v->w->db, STMT_CLIENTS_ALL, NULL, &res)) != DB_OK) {
+	    (rc = db_client_list(&v->w->db, &clients, &nclients)) != DB_OK) {
 		db_rollback(&v->w->db);
 		portal_send_db_error(v, rc);
 		goto out;
 	}
-	timeline_end(&v->w->db);
-	clients_menu(data, res, vf.f.client);
+	db_timeline_end(&v->w->db);
+	clients_menu(data, clients, nclients, vf.f.client);
 	view_link(data, "export_url", "/activity/export.csv", buf_str(&qs),
 	    NULL);
 	json_object_object_add(data, "filters", json_object_get(vf.values));
@@ -72,7 +75,7 @@ activity_page(struct visit *v)
 	portal_send_page(v, json_object_object_length(vf.errors) > 0 ? 400 :
 	    200, PORTAL_TEMPLATE_ACTIVITY, data);
 out:
-	PQclear(res);
+	free(clients);
 	json_object_put(data);
 	buf_free(&qs);
 	view_filters_free(&vf);

@@ -5,6 +5,7 @@
  * of any length holds one batch in memory.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
 #include "portal_leads.h"
@@ -14,10 +15,11 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
     const char *filename)
 {
 	struct buf	 out = BUF_INIT;
-	PGresult	*res = NULL;
+	struct db_event	*rows = NULL;
 	char		 cursor[24], line[160];
 	long long	 total = 0;
-	int		 rc, n, i;
+	size_t		 n, i;
+	int		 rc;
 
 	if ((rc = view_begin(v, vf)) != DB_OK) {
 		portal_send_db_error(v, rc);
@@ -31,8 +33,8 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
 	}
 	/* The first batch before the headers: until then a failure is
 	 * still an error page. */
-	if ((rc = timeline_fetch(&v->w->db, &vf->f, NULL, false,
-	    VIEW_EXPORT_BATCH, &res)) != DB_OK) {
+	if ((rc = db_timeline_fetch(&v->w->db, &vf->f, NULL, false,
+	    VIEW_EXPORT_BATCH, &rows, &n)) != DB_OK) {
 		db_rollback(&v->w->db);
 		portal_send_db_error(v, rc);
 		return;
@@ -45,10 +47,9 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
 		goto done;	/* HEAD */
 	timeline_csv_header(&out);
 	for (;;) {
-		n = PQntuples(res);
 		for (i = 0; i < n; i++)
-			timeline_csv_row(&out, res, i);
-		total += n;
+			timeline_csv_row(&out, &rows[i]);
+		total += (long long)n;
 		if (buf_failed(&out)) {
 			log_error("export %s: cut short after %lld events: out "
 			    "of memory", filename, total);
@@ -63,12 +64,10 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
 		buf_reset(&out);
 		if (n < VIEW_EXPORT_BATCH)
 			break;
-		snprintf(cursor, sizeof(cursor), "%s",
-		    PQgetvalue(res, n - 1, TL_ID));
-		PQclear(res);
-		res = NULL;
-		if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, false,
-		    VIEW_EXPORT_BATCH, &res)) != DB_OK) {
+		snprintf(cursor, sizeof(cursor), "%s", rows[n - 1].id);
+		free(rows);
+		if ((rc = db_timeline_fetch(&v->w->db, &vf->f, cursor, false,
+		    VIEW_EXPORT_BATCH, &rows, &n)) != DB_OK) {
 			/* The status is sent: the client must at least see
 			 * that the file is not whole. */
 			log_error("export %s: cut short after %lld events: %s",
@@ -78,7 +77,7 @@ portal_export_csv(struct visit *v, struct view_filters *vf,
 		}
 	}
 done:
-	PQclear(res);
+	free(rows);
 	buf_free(&out);
-	timeline_end(&v->w->db);
+	db_timeline_end(&v->w->db);
 }

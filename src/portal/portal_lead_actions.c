@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db_lead_actions.h"
 #include "lead_filters.h"
 #include "log.h"
 #include "portal_leads.h"
@@ -78,9 +79,8 @@ void
 lead_note_post(struct visit *v)
 {
 	const char	*message = form_get(&v->form, "message");
-	const char	*params[5];
+	struct db_actor	 who = { v->who.email, v->who.id };
 	char		 key[NONCE_MAX + 8];
-	PGresult	*res;
 	size_t		 len, start;
 	int		 rc;
 
@@ -99,20 +99,14 @@ lead_note_post(struct visit *v)
 		return;
 	}
 	idempotency_key(v, key);
-	params[0] = v->arg[0];
-	params[1] = key;
-	params[2] = message;
-	params[3] = v->who.email;
-	params[4] = v->who.id;
-	if ((rc = db_exec(&v->w->db, STMT_LEAD_NOTE_ADD, params, &res)) !=
-	    DB_OK) {
+	if ((rc = db_lead_note_add(&v->w->db, v->arg[0], key, message,
+	    &who)) < 0) {
 		log_error("note on lead %s: %s", v->arg[0], v->w->db.error);
 		portal_send_db_error(v, rc);
 		return;
 	}
-	PQclear(res);
-	/* No row: no such lead, or the same form sent again — the page
-	 * tells which. */
+	/* 0: no such lead, or the same form sent again — the page tells
+	 * which. */
 	back_to_lead(v);
 }
 
@@ -120,27 +114,18 @@ lead_note_post(struct visit *v)
 static void
 set_status(struct visit *v, const char *status, const char *event_type)
 {
-	const char	*params[6];
+	struct db_actor	 who = { v->who.email, v->who.id };
 	char		 key[NONCE_MAX + 8];
-	PGresult	*res;
 	int		 rc;
 
 	idempotency_key(v, key);
-	params[0] = v->arg[0];
-	params[1] = key;
-	params[2] = status;
-	params[3] = v->who.email;
-	params[4] = v->who.id;
-	params[5] = event_type;
-	if ((rc = db_exec(&v->w->db, STMT_LEAD_STATUS_SET, params, &res)) !=
-	    DB_OK) {
+	if ((rc = db_lead_status_set(&v->w->db, v->arg[0], key, status,
+	    event_type, &who)) < 0) {
 		log_error("status of lead %s: %s", v->arg[0], v->w->db.error);
 		portal_send_db_error(v, rc);
 		return;
 	}
-	rc = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
-	PQclear(res);
-	if (!rc)
+	if (rc == 0)
 		portal_send_error(v, 404, "There is no such lead.");
 	else
 		back_to_lead(v);

@@ -11,16 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_apikey.h"
+#include "db_leads.h"
 #include "lead_filters.h"
 #include "portal_leads.h"
 
 #define SEARCH_MAX	200
 
-/* The statements by sort and direction (descending second). */
-static const enum stmt leads_stmt[LEAD_SORT__MAX][2] = {
-	[LEAD_SORT_CREATED] = { STMT_LEADS_CREATED_ASC, STMT_LEADS_CREATED_DESC },
-	[LEAD_SORT_NAME] = { STMT_LEADS_NAME_ASC, STMT_LEADS_NAME_DESC },
-	[LEAD_SORT_EMAIL] = { STMT_LEADS_EMAIL_ASC, STMT_LEADS_EMAIL_DESC },
+/* The store's order for each of the search's sorts. */
+static const enum db_leads_sort leads_sort[LEAD_SORT__MAX] = {
+	[LEAD_SORT_CREATED] = DB_LEADS_CREATED,
+	[LEAD_SORT_NAME] = DB_LEADS_NAME,
+	[LEAD_SORT_EMAIL] = DB_LEADS_EMAIL,
 };
 
 /* What the search asks for, as read from the query string. */
@@ -138,18 +140,27 @@ sort_links(json_object *data, const struct search *s)
 	}
 }
 
-static json_object *
-lead_row(const PGresult *res, int i)
+static void
+put_str(json_object *o, const char *key, const char *value)
 {
-	static const char *const keys[] = { "id", "name", "external_id",
-	    "email", "phone", "status", "client", "created", "last_activity" };
-	json_object	*r = json_object_new_object();
-	size_t		 k;
+	if (value != NULL)
+		json_object_object_add(o, key, json_object_new_string(value));
+}
 
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		if (!PQgetisnull(res, i, (int)k))
-			json_object_object_add(r, keys[k], json_object_new_string(
-			    PQgetvalue(res, i, (int)k)));
+static json_object *
+lead_row(const struct db_lead_row *l)
+{
+	json_object *r = json_object_new_object();
+
+	put_str(r, "id", l->id);
+	put_str(r, "name", l->name);
+	put_str(r, "external_id", l->external_id);
+	put_str(r, "email", l->email);
+	put_str(r, "phone", l->phone);
+	put_str(r, "status", l->status);
+	put_str(r, "client", l->client);
+	put_str(r, "created", l->created);
+	put_str(r, "last_activity", l->last_activity);
 	return r;
 }
 
@@ -157,24 +168,24 @@ lead_row(const PGresult *res, int i)
 static int
 menus(struct visit *v, json_object *data, const struct search *s)
 {
-	json_object	*clients, *statuses;
-	PGresult	*res;
-	int		 rc, i;
+	struct db_client_row	*rows;
+	json_object		*clients, *statuses;
+	size_t			 n, i;
+	int			 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_CLIENTS_ALL, NULL, &res)) != DB_OK)
+	if ((rc = db_client_list(&v->w->db, &rows, &n)) != DB_OK)
 		return rc;
 	clients = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < n; i++) {
 		json_object *c = json_object_new_object();
 
 		json_object_object_add(c, "slug",
-		    json_object_new_string(PQgetvalue(res, i, 1)));
+		    json_object_new_string(rows[i].slug));
 		json_object_object_add(c, "selected", json_object_new_boolean(
-		    s->client != NULL && strcmp(s->client,
-		    PQgetvalue(res, i, 1)) == 0));
+		    s->client != NULL && strcmp(s->client, rows[i].slug) == 0));
 		json_object_array_add(clients, c);
 	}
-	PQclear(res);
+	free(rows);
 	json_object_object_add(data, "clients", clients);
 	statuses = json_object_new_array();
 	for (i = 0; lead_statuses[i] != NULL; i++) {
@@ -197,11 +208,11 @@ leads_page(struct visit *v)
 {
 	struct view_filters	 vf;
 	struct search		 s;
+	struct db_leads_query	 q;
+	struct db_lead_row	*leads = NULL;
 	json_object		*data = portal_page_data(v), *errors, *rows;
-	const char		*params[6];
-	PGresult		*res = NULL;
-	char			 limit[16];
-	int			 rc, n, i, shown;
+	size_t			 n, i, shown;
+	int			 rc;
 
 	errors = json_object_new_object();
 	search_read(v, &s, errors);
@@ -209,30 +220,31 @@ leads_page(struct visit *v)
 	(void)view_filters_read(v, &vf, false);
 	if ((rc = view_begin(v, &vf)) != DB_OK)
 		goto db_error;
-	snprintf(limit, sizeof(limit), "%d", VIEW_PAGE_ROWS + 1);
-	params[0] = s.q != NULL ? s.like : NULL;
-	params[1] = s.q != NULL ? s.second : NULL;
-	params[2] = s.client;
-	params[3] = s.status;
-	params[4] = s.after;
-	params[5] = limit;
-	if ((rc = db_exec(&v->w->db, leads_stmt[s.sort][s.desc], params,
-	    &res)) != DB_OK || (rc = menus(v, data, &s)) != DB_OK) {
+	memset(&q, 0, sizeof(q));
+	q.like = s.q != NULL ? s.like : NULL;
+	q.second = s.q != NULL ? s.second : NULL;
+	q.client = s.client;
+	q.status = s.status;
+	q.after = s.after;
+	q.sort = leads_sort[s.sort];
+	q.desc = s.desc;
+	q.rows = VIEW_PAGE_ROWS + 1;
+	if ((rc = db_leads_search(&v->w->db, &q, &leads, &n)) != DB_OK ||
+	    (rc = menus(v, data, &s)) != DB_OK) {
 		db_rollback(&v->w->db);
 		goto db_error;
 	}
-	timeline_end(&v->w->db);
-	n = PQntuples(res);
+	db_timeline_end(&v->w->db);
 	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
 	rows = json_object_new_array();
 	for (i = 0; i < shown; i++)
-		json_object_array_add(rows, lead_row(res, i));
+		json_object_array_add(rows, lead_row(&leads[i]));
 	json_object_object_add(data, "leads", rows);
 	json_object_object_add(data, "has_leads",
 	    json_object_new_boolean(shown > 0));
 	if (n > VIEW_PAGE_ROWS)
 		add_url(data, "next_url", search_url(&s, s.sort, s.desc,
-		    PQgetvalue(res, shown - 1, 0)));
+		    leads[shown - 1].id));
 	if (s.after != NULL)
 		add_url(data, "first_url", search_url(&s, s.sort, s.desc, NULL));
 	sort_links(data, &s);
@@ -247,7 +259,7 @@ leads_page(struct visit *v)
 db_error:
 	portal_send_db_error(v, rc);
 out:
-	PQclear(res);
+	free(leads);
 	json_object_put(errors);
 	json_object_put(data);
 	view_filters_free(&vf);

@@ -9,8 +9,10 @@
  * timeline).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db_leads.h"
 #include "lead_filters.h"
 #include "log.h"
 #include "portal_leads.h"
@@ -18,37 +20,35 @@
 #include <sodium.h>
 
 static void
-put_str(json_object *o, const char *key, const PGresult *res, int col)
+put_str(json_object *o, const char *key, const char *value)
 {
-	if (!PQgetisnull(res, 0, col))
-		json_object_object_add(o, key,
-		    json_object_new_string(PQgetvalue(res, 0, col)));
+	if (value != NULL)
+		json_object_object_add(o, key, json_object_new_string(value));
 }
 
 /* The lead's header; NULL (and *rc DB_OK) if there is no such lead. */
 static json_object *
 lead_header(struct visit *v, int *rc)
 {
-	const char	*params[1] = { v->arg[0] };
-	PGresult	*res;
+	struct db_lead	*l;
 	json_object	*lead;
 
-	if ((*rc = db_exec(&v->w->db, STMT_LEAD_GET, params, &res)) != DB_OK)
-		return NULL;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	if ((*rc = db_lead_get(&v->w->db, v->arg[0], &l)) != 1) {
+		if (*rc == 0)
+			*rc = DB_OK;
 		return NULL;
 	}
+	*rc = DB_OK;
 	lead = json_object_new_object();
-	put_str(lead, "id", res, 0);
-	put_str(lead, "name", res, 1);
-	put_str(lead, "email", res, 4);
-	put_str(lead, "phone", res, 5);
-	put_str(lead, "external_id", res, 6);
-	put_str(lead, "status", res, 7);
-	put_str(lead, "client", res, 8);
-	put_str(lead, "created", res, 9);
-	PQclear(res);
+	put_str(lead, "id", l->id);
+	put_str(lead, "name", l->name);
+	put_str(lead, "email", l->email);
+	put_str(lead, "phone", l->phone);
+	put_str(lead, "external_id", l->external_id);
+	put_str(lead, "status", l->status);
+	put_str(lead, "client", l->client);
+	put_str(lead, "created", l->created);
+	free(l);
 	return lead;
 }
 
@@ -123,7 +123,7 @@ lead_page(struct visit *v, int status, json_object *extra)
 		portal_send_db_error(v, rc);
 		goto out;
 	}
-	timeline_end(&v->w->db);
+	db_timeline_end(&v->w->db);
 	strncat(path, "/export.csv", sizeof(path) - strlen(path) - 1);
 	view_link(data, "export_url", path, buf_str(&qs), NULL);
 	json_object_object_add(data, "filters", json_object_get(vf.values));
@@ -156,8 +156,7 @@ void
 timeline_export(struct visit *v)
 {
 	struct view_filters	 vf;
-	const char		*params[1] = { v->arg[0] };
-	PGresult		*res;
+	struct db_lead		*lead;
 	char			 name[PORTAL_ARG_MAX + 16];
 	int			 rc;
 
@@ -166,13 +165,12 @@ timeline_export(struct visit *v)
 		    "valid. Open the lead's page to correct it.");
 		goto out;
 	}
-	if ((rc = db_exec(&v->w->db, STMT_LEAD_GET, params, &res)) != DB_OK) {
+	if ((rc = db_lead_get(&v->w->db, v->arg[0], &lead)) < 0) {
 		portal_send_db_error(v, rc);
 		goto out;
 	}
-	rc = PQntuples(res);
-	PQclear(res);
-	if (rc != 1) {
+	free(lead);
+	if (rc == 0) {
 		portal_send_error(v, 404, "There is no such lead.");
 		goto out;
 	}

@@ -4,8 +4,10 @@
  * bad field — and the read they begin, in the viewer's time zone.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db_leads.h"
 #include "lead_filters.h"
 #include "portal_leads.h"
 
@@ -121,14 +123,14 @@ view_filters_qs(const struct view_filters *vf, struct buf *b)
 int
 view_begin(struct visit *v, struct view_filters *vf)
 {
-	int rc = timeline_begin(&v->w->db, vf->tz);
+	int rc = db_timeline_begin(&v->w->db, vf->tz);
 
 	if (rc == DB_BAD_INPUT) {
 		field_error(vf, "tz", "PostgreSQL does not know this time "
 		    "zone.");
 		snprintf(vf->tz, sizeof(vf->tz), "UTC");
 		vf->tz_from_query = false;
-		rc = timeline_begin(&v->w->db, vf->tz);
+		rc = db_timeline_begin(&v->w->db, vf->tz);
 	}
 	if (rc == DB_OK && vf->tz_from_query)
 		portal_set_cookie(v, VIEW_TZ_COOKIE, vf->tz, VIEW_TZ_MAX_AGE);
@@ -138,24 +140,24 @@ view_begin(struct visit *v, struct view_filters *vf)
 int
 view_add_types(struct visit *v, json_object *data, const char *selected)
 {
-	PGresult	*res;
-	json_object	*types;
-	int		 rc, i;
+	struct db_event_type_row	*rows;
+	json_object			*types;
+	size_t				 n, i;
+	int				 rc;
 
-	if ((rc = db_exec(&v->w->db, STMT_EVENT_TYPES_ALL, NULL, &res)) !=
-	    DB_OK)
+	if ((rc = db_event_type_list(&v->w->db, &rows, &n)) != DB_OK)
 		return rc;
 	types = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < n; i++) {
 		json_object	*t = json_object_new_object();
-		const char	*name = PQgetvalue(res, i, 0);
+		const char	*name = rows[i].name;
 
 		json_object_object_add(t, "name", json_object_new_string(name));
 		json_object_object_add(t, "selected", json_object_new_boolean(
 		    selected != NULL && strcmp(selected, name) == 0));
 		json_object_array_add(types, t);
 	}
-	PQclear(res);
+	free(rows);
 	json_object_object_add(data, "types", types);
 	return DB_OK;
 }
@@ -181,10 +183,11 @@ view_events_page(struct visit *v, struct view_filters *vf, json_object *data,
 	const char	*last = portal_query(v, "last");
 	const char	*cursor = NULL;
 	bool		 newer = false, has_older, has_newer;
+	struct db_event	*rows;
 	json_object	*events;
-	PGresult	*res;
 	char		 extra[48];
-	int		 rc, n, i, shown;
+	size_t		 n, i, shown;
+	int		 rc;
 
 	if (after != NULL && *after != '\0') {
 		if (!lead_event_cursor_valid(after))
@@ -197,10 +200,9 @@ view_events_page(struct visit *v, struct view_filters *vf, json_object *data,
 		newer = true;
 	} else if (last != NULL && strcmp(last, "1") == 0)
 		newer = true;
-	if ((rc = timeline_fetch(&v->w->db, &vf->f, cursor, newer,
-	    VIEW_PAGE_ROWS + 1, &res)) != DB_OK)
+	if ((rc = db_timeline_fetch(&v->w->db, &vf->f, cursor, newer,
+	    VIEW_PAGE_ROWS + 1, &rows, &n)) != DB_OK)
 		return rc;
-	n = PQntuples(res);
 	shown = n > VIEW_PAGE_ROWS ? VIEW_PAGE_ROWS : n;
 	if (newer) {
 		has_newer = n > VIEW_PAGE_ROWS;
@@ -212,13 +214,11 @@ view_events_page(struct visit *v, struct view_filters *vf, json_object *data,
 	events = json_object_new_array();
 	/* Always shown newest first: a newer page came oldest first. */
 	for (i = 0; i < shown; i++)
-		json_object_array_add(events, timeline_event_json(res,
-		    newer ? shown - 1 - i : i));
+		json_object_array_add(events, timeline_event_json(
+		    &rows[newer ? shown - 1 - i : i]));
 	if (shown > 0) {
-		const char *newest = PQgetvalue(res, newer ? shown - 1 : 0,
-		    TL_ID);
-		const char *oldest = PQgetvalue(res, newer ? 0 : shown - 1,
-		    TL_ID);
+		const char *newest = rows[newer ? shown - 1 : 0].id;
+		const char *oldest = rows[newer ? 0 : shown - 1].id;
 
 		if (has_older) {
 			snprintf(extra, sizeof(extra), "after=%s", oldest);
@@ -232,7 +232,7 @@ view_events_page(struct visit *v, struct view_filters *vf, json_object *data,
 		view_link(data, "last_url", path, qs, "last=1");
 	} else if (cursor != NULL)
 		view_link(data, "first_url", path, qs, NULL);	/* a way back */
-	PQclear(res);
+	free(rows);
 	json_object_object_add(data, "events", events);
 	json_object_object_add(data, "has_events",
 	    json_object_new_boolean(shown > 0));

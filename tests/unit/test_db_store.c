@@ -91,10 +91,42 @@ no_rows(void)
 	PQclear(res);
 }
 
+/* db_store_text_null keeps SQL NULL apart from "" and keeps the pool's
+ * place, so the columns after it still fit. */
+static void
+null_kept(void)
+{
+	static const char *const cells[][3] = {
+		{ "", NULL, NULL },
+		{ NULL, "1", "after a NULL" },
+	};
+	static const int text[] = { 0, 2 };
+	PGresult	*res = result(cells, 2);
+	struct row	*rows;
+	char		*pool;
+	int		 i;
+
+	rows = db_store_alloc(res, sizeof(*rows), text, 2, &pool);
+	CHECK(rows != NULL);
+	for (i = 0; rows != NULL && i < 2; i++) {
+		rows[i].name = db_store_text_null(&pool, res, i, 0);
+		rows[i].when = db_store_text_null(&pool, res, i, 2);
+	}
+	PQclear(res);
+	if (rows == NULL)
+		return;
+	CHECK_STR("an empty text stays empty", rows[0].name, "");
+	CHECK_STR("a NULL text is NULL", rows[0].when, NULL);
+	CHECK_STR("a NULL first column is NULL", rows[1].name, NULL);
+	CHECK_STR("the text after a NULL", rows[1].when, "after a NULL");
+	free(rows);
+}
+
 int
 main(void)
 {
 	copy_rows();
 	no_rows();
+	null_kept();
 	return check_done("test_db_store");
 }

@@ -1,0 +1,35 @@
+/* db_lead_actions: note, status, opt-out (see db_lead_actions.h). */
+#include "db_lead_actions.h"
+#include "db_store.h"
+
+int
+db_lead_note_add(struct db *db, const char *lead, const char *key,
+    const char *message, const struct db_actor *who)
+{
+	const char	*params[5] = { lead, key, message, who->email,
+			    who->id };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_LEAD_NOTE_ADD, params, &res)) != DB_OK)
+		return rc;
+	rc = PQntuples(res) == 1;	/* RETURNING id */
+	PQclear(res);
+	return rc;
+}
+
+int
+db_lead_status_set(struct db *db, const char *lead, const char *key,
+    const char *status, const char *event_type, const struct db_actor *who)
+{
+	const char	*params[6] = { lead, key, status, who->email, who->id,
+			    event_type };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_LEAD_STATUS_SET, params, &res)) != DB_OK)
+		return rc;
+	rc = db_store_int(res, 0, DB_LEAD_STATUS_SET_FOUND) == 1;
+	PQclear(res);
+	return rc;
+}

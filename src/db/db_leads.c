@@ -1,0 +1,137 @@
+/* db_leads: the leads search, a lead, the event types (see db_leads.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db_leads.h"
+#include "db_store.h"
+
+/* The statements by order and direction (descending second). */
+static const enum stmt leads_stmt[DB_LEADS_SORT__MAX][2] = {
+	[DB_LEADS_CREATED] = { STMT_LEADS_CREATED_ASC, STMT_LEADS_CREATED_DESC },
+	[DB_LEADS_NAME] = { STMT_LEADS_NAME_ASC, STMT_LEADS_NAME_DESC },
+	[DB_LEADS_EMAIL] = { STMT_LEADS_EMAIL_ASC, STMT_LEADS_EMAIL_DESC },
+};
+
+/* Every column of a result is text, in column order: 0, 1, 2, ... */
+static const int all_text[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+_Static_assert(DB_LEAD__MAX <= sizeof(all_text) / sizeof(all_text[0]) &&
+    DB_LEAD_ROW__MAX <= sizeof(all_text) / sizeof(all_text[0]),
+    "all_text covers every column");
+
+static int
+out_of_memory(struct db *db, PGresult *res)
+{
+	PQclear(res);
+	snprintf(db->error, sizeof(db->error), "out of memory");
+	return DB_ERROR;
+}
+
+int
+db_leads_search(struct db *db, const struct db_leads_query *q,
+    struct db_lead_row **rows, size_t *n)
+{
+	struct db_lead_row *out;
+	const char	*params[6];
+	PGresult	*res;
+	char		 limit[16], *pool;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	snprintf(limit, sizeof(limit), "%d", q->rows);
+	params[0] = q->like;
+	params[1] = q->second;
+	params[2] = q->client;
+	params[3] = q->status;
+	params[4] = q->after;
+	params[5] = limit;
+	if ((rc = db_exec(db, leads_stmt[q->sort][q->desc], params, &res)) !=
+	    DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), all_text,
+	    DB_LEAD_ROW__MAX, &pool)) == NULL)
+		return out_of_memory(db, res);
+	for (i = 0; i < PQntuples(res); i++) {
+		out[i].id = db_store_text_null(&pool, res, i, DB_LEAD_ROW_ID);
+		out[i].name = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_NAME);
+		out[i].external_id = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_EXTERNAL);
+		out[i].email = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_EMAIL);
+		out[i].phone = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_PHONE);
+		out[i].status = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_STATUS);
+		out[i].client = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_CLIENT);
+		out[i].created = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_CREATED);
+		out[i].last_activity = db_store_text_null(&pool, res, i,
+		    DB_LEAD_ROW_LAST_ACTIVITY);
+	}
+	*rows = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_lead_get(struct db *db, const char *id, struct db_lead **lead)
+{
+	const char	*params[1] = { id };
+	struct db_lead	*out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc;
+
+	*lead = NULL;
+	if ((rc = db_exec(db, STMT_LEAD_GET, params, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return 0;
+	}
+	if ((out = db_store_alloc(res, sizeof(*out), all_text, DB_LEAD__MAX,
+	    &pool)) == NULL)
+		return out_of_memory(db, res);
+	out->id = db_store_text_null(&pool, res, 0, DB_LEAD_ID);
+	out->name = db_store_text_null(&pool, res, 0, DB_LEAD_NAME);
+	out->first_name = db_store_text_null(&pool, res, 0,
+	    DB_LEAD_FIRST_NAME);
+	out->last_name = db_store_text_null(&pool, res, 0, DB_LEAD_LAST_NAME);
+	out->email = db_store_text_null(&pool, res, 0, DB_LEAD_EMAIL);
+	out->phone = db_store_text_null(&pool, res, 0, DB_LEAD_PHONE);
+	out->external_id = db_store_text_null(&pool, res, 0,
+	    DB_LEAD_EXTERNAL);
+	out->status = db_store_text_null(&pool, res, 0, DB_LEAD_STATUS);
+	out->client = db_store_text_null(&pool, res, 0, DB_LEAD_CLIENT);
+	out->created = db_store_text_null(&pool, res, 0, DB_LEAD_CREATED);
+	*lead = out;
+	PQclear(res);
+	return 1;
+}
+
+int
+db_event_type_list(struct db *db, struct db_event_type_row **rows,
+    size_t *n)
+{
+	struct db_event_type_row *out;
+	PGresult	*res;
+	char		*pool;
+	int		 rc, i;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = db_exec(db, STMT_EVENT_TYPES_ALL, NULL, &res)) != DB_OK)
+		return rc;
+	if ((out = db_store_alloc(res, sizeof(*out), all_text, 1, &pool)) ==
+	    NULL)
+		return out_of_memory(db, res);
+	for (i = 0; i < PQntuples(res); i++)
+		out[i].name = db_store_text(&pool, res, i, 0);
+	*rows = out;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
