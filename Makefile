@@ -10,7 +10,11 @@ CC      ?= cc
 PKGS     = json-c libpq libsodium libcurl
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(shell pkg-config --cflags json-c libsodium libcurl 2>/dev/null)
+# libpq's headers are the database layer's alone: only the stores in
+# src/db/ read query results (docs/hacking.md), and elsewhere an include
+# of libpq-fe.h does not compile. The tests and benchmarks may use them.
+LIBPQ_CFLAGS = $(shell pkg-config --cflags libpq 2>/dev/null)
 
 # src/ holds one folder per layer (docs/hacking.md). A library file sees
 # the headers of its own layer and of the layers below it, no others: a
@@ -25,7 +29,8 @@ LAYER_domain   = core db domain
 LAYER_jobs     = core db domain jobs
 LAYER_portal   = core db domain http mustache portal
 LAYER_cli      = $(LAYERS)
-layer_inc      = $(addprefix -Isrc/,$(LAYER_$(firstword $(subst /, ,$(1)))))
+layer_inc      = $(addprefix -Isrc/,$(LAYER_$(firstword $(subst /, ,$(1))))) \
+                 $(if $(filter db/%,$(1)),$(LIBPQ_CFLAGS))
 ALL_INC        = $(addprefix -Isrc/,$(LAYERS))
 HEADERS        = $(wildcard src/*/*.h src/*/*.def)
 # --as-needed: each program maps only the libraries it calls (api.fcgi no
@@ -73,7 +78,7 @@ cgi-bin/%.fcgi: cgi-bin/%.c build/libminicrm.a $(HEADERS)
 
 build/tests/%: tests/unit/%.c build/libminicrm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) -o $@ $< build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) $(LIBPQ_CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 # The sanitizer build compiles the library once more with the sanitizers
 # on, into its own archive, which every sanitized test links.
@@ -89,7 +94,7 @@ build/san/libminicrm.a: $(SAN_OBJ)
 
 build/san/%: tests/unit/%.c build/san/libminicrm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(ALL_INC) $(SANFLAGS) -o $@ $< build/san/libminicrm.a $(LDLIBS)
+	@echo "LD $@ (asan, ubsan)"; $(CC) $(CFLAGS) $(ALL_INC) $(LIBPQ_CFLAGS) $(SANFLAGS) -o $@ $< build/san/libminicrm.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@scripts/run-each.sh $(UNIT_BIN)

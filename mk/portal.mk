@@ -15,7 +15,7 @@ bench: bench-portal
 
 build/bench/portal_sql: bench/portal_sql.c build/libminicrm.a
 	@mkdir -p build/bench
-	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) -o $@ $< build/libminicrm.a $(LDLIBS)
+	@echo "LD $@"; $(CC) $(CFLAGS) $(ALL_INC) $(LIBPQ_CFLAGS) -o $@ $< build/libminicrm.a $(LDLIBS)
 
 bench-portal: all build/bench/portal_sql
 	@bench/portal.sh

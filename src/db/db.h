@@ -11,9 +11,14 @@
 #define MINICRM_DB_H
 
 #include <stdbool.h>
-#include <libpq-fe.h>
 
 #include "sql.h"
+
+/* libpq's own types, by their struct names: only the stores (src/db/)
+ * include libpq-fe.h and read results; everyone else passes a struct db
+ * along and never sees a connection or a result. */
+struct pg_conn;
+struct pg_result;
 
 enum db_status {
 	DB_OK = 0,
@@ -25,7 +30,7 @@ enum db_status {
 };
 
 struct db {
-	PGconn	*conn;
+	struct pg_conn	*conn;
 	char	*conninfo;
 	bool	 prepared[STMT__MAX];
 	bool	 in_transaction;	/* never reconnect inside one */
@@ -47,11 +52,12 @@ int		 db_ensure(struct db *);
 
 /*
  * Run a prepared statement with text parameters (NULL values are SQL NULL).
- * On DB_OK *out holds the result, which the caller frees with PQclear();
- * otherwise *out is NULL and db->error says why.
+ * On DB_OK *out holds the result (a PGresult), which the caller — a store
+ * in src/db/ — frees with PQclear(); otherwise *out is NULL and db->error
+ * says why.
  */
 int		 db_exec(struct db *, enum stmt, const char *const *params,
-		    PGresult **out) __attribute__((warn_unused_result));
+		    struct pg_result **out) __attribute__((warn_unused_result));
 
 /* Run SQL text (possibly several statements) without parameters. */
 int		 db_exec_script(struct db *, const char *sql)

@@ -1,5 +1,6 @@
 /* db_activity: the activity log's store (see db_activity.h). */
 #include <stdlib.h>
+#include <libpq-fe.h>
 
 #include "db_activity.h"
 

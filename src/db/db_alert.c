@@ -1,5 +1,6 @@
 /* db_alert: alert_state (see db_alert.h). */
 #include <stdlib.h>
+#include <libpq-fe.h>
 
 #include "db_alert.h"
 #include "db_store.h"

@@ -1,5 +1,6 @@
 /* db_dashboard: the dashboard's tables (see db_dashboard.h). */
 #include <stdlib.h>
+#include <libpq-fe.h>
 
 #include "db_dashboard.h"
 #include "db_store.h"

@@ -1,6 +1,7 @@
 /* db_health: the activity-health figures (see db_health.h). */
 #include <stdio.h>
 #include <string.h>
+#include <libpq-fe.h>
 
 #include "db_health.h"
 #include "db_store.h"

@@ -1,6 +1,7 @@
 /* db_job: the jobs' locks and pruning (see db_job.h). */
 #include <stdio.h>
 #include <string.h>
+#include <libpq-fe.h>
 
 #include "db_job.h"
 #include "db_store.h"

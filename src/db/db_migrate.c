@@ -1,6 +1,7 @@
 /* db_migrate: schema_migrations (see db_migrate.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <libpq-fe.h>
 
 #include "db_migrate.h"
 #include "db_store.h"

@@ -1,6 +1,7 @@
 /* db_store: copying results out of libpq for the stores (see db_store.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <libpq-fe.h>
 
 #include "db_store.h"
 

@@ -1,4 +1,6 @@
 /* sql: the statement table (see sql.h), generated from src/sql_*.def. */
+#include <libpq-fe.h>
+
 #include "sql.h"
 
 const struct stmt_def stmt_defs[STMT__MAX] = {
