@@ -317,35 +317,6 @@ unavailable_answer(void)
 	return obj;
 }
 
-/* The health figures as activity-health answers them (caller frees). */
-static json_object *
-health_answer(const struct health_report *h)
-{
-	json_object	*obj = json_object_new_object();
-	json_object	*reasons = json_object_new_array();
-	size_t		 i;
-
-	for (i = 0; i < h->nreasons; i++)
-		json_object_array_add(reasons,
-		    json_object_new_string(h->reasons[i]));
-	json_object_object_add(obj, "status",
-	    json_object_new_string(health_status_name(h->status)));
-	json_object_object_add(obj, "events_last_hour",
-	    json_object_new_int64(h->events_last_hour));
-	json_object_object_add(obj, "events_last_24h",
-	    json_object_new_int64(h->events_last_24h));
-	json_object_object_add(obj, "retry_queue_size",
-	    json_object_new_int64(h->retry_queue_size));
-	json_object_object_add(obj, "oldest_retry_age_seconds",
-	    h->has_oldest_retry_age ?
-	    json_object_new_int64(h->oldest_retry_age_seconds) : NULL);
-	json_object_object_add(obj, "last_event_at", h->has_last_event ?
-	    json_object_new_string(h->last_event_at) : NULL);
-	json_object_object_add(obj, "business_hours",
-	    json_object_new_boolean(h->business_hours));
-	json_object_object_add(obj, "reasons", reasons);
-	return obj;
-}
 
 /* GET /api/internal/activity-health: 200, or 503 without a database. */
 static void
@@ -356,7 +327,7 @@ activity_health(struct api_worker *w, struct http_request *req)
 	if (health_activity(&w->db, &h) != DB_OK)
 		send_and_free(req, 503, unavailable_answer());
 	else
-		send_and_free(req, 200, health_answer(&h));
+		send_and_free(req, 200, health_report_json(&h));
 }
 
 /* GET /health, /readyz: 200 if the database answers, else 503. */

@@ -106,3 +106,32 @@ health_ready(struct db *db)
 {
 	return db_health_ping(db);
 }
+
+json_object *
+health_report_json(const struct health_report *h)
+{
+	json_object	*obj = json_object_new_object();
+	json_object	*reasons = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; i < h->nreasons; i++)
+		json_object_array_add(reasons,
+		    json_object_new_string(h->reasons[i]));
+	json_object_object_add(obj, "status",
+	    json_object_new_string(health_status_name(h->status)));
+	json_object_object_add(obj, "events_last_hour",
+	    json_object_new_int64(h->events_last_hour));
+	json_object_object_add(obj, "events_last_24h",
+	    json_object_new_int64(h->events_last_24h));
+	json_object_object_add(obj, "retry_queue_size",
+	    json_object_new_int64(h->retry_queue_size));
+	json_object_object_add(obj, "oldest_retry_age_seconds",
+	    h->has_oldest_retry_age ?
+	    json_object_new_int64(h->oldest_retry_age_seconds) : NULL);
+	json_object_object_add(obj, "last_event_at", h->has_last_event ?
+	    json_object_new_string(h->last_event_at) : NULL);
+	json_object_object_add(obj, "business_hours",
+	    json_object_new_boolean(h->business_hours));
+	json_object_object_add(obj, "reasons", reasons);
+	return obj;
+}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <json-c/json.h>
 
 #include "db.h"
 
@@ -51,5 +52,12 @@ const char	*health_status_name(enum health_status);
 
 /* Does the database answer (for /health and /readyz)? A db_status. */
 int	health_ready(struct db *) __attribute__((warn_unused_result));
+
+/*
+ * The report as activity-health answers it and the dashboard shows it:
+ * status, the figures (null where there is none), business_hours,
+ * reasons. The caller frees it with json_object_put.
+ */
+json_object	*health_report_json(const struct health_report *);
 
 #endif

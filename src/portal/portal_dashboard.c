@@ -12,35 +12,6 @@
 #include "dashboard.h"
 #include "portal_dashboard.h"
 
-/* The health figures as templates/dashboard.mustache reads them. */
-static json_object *
-health_json(const struct health_report *h)
-{
-	json_object	*obj = json_object_new_object();
-	json_object	*reasons = json_object_new_array();
-	size_t		 i;
-
-	for (i = 0; i < h->nreasons; i++)
-		json_object_array_add(reasons,
-		    json_object_new_string(h->reasons[i]));
-	json_object_object_add(obj, "status",
-	    json_object_new_string(health_status_name(h->status)));
-	json_object_object_add(obj, "events_last_hour",
-	    json_object_new_int64(h->events_last_hour));
-	json_object_object_add(obj, "events_last_24h",
-	    json_object_new_int64(h->events_last_24h));
-	json_object_object_add(obj, "retry_queue_size",
-	    json_object_new_int64(h->retry_queue_size));
-	json_object_object_add(obj, "oldest_retry_age_seconds",
-	    h->has_oldest_retry_age ?
-	    json_object_new_int64(h->oldest_retry_age_seconds) : NULL);
-	json_object_object_add(obj, "last_event_at", h->has_last_event ?
-	    json_object_new_string(h->last_event_at) : NULL);
-	json_object_object_add(obj, "business_hours",
-	    json_object_new_boolean(h->business_hours));
-	json_object_object_add(obj, "reasons", reasons);
-	return obj;
-}
 
 /* How long the oldest queued event has waited, for people: "3 h 12 min";
  * NULL (nothing waits) without an age. */
@@ -180,7 +151,7 @@ dashboard_page(struct visit *v)
 	}
 	data = portal_page_data(v);
 	json_object_object_add(data, "retry_oldest", waited(&d.health));
-	json_object_object_add(data, "health", health_json(&d.health));
+	json_object_object_add(data, "health", health_report_json(&d.health));
 	json_object_object_add(data, "healthy", json_object_new_boolean(
 	    d.health.status == HEALTH_HEALTHY));
 	json_object_object_add(data, "has_weekly",
