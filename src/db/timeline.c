@@ -2,33 +2,27 @@
 #include <stddef.h>
 
 #include "csv.h"
+#include "json_put.h"
 #include "timeline.h"
-
-static void
-add(json_object *o, const char *key, const char *value)
-{
-	if (value != NULL)
-		json_object_object_add(o, key, json_object_new_string(value));
-}
 
 json_object *
 timeline_event_json(const struct db_event *e)
 {
 	json_object *o = json_object_new_object();
 
-	add(o, "id", e->id);
-	add(o, "event_type", e->type);
-	add(o, "occurred", e->occurred);
-	add(o, "occurred_iso", e->occurred_iso);
-	add(o, "channel", e->channel);
-	add(o, "source", e->source);
-	add(o, "execution_id", e->execution_id);
-	add(o, "message", e->message);
-	add(o, "metadata", e->metadata_pretty);
-	add(o, "lead_external_id", e->lead_external_id);
-	add(o, "lead_id", e->lead_id);
-	add(o, "lead_name", e->lead_name);
-	add(o, "client", e->client);
+	json_put_string(o, "id", e->id);
+	json_put_string(o, "event_type", e->type);
+	json_put_string(o, "occurred", e->occurred);
+	json_put_string(o, "occurred_iso", e->occurred_iso);
+	json_put_string(o, "channel", e->channel);
+	json_put_string(o, "source", e->source);
+	json_put_string(o, "execution_id", e->execution_id);
+	json_put_string(o, "message", e->message);
+	json_put_string(o, "metadata", e->metadata_pretty);
+	json_put_string(o, "lead_external_id", e->lead_external_id);
+	json_put_string(o, "lead_id", e->lead_id);
+	json_put_string(o, "lead_name", e->lead_name);
+	json_put_string(o, "client", e->client);
 	return o;
 }
 

@@ -23,22 +23,9 @@
 
 #include "apikey.h"
 #include "db_apikey.h"
+#include "json_put.h"
 #include "log.h"
 #include "portal_keys.h"
-
-static void
-add_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value));
-}
-
-/* value under key, unless it is NULL (then the key is missing from o). */
-static void
-add_opt(json_object *o, const char *key, const char *value)
-{
-	if (value != NULL)
-		add_str(o, key, value);
-}
 
 /*
  * One key as the templates see it; with_people: who made and revoked it
@@ -50,23 +37,23 @@ key_json(const struct db_apikey_info *key, bool with_people)
 	json_object	*k = json_object_new_object();
 	char		 n[24];
 
-	add_str(k, "id", key->id);
-	add_str(k, "name", key->name);
-	add_str(k, "prefix", key->prefix);
-	add_opt(k, "client", key->client);
-	add_str(k, "created", key->created);
-	add_opt(k, "last_used", key->last_used);
-	add_opt(k, "revoked_at", key->revoked_at);
+	json_put_string(k, "id", key->id);
+	json_put_string(k, "name", key->name);
+	json_put_string(k, "prefix", key->prefix);
+	json_put_string(k, "client", key->client);
+	json_put_string(k, "created", key->created);
+	json_put_string(k, "last_used", key->last_used);
+	json_put_string(k, "revoked_at", key->revoked_at);
 	json_object_object_add(k, "revoked",
 	    json_object_new_boolean(key->revoked_at != NULL));
 	if (with_people) {
-		add_opt(k, "created_by", key->created_by);
-		add_opt(k, "revoked_by", key->revoked_by);
+		json_put_string(k, "created_by", key->created_by);
+		json_put_string(k, "revoked_by", key->revoked_by);
 		/* Refused since (sql 0009): a caller still using it. */
 		if (key->refused_count != 0) {
 			snprintf(n, sizeof(n), "%lld", key->refused_count);
-			add_str(k, "refused_count", n);
-			add_opt(k, "last_refused", key->last_refused);
+			json_put_string(k, "refused_count", n);
+			json_put_string(k, "last_refused", key->last_refused);
 		}
 	}
 	return k;
@@ -83,7 +70,7 @@ clients_json(const struct db_client_row *rows, size_t n, const char *client)
 	for (i = 0; i < n; i++) {
 		json_object *c = json_object_new_object();
 
-		add_str(c, "slug", rows[i].slug);
+		json_put_string(c, "slug", rows[i].slug);
 		json_object_object_add(c, "selected", json_object_new_boolean(
 		    client != NULL && strcmp(client, rows[i].slug) == 0));
 		json_object_array_add(clients, c);
@@ -126,11 +113,11 @@ keys_render(struct visit *v, int status, const char *name, const char *client,
 	json_object_object_add(data, "clients",
 	    clients_json(clients, nclients, client));
 	free(clients);
-	add_str(data, "name", name ? name : "");
+	json_put_string(data, "name", name ? name : "");
 	if (name_error != NULL)
-		add_str(data, "name_error", name_error);
+		json_put_string(data, "name_error", name_error);
 	if (client_error != NULL)
-		add_str(data, "client_error", client_error);
+		json_put_string(data, "client_error", client_error);
 	portal_send_page(v, status, PORTAL_TEMPLATE_KEYS, data);
 	json_object_put(data);
 }
@@ -183,11 +170,11 @@ keys_create(struct visit *v)
 	log_info("api key %s (%s) created by %s", prefix, name, v->who.email);
 
 	data = portal_page_data(v);
-	add_str(data, "key", key);
-	add_str(data, "prefix", prefix);
-	add_str(data, "name", name);
+	json_put_string(data, "key", key);
+	json_put_string(data, "prefix", prefix);
+	json_put_string(data, "name", name);
 	if (*client != '\0')
-		add_str(data, "client", client);
+		json_put_string(data, "client", client);
 	sodium_memzero(key, sizeof(key));
 	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_CREATED, data);
 	/* The page was rendered into and sent from the worker's buffer,

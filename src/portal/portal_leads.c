@@ -13,6 +13,7 @@
 
 #include "db_apikey.h"
 #include "db_leads.h"
+#include "json_put.h"
 #include "lead_filters.h"
 #include "portal_leads.h"
 
@@ -140,27 +141,20 @@ sort_links(json_object *data, const struct search *s)
 	}
 }
 
-static void
-put_str(json_object *o, const char *key, const char *value)
-{
-	if (value != NULL)
-		json_object_object_add(o, key, json_object_new_string(value));
-}
-
 static json_object *
 lead_row(const struct db_lead_row *l)
 {
 	json_object *r = json_object_new_object();
 
-	put_str(r, "id", l->id);
-	put_str(r, "name", l->name);
-	put_str(r, "external_id", l->external_id);
-	put_str(r, "email", l->email);
-	put_str(r, "phone", l->phone);
-	put_str(r, "status", l->status);
-	put_str(r, "client", l->client);
-	put_str(r, "created", l->created);
-	put_str(r, "last_activity", l->last_activity);
+	json_put_string(r, "id", l->id);
+	json_put_string(r, "name", l->name);
+	json_put_string(r, "external_id", l->external_id);
+	json_put_string(r, "email", l->email);
+	json_put_string(r, "phone", l->phone);
+	json_put_string(r, "status", l->status);
+	json_put_string(r, "client", l->client);
+	json_put_string(r, "created", l->created);
+	json_put_string(r, "last_activity", l->last_activity);
 	return r;
 }
 

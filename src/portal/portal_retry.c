@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_put.h"
 #include "log.h"
 #include "portal_retry.h"
 #include "replay.h"
@@ -109,30 +110,18 @@ retry_state_replayable(const char *state)
 	    strcmp(state, "refused") == 0;
 }
 
-static void
-add_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value));
-}
-
-static void
-add_int(json_object *o, const char *key, long long value)
-{
-	json_object_object_add(o, key, json_object_new_int64(value));
-}
-
 /* The counts by state, for the template. The caller owns the object. */
 static json_object *
 counts_json(const struct db_retry_counts *n)
 {
 	json_object *c = json_object_new_object();
 
-	add_int(c, "pending", n->pending);
-	add_int(c, "due", n->due);
-	add_int(c, "dead", n->dead);
-	add_int(c, "done", n->done);
-	add_int(c, "discarded", n->discarded);
-	add_int(c, "refused", n->refused);
+	json_put_int(c, "pending", n->pending);
+	json_put_int(c, "due", n->due);
+	json_put_int(c, "dead", n->dead);
+	json_put_int(c, "done", n->done);
+	json_put_int(c, "discarded", n->discarded);
+	json_put_int(c, "refused", n->refused);
 	return c;
 }
 
@@ -167,16 +156,16 @@ list_row(const struct db_retry_item *row)
 {
 	json_object *r = json_object_new_object();
 
-	add_str(r, "id", row->id);
-	add_str(r, "state", row->state);
-	add_str(r, "workflow", row->workflow);
-	add_str(r, "execution_id", row->execution_id);
-	add_str(r, "lead_id", row->lead_id);
-	add_str(r, "event_type", row->event_type);
-	add_str(r, "attempts", row->attempts);
-	add_str(r, "created_at", row->created_at);
-	add_str(r, "next_attempt_at", row->next_attempt_at);
-	add_str(r, "error", row->error);
+	json_put_string(r, "id", row->id);
+	json_put_string(r, "state", row->state);
+	json_put_string(r, "workflow", row->workflow);
+	json_put_string(r, "execution_id", row->execution_id);
+	json_put_string(r, "lead_id", row->lead_id);
+	json_put_string(r, "event_type", row->event_type);
+	json_put_string(r, "attempts", row->attempts);
+	json_put_string(r, "created_at", row->created_at);
+	json_put_string(r, "next_attempt_at", row->next_attempt_at);
+	json_put_string(r, "error", row->error);
 	json_object_object_add(r, "due", json_object_new_boolean(row->due));
 	json_object_object_add(r, "pending", json_object_new_boolean(
 	    strcmp(row->state, "pending") == 0));
@@ -195,7 +184,7 @@ state_options(const struct retry_filter *f)
 	for (s = 0; s < sizeof(states) / sizeof(states[0]); s++) {
 		json_object *o = json_object_new_object();
 
-		add_str(o, "value", states[s]);
+		json_put_string(o, "value", states[s]);
 		json_object_object_add(o, "selected", json_object_new_boolean(
 		    strcmp(states[s], f->state_name) == 0));
 		json_object_array_add(opts, o);
@@ -248,16 +237,16 @@ retry_list_page(struct visit *v)
 	if (n > LIST_PAGE) {
 		buf_printf(&next, "/retry-queue?%s&before=%s", buf_str(&query),
 		    rows[LIST_PAGE - 1].id);
-		add_str(data, "next_href", buf_str(&next));
+		json_put_string(data, "next_href", buf_str(&next));
 	}
 	free(rows);
 	buf_reset(&next);
 	buf_printf(&next, "/retry-queue/export.csv?%s", buf_str(&query));
-	add_str(data, "export_href", buf_str(&next));
+	json_put_string(data, "export_href", buf_str(&next));
 	json_object_object_add(data, "states", state_options(&f));
-	add_str(data, "state", f.state_name);
-	add_str(data, "workflow", f.workflow ? f.workflow : "");
-	add_str(data, "older", f.older ? f.older : "");
+	json_put_string(data, "state", f.state_name);
+	json_put_string(data, "workflow", f.workflow ? f.workflow : "");
+	json_put_string(data, "older", f.older ? f.older : "");
 	json_object_object_add(data, "filtered", json_object_new_boolean(
 	    f.workflow != NULL || f.older != NULL ||
 	    strcmp(f.state_name, "pending") != 0));

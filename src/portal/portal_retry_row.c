@@ -8,15 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_put.h"
 #include "log.h"
 #include "portal_retry.h"
 #include "replay.h"
-
-static void
-add_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value));
-}
 
 /* The row for a template. The caller owns the object. */
 static json_object *
@@ -24,24 +19,24 @@ row_data(const struct db_retry_detail *r)
 {
 	json_object	*row = json_object_new_object(), *parsed;
 
-	add_str(row, "id", r->id);
-	add_str(row, "state", r->state);
-	add_str(row, "payload", r->payload);
-	add_str(row, "workflow", r->workflow);
-	add_str(row, "execution_id", r->execution_id);
-	add_str(row, "lead_id", r->lead_id);
-	add_str(row, "event_type", r->event_type);
-	add_str(row, "client", r->client);
-	add_str(row, "key_name", r->key_name);
-	add_str(row, "queued_error", r->queued_error);
-	add_str(row, "error", r->error);
-	add_str(row, "attempts", r->attempts);
-	add_str(row, "created_at", r->created_at);
-	add_str(row, "next_attempt_at", r->next_attempt_at);
-	add_str(row, "done_at", r->done_at);
-	add_str(row, "log_id", r->log_id);
-	add_str(row, "discarded_at", r->discarded_at);
-	add_str(row, "discarded_by", r->discarded_by);
+	json_put_string(row, "id", r->id);
+	json_put_string(row, "state", r->state);
+	json_put_string(row, "payload", r->payload);
+	json_put_string(row, "workflow", r->workflow);
+	json_put_string(row, "execution_id", r->execution_id);
+	json_put_string(row, "lead_id", r->lead_id);
+	json_put_string(row, "event_type", r->event_type);
+	json_put_string(row, "client", r->client);
+	json_put_string(row, "key_name", r->key_name);
+	json_put_string(row, "queued_error", r->queued_error);
+	json_put_string(row, "error", r->error);
+	json_put_string(row, "attempts", r->attempts);
+	json_put_string(row, "created_at", r->created_at);
+	json_put_string(row, "next_attempt_at", r->next_attempt_at);
+	json_put_string(row, "done_at", r->done_at);
+	json_put_string(row, "log_id", r->log_id);
+	json_put_string(row, "discarded_at", r->discarded_at);
+	json_put_string(row, "discarded_by", r->discarded_by);
 	json_object_object_add(row, "direct_insert",
 	    json_object_new_boolean(r->direct_insert));
 	json_object_object_add(row, "due", json_object_new_boolean(r->due));
@@ -51,7 +46,7 @@ row_data(const struct db_retry_detail *r)
 	    retry_state_replayable(r->state)));
 	/* The payload pretty-printed if it is JSON, else as it came. */
 	if ((parsed = json_tokener_parse(r->payload)) != NULL) {
-		add_str(row, "payload_pretty", json_object_to_json_string_ext(
+		json_put_string(row, "payload_pretty", json_object_to_json_string_ext(
 		    parsed, JSON_C_TO_STRING_PRETTY |
 		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(parsed);
@@ -71,9 +66,9 @@ history_data(const struct db_retry_attempt *rows, size_t n)
 	for (i = 0; i < n; i++) {
 		json_object *h = json_object_new_object();
 
-		add_str(h, "attempt", rows[i].attempt);
-		add_str(h, "at", rows[i].at);
-		add_str(h, "error", rows[i].error);
+		json_put_string(h, "attempt", rows[i].attempt);
+		json_put_string(h, "at", rows[i].at);
+		json_put_string(h, "error", rows[i].error);
 		json_object_array_add(list, h);
 	}
 	return list;
@@ -129,7 +124,7 @@ retry_row_page(struct visit *v)
 	if ((msg = retry_flash(v)) != NULL)
 		json_object_object_add(data, "flash", msg);
 	if (portal_query(v, "discarded") != NULL)
-		add_str(data, "flash", "The row was discarded. It is kept, "
+		json_put_string(data, "flash", "The row was discarded. It is kept, "
 		    "and will not be replayed.");
 	portal_send_page(v, 200, PORTAL_TEMPLATE_RETRY_ROW, data);
 	json_object_put(data);

@@ -13,18 +13,12 @@
 #include <string.h>
 
 #include "db_leads.h"
+#include "json_put.h"
 #include "lead_filters.h"
 #include "log.h"
 #include "portal_leads.h"
 
 #include <sodium.h>
-
-static void
-put_str(json_object *o, const char *key, const char *value)
-{
-	if (value != NULL)
-		json_object_object_add(o, key, json_object_new_string(value));
-}
 
 /* The lead's header; NULL (and *rc DB_OK) if there is no such lead. */
 static json_object *
@@ -40,14 +34,14 @@ lead_header(struct visit *v, int *rc)
 	}
 	*rc = DB_OK;
 	lead = json_object_new_object();
-	put_str(lead, "id", l->id);
-	put_str(lead, "name", l->name);
-	put_str(lead, "email", l->email);
-	put_str(lead, "phone", l->phone);
-	put_str(lead, "external_id", l->external_id);
-	put_str(lead, "status", l->status);
-	put_str(lead, "client", l->client);
-	put_str(lead, "created", l->created);
+	json_put_string(lead, "id", l->id);
+	json_put_string(lead, "name", l->name);
+	json_put_string(lead, "email", l->email);
+	json_put_string(lead, "phone", l->phone);
+	json_put_string(lead, "external_id", l->external_id);
+	json_put_string(lead, "status", l->status);
+	json_put_string(lead, "client", l->client);
+	json_put_string(lead, "created", l->created);
 	free(l);
 	return lead;
 }
