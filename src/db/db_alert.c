@@ -36,30 +36,19 @@ db_alert_clear(struct db *db, const char *key, const char *text)
 int
 db_alert_pending(struct db *db, struct db_alert_msg **msgs, size_t *n)
 {
-	static const int text[] = { ALERT_PENDING_KEY, ALERT_PENDING_MESSAGE };
-	struct db_alert_msg *out;
-	PGresult	*res;
-	char		*pool;
-	int		 rc, i;
+	static const struct db_field fields[] = {
+		DB_FIELD(DB_FIELD_TEXT, struct db_alert_msg, key,
+		    ALERT_PENDING_KEY),
+		DB_FIELD(DB_FIELD_TEXT, struct db_alert_msg, message,
+		    ALERT_PENDING_MESSAGE),
+	};
+	void	*out;
+	int	 rc;
 
-	*msgs = NULL;
-	*n = 0;
-	if ((rc = db_exec(db, STMT_ALERT_PENDING, NULL, &res)) != DB_OK)
-		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), text, 2, &pool)) ==
-	    NULL) {
-		PQclear(res);
-		return DB_ERROR;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		out[i].key = db_store_text(&pool, res, i, ALERT_PENDING_KEY);
-		out[i].message = db_store_text(&pool, res, i,
-		    ALERT_PENDING_MESSAGE);
-	}
+	rc = db_store_rows(db, STMT_ALERT_PENDING, NULL, sizeof(**msgs),
+	    fields, 2, &out, n);
 	*msgs = out;
-	*n = (size_t)PQntuples(res);
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }
 
 int

@@ -90,40 +90,22 @@ db_apikey_insert(struct db *db, const char *name, const char *prefix,
 int
 db_apikey_list(struct db *db, struct db_apikey_row **rows, size_t *n)
 {
-	static const int text[] = { APIKEY_LIST_ID, APIKEY_LIST_NAME,
-	    APIKEY_LIST_PREFIX, APIKEY_LIST_CLIENT, APIKEY_LIST_CREATED,
-	    APIKEY_LIST_LAST_USED, APIKEY_LIST_STATE };
-	struct db_apikey_row *out;
-	PGresult	*res;
-	char		*pool;
-	int		 rc, i;
+#define F(member, col) DB_FIELD(DB_FIELD_TEXT, struct db_apikey_row, member, col)
+	static const struct db_field fields[] = {
+		F(id, APIKEY_LIST_ID), F(name, APIKEY_LIST_NAME),
+		F(prefix, APIKEY_LIST_PREFIX), F(client, APIKEY_LIST_CLIENT),
+		F(created, APIKEY_LIST_CREATED),
+		F(last_used, APIKEY_LIST_LAST_USED),
+		F(state, APIKEY_LIST_STATE),
+	};
+#undef F
+	void	*out;
+	int	 rc;
 
-	*rows = NULL;
-	*n = 0;
-	if ((rc = db_exec(db, STMT_APIKEY_LIST, NULL, &res)) != DB_OK)
-		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), text, 7, &pool)) ==
-	    NULL) {
-		PQclear(res);
-		return DB_ERROR;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		out[i].id = db_store_text(&pool, res, i, APIKEY_LIST_ID);
-		out[i].name = db_store_text(&pool, res, i, APIKEY_LIST_NAME);
-		out[i].prefix = db_store_text(&pool, res, i,
-		    APIKEY_LIST_PREFIX);
-		out[i].client = db_store_text(&pool, res, i,
-		    APIKEY_LIST_CLIENT);
-		out[i].created = db_store_text(&pool, res, i,
-		    APIKEY_LIST_CREATED);
-		out[i].last_used = db_store_text(&pool, res, i,
-		    APIKEY_LIST_LAST_USED);
-		out[i].state = db_store_text(&pool, res, i, APIKEY_LIST_STATE);
-	}
+	rc = db_store_rows(db, STMT_APIKEY_LIST, NULL, sizeof(**rows), fields,
+	    sizeof(fields) / sizeof(fields[0]), &out, n);
 	*rows = out;
-	*n = (size_t)PQntuples(res);
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }
 
 int
@@ -314,29 +296,17 @@ db_client_by_slug(struct db *db, const char *slug, char id[37])
 int
 db_client_list(struct db *db, struct db_client_row **rows, size_t *n)
 {
-	static const int text[] = { CLIENT_ID, CLIENT_SLUG };
-	struct db_client_row *out;
-	PGresult	*res;
-	char		*pool;
-	int		 rc, i;
+	static const struct db_field fields[] = {
+		DB_FIELD(DB_FIELD_TEXT, struct db_client_row, id, CLIENT_ID),
+		DB_FIELD(DB_FIELD_TEXT, struct db_client_row, slug, CLIENT_SLUG),
+	};
+	void	*out;
+	int	 rc;
 
-	*rows = NULL;
-	*n = 0;
-	if ((rc = db_exec(db, STMT_CLIENTS_ALL, NULL, &res)) != DB_OK)
-		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), text, 2, &pool)) ==
-	    NULL) {
-		PQclear(res);
-		return DB_ERROR;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		out[i].id = db_store_text(&pool, res, i, CLIENT_ID);
-		out[i].slug = db_store_text(&pool, res, i, CLIENT_SLUG);
-	}
+	rc = db_store_rows(db, STMT_CLIENTS_ALL, NULL, sizeof(**rows), fields,
+	    2, &out, n);
 	*rows = out;
-	*n = (size_t)PQntuples(res);
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }
 
 int

@@ -8,60 +8,39 @@
 int
 db_dashboard_weekly(struct db *db, struct db_dash_weekly **rows, size_t *n)
 {
-	static const int text[] = { DASH_WEEKLY_TYPE, DASH_WEEKLY_MOST_RECENT };
-	struct db_dash_weekly *out;
-	PGresult	*res;
-	char		*pool;
-	int		 rc, i;
+	static const struct db_field fields[] = {
+		DB_FIELD(DB_FIELD_TEXT, struct db_dash_weekly, event_type,
+		    DASH_WEEKLY_TYPE),
+		DB_FIELD(DB_FIELD_INT, struct db_dash_weekly, events,
+		    DASH_WEEKLY_EVENTS),
+		DB_FIELD(DB_FIELD_TEXT, struct db_dash_weekly, most_recent,
+		    DASH_WEEKLY_MOST_RECENT),
+	};
+	void	*out;
+	int	 rc;
 
-	*rows = NULL;
-	*n = 0;
-	if ((rc = db_exec(db, STMT_DASH_WEEKLY, NULL, &res)) != DB_OK)
-		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), text, 2, &pool)) ==
-	    NULL) {
-		PQclear(res);
-		return DB_ERROR;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		out[i].event_type = db_store_text(&pool, res, i,
-		    DASH_WEEKLY_TYPE);
-		out[i].events = db_store_int(res, i, DASH_WEEKLY_EVENTS);
-		out[i].most_recent = db_store_text(&pool, res, i,
-		    DASH_WEEKLY_MOST_RECENT);
-	}
+	rc = db_store_rows(db, STMT_DASH_WEEKLY, NULL, sizeof(**rows), fields,
+	    3, &out, n);
 	*rows = out;
-	*n = (size_t)PQntuples(res);
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }
 
 int
 db_dashboard_daily(struct db *db, struct db_dash_daily **rows, size_t *n)
 {
-	static const int text[] = { DASH_DAILY_DAY, DASH_DAILY_TYPE };
-	struct db_dash_daily *out;
-	PGresult	*res;
-	char		*pool;
-	int		 rc, i;
+	static const struct db_field fields[] = {
+		DB_FIELD(DB_FIELD_TEXT, struct db_dash_daily, day,
+		    DASH_DAILY_DAY),
+		DB_FIELD(DB_FIELD_TEXT, struct db_dash_daily, event_type,
+		    DASH_DAILY_TYPE),
+		DB_FIELD(DB_FIELD_INT, struct db_dash_daily, events,
+		    DASH_DAILY_EVENTS),
+	};
+	void	*out;
+	int	 rc;
 
-	*rows = NULL;
-	*n = 0;
-	if ((rc = db_exec(db, STMT_DASH_DAILY, NULL, &res)) != DB_OK)
-		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), text, 2, &pool)) ==
-	    NULL) {
-		PQclear(res);
-		return DB_ERROR;
-	}
-	for (i = 0; i < PQntuples(res); i++) {
-		out[i].day = db_store_text(&pool, res, i, DASH_DAILY_DAY);
-		out[i].event_type = db_store_text(&pool, res, i,
-		    DASH_DAILY_TYPE);
-		out[i].events = db_store_int(res, i, DASH_DAILY_EVENTS);
-	}
+	rc = db_store_rows(db, STMT_DASH_DAILY, NULL, sizeof(**rows), fields,
+	    3, &out, n);
 	*rows = out;
-	*n = (size_t)PQntuples(res);
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }

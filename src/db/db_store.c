@@ -51,3 +51,76 @@ db_store_text_null(char **pool, const PGresult *res, int row, int col)
 	}
 	return db_store_text(pool, res, row, col);
 }
+
+int
+db_store_copy(PGresult *res, size_t rowsize, const struct db_field *fields,
+    size_t nfields, void **rows, size_t *n)
+{
+	int		 text[64];
+	size_t		 ntext = 0, f;
+	char		*block, *pool;
+	int		 i;
+
+	*rows = NULL;
+	*n = 0;
+	if (nfields > sizeof(text) / sizeof(text[0])) {	/* a table's bug */
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (f = 0; f < nfields; f++)
+		if (fields[f].type == DB_FIELD_TEXT ||
+		    fields[f].type == DB_FIELD_TEXT_NULL)
+			text[ntext++] = fields[f].col;
+	if ((block = db_store_alloc(res, rowsize, text, ntext, &pool)) ==
+	    NULL) {
+		PQclear(res);
+		return DB_ERROR;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		char *row = block + (size_t)i * rowsize;
+
+		for (f = 0; f < nfields; f++) {
+			const struct db_field	*d = &fields[f];
+			const char		*s;
+			long long		 v;
+			bool			 b;
+
+			switch (d->type) {
+			case DB_FIELD_TEXT:
+			case DB_FIELD_TEXT_NULL:
+				s = d->type == DB_FIELD_TEXT ?
+				    db_store_text(&pool, res, i, d->col) :
+				    db_store_text_null(&pool, res, i, d->col);
+				memcpy(row + d->offset, &s, sizeof(s));
+				break;
+			case DB_FIELD_INT:
+				v = db_store_int(res, i, d->col);
+				memcpy(row + d->offset, &v, sizeof(v));
+				break;
+			case DB_FIELD_BOOL:
+				b = PQgetvalue(res, i, d->col)[0] == 't';
+				memcpy(row + d->offset, &b, sizeof(b));
+				break;
+			}
+		}
+	}
+	*rows = block;
+	*n = (size_t)PQntuples(res);
+	PQclear(res);
+	return DB_OK;
+}
+
+int
+db_store_rows(struct db *db, enum stmt st, const char *const *params,
+    size_t rowsize, const struct db_field *fields, size_t nfields,
+    void **rows, size_t *n)
+{
+	PGresult	*res;
+	int		 rc;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = db_exec(db, st, params, &res)) != DB_OK)
+		return rc;
+	return db_store_copy(res, rowsize, fields, nfields, rows, n);
+}

@@ -122,10 +122,58 @@ null_kept(void)
 	free(rows);
 }
 
+/* The same rows through a field table: no loop of the store's own. */
+static void
+copy_by_table(void)
+{
+	static const char *const cells[][3] = {
+		{ "call_booked", "42", "2026-11-27 09:00:00" },
+		{ "", NULL, NULL },
+		{ "t", "-7", "x" },
+	};
+	struct flagged {
+		const char	*name;
+		long long	 n;
+		const char	*when;
+		bool		 yes;
+	};
+	static const struct db_field fields[] = {
+		DB_FIELD(DB_FIELD_TEXT, struct flagged, name, 0),
+		DB_FIELD(DB_FIELD_INT, struct flagged, n, 1),
+		DB_FIELD(DB_FIELD_TEXT_NULL, struct flagged, when, 2),
+		DB_FIELD(DB_FIELD_BOOL, struct flagged, yes, 0),
+	};
+	struct flagged	*rows;
+	void		*out;
+	size_t		 n;
+
+	CHECK_I64("copied", db_store_copy(result(cells, 3), sizeof(*rows),
+	    fields, 4, &out, &n), DB_OK);
+	rows = out;
+	CHECK_I64("every row", n, 3);
+	CHECK_STR("text", rows[0].name, "call_booked");
+	CHECK_I64("a number", rows[0].n, 42);
+	CHECK_STR("text beside it", rows[0].when, "2026-11-27 09:00:00");
+	CHECK(!rows[0].yes);
+	CHECK_STR("SQL NULL as text: \"\"", rows[1].name, "");
+	CHECK_I64("SQL NULL as a number: 0", rows[1].n, 0);
+	CHECK(rows[1].when == NULL);	/* TEXT_NULL keeps the NULL */
+	CHECK_I64("a negative number", rows[2].n, -7);
+	CHECK(rows[2].yes);		/* 't' */
+	free(rows);
+
+	CHECK_I64("no rows: still a block to free",
+	    db_store_copy(result(cells, 0), sizeof(*rows), fields, 4, &out,
+	    &n), DB_OK);
+	CHECK_I64("and none counted", n, 0);
+	free(out);
+}
+
 int
 main(void)
 {
 	copy_rows();
+	copy_by_table();
 	no_rows();
 	null_kept();
 	return check_done("test_db_store");
