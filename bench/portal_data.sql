@@ -124,8 +124,10 @@ FROM lead_activity_log WHERE source IN ('sms-nurture-day1',
 GROUP BY 1, 2, 3, 4
 ON CONFLICT (bucket, shard, client_id, event_type)
 DO UPDATE SET events = a.events + EXCLUDED.events;
-INSERT INTO activity_counts AS a (bucket, shard, client_id, event_type, events)
-SELECT date_trunc('minute', created_at), 0, client_id, event_type, count(*)
+INSERT INTO activity_counts AS a (bucket, shard, client_id, event_type, events,
+    first_id, last_id)
+SELECT date_trunc('minute', created_at), 0, client_id, event_type, count(*),
+    min(id), max(id)
 FROM lead_activity_log WHERE source IN ('sms-nurture-day1',
     'sms-nurture-day3', 'booking-reminder', 'inbound-router', 'calendly-sync')
   AND created_at >= date_trunc('hour', now() - interval '26 hours')

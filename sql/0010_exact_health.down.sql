@@ -94,3 +94,4 @@ SET jit = off
 SET max_parallel_workers_per_gather = 0;
 
 DROP TABLE activity_counts_hourly;
+ALTER TABLE activity_counts DROP COLUMN first_id, DROP COLUMN last_id;
