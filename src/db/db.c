@@ -189,6 +189,17 @@ db_exec(struct db *db, enum stmt s, const char *const *params,
 }
 
 int
+db_run(struct db *db, enum stmt s, const char *const *params)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, s, params, &res)) == DB_OK)
+		PQclear(res);
+	return rc;
+}
+
+int
 db_exec_script(struct db *db, const char *sql)
 {
 	PGresult	*res;

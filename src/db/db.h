@@ -59,6 +59,11 @@ int		 db_ensure(struct db *);
 int		 db_exec(struct db *, enum stmt, const char *const *params,
 		    struct pg_result **out) __attribute__((warn_unused_result));
 
+/* db_exec for a statement whose result does not matter beyond success
+ * (an UPDATE, a lock): the result is cleared here. A db_status. */
+int		 db_run(struct db *, enum stmt, const char *const *params)
+		    __attribute__((warn_unused_result));
+
 /* Run SQL text (possibly several statements) without parameters. */
 int		 db_exec_script(struct db *, const char *sql)
 		    __attribute__((warn_unused_result));

@@ -55,22 +55,14 @@ int
 db_alert_sent(struct db *db, const char *key)
 {
 	const char	*params[1] = { key };
-	PGresult	*res;
-	int		 rc;
 
-	if ((rc = db_exec(db, STMT_ALERT_SENT, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_run(db, STMT_ALERT_SENT, params);
 }
 
 int
 db_alert_send_failed(struct db *db, const char *key, const char *err)
 {
 	const char	*params[2] = { key, err };
-	PGresult	*res;
-	int		 rc;
 
-	if ((rc = db_exec(db, STMT_ALERT_SEND_FAILED, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_run(db, STMT_ALERT_SEND_FAILED, params);
 }

@@ -45,24 +45,16 @@ int
 db_apikey_refused(struct db *db, const char *id)
 {
 	const char	*params[1] = { id };
-	PGresult	*res;
-	int		 rc;
 
-	if ((rc = db_exec(db, STMT_APIKEY_REFUSED, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_run(db, STMT_APIKEY_REFUSED, params);
 }
 
 int
 db_apikey_touch(struct db *db, const char *id)
 {
 	const char	*params[1] = { id };
-	PGresult	*res;
-	int		 rc;
 
-	if ((rc = db_exec(db, STMT_APIKEY_TOUCH, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_run(db, STMT_APIKEY_TOUCH, params);
 }
 
 int

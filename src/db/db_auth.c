@@ -25,18 +25,6 @@ cell_long(const PGresult *res, int row, int col)
 	return v;
 }
 
-/* Run a statement whose result does not matter beyond success. */
-static int
-exec_only(struct db *db, enum stmt st, const char *const *params)
-{
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, st, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
-}
-
 /*
  * Run a user change that answers one row (the user exists) holding the
  * sessions it ended, or none; *sessions_ended (may be NULL) gets it.
@@ -107,7 +95,7 @@ db_auth_user_rehash(struct db *db, const char *id, const char *password_hash)
 {
 	const char	*params[2] = { id, password_hash };
 
-	return exec_only(db, STMT_ADMIN_USER_REHASH, params);
+	return db_run(db, STMT_ADMIN_USER_REHASH, params);
 }
 
 int
@@ -184,7 +172,7 @@ db_auth_session_insert(struct db *db, const char *token_hash_hex,
 	const char	*params[3] = { token_hash_hex, user_id, max };
 
 	snprintf(max, sizeof(max), "%d", max_seconds);
-	return exec_only(db, STMT_ADMIN_SESSION_INSERT, params);
+	return db_run(db, STMT_ADMIN_SESSION_INSERT, params);
 }
 
 int
@@ -218,7 +206,7 @@ db_auth_session_delete(struct db *db, const char *token_hash_hex)
 {
 	const char	*params[1] = { token_hash_hex };
 
-	return exec_only(db, STMT_ADMIN_SESSION_DELETE, params);
+	return db_run(db, STMT_ADMIN_SESSION_DELETE, params);
 }
 
 int
@@ -257,7 +245,7 @@ db_auth_attempt_record(struct db *db, const char *address, const char *email,
 	snprintf(window, sizeof(window), "%d", window_seconds);
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	if ((rc = exec_only(db, STMT_LOGIN_ATTEMPT_LOCK, params)) != DB_OK ||
+	if ((rc = db_run(db, STMT_LOGIN_ATTEMPT_LOCK, params)) != DB_OK ||
 	    (rc = db_exec(db, STMT_LOGIN_ATTEMPT, params, &res)) != DB_OK) {
 		db_rollback(db);
 		return rc;
@@ -285,7 +273,7 @@ db_auth_attempt_forget(struct db *db, const char *id)
 {
 	const char	*params[1] = { id };
 
-	return exec_only(db, STMT_LOGIN_ATTEMPT_FORGET, params);
+	return db_run(db, STMT_LOGIN_ATTEMPT_FORGET, params);
 }
 
 int
@@ -293,5 +281,5 @@ db_auth_failures_clear(struct db *db, const char *email, const char *address)
 {
 	const char	*params[2] = { email, address };
 
-	return exec_only(db, STMT_LOGIN_FAILURES_CLEAR, params);
+	return db_run(db, STMT_LOGIN_FAILURES_CLEAR, params);
 }

@@ -52,10 +52,5 @@ db_health_compact(struct db *db, long long *folded)
 int
 db_health_ping(struct db *db)
 {
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, STMT_PING, NULL, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_run(db, STMT_PING, NULL);
 }

@@ -24,12 +24,8 @@ int
 db_job_unlock(struct db *db, const char *name)
 {
 	const char	*params[1] = { name };
-	PGresult	*res;
-	int		 rc;
 
-	if ((rc = db_exec(db, STMT_JOB_UNLOCK, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
+	return db_run(db, STMT_JOB_UNLOCK, params);
 }
 
 int

@@ -6,22 +6,10 @@
 #include "db_migrate.h"
 #include "db_store.h"
 
-/* Run s, which returns nothing the caller needs. */
-static int
-db_migrate_run(struct db *db, enum stmt s, const char *const *params)
-{
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, s, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
-}
-
 int
 db_migrate_table(struct db *db)
 {
-	return db_migrate_run(db, STMT_MIGRATIONS_TABLE, NULL);
+	return db_run(db, STMT_MIGRATIONS_TABLE, NULL);
 }
 
 int
@@ -60,7 +48,7 @@ db_migrate_list(struct db *db, struct db_migration **rows, size_t *n)
 int
 db_migrate_lock(struct db *db)
 {
-	return db_migrate_run(db, STMT_MIGRATE_LOCK, NULL);
+	return db_run(db, STMT_MIGRATE_LOCK, NULL);
 }
 
 int
@@ -77,7 +65,7 @@ db_migrate_record(struct db *db, long version, const char *name,
 	const char	*params[3] = { v, name, checksum };
 
 	snprintf(v, sizeof(v), "%ld", version);
-	return db_migrate_run(db, STMT_MIGRATION_RECORD, params);
+	return db_run(db, STMT_MIGRATION_RECORD, params);
 }
 
 int
@@ -87,5 +75,5 @@ db_migrate_forget(struct db *db, long version)
 	const char	*params[1] = { v };
 
 	snprintf(v, sizeof(v), "%ld", version);
-	return db_migrate_run(db, STMT_MIGRATION_FORGET, params);
+	return db_run(db, STMT_MIGRATION_FORGET, params);
 }

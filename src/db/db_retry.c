@@ -6,18 +6,6 @@
 #include "db_retry.h"
 #include "db_store.h"
 
-/* Run s, which changes rows and returns nothing the caller needs. */
-static int
-db_retry_run(struct db *db, enum stmt s, const char *const *params)
-{
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_exec(db, s, params, &res)) == DB_OK)
-		PQclear(res);
-	return rc;
-}
-
 /* Memory ran out copying res out: clear it, say so. Returns DB_ERROR. */
 static int
 db_retry_nomem(struct db *db, PGresult *res)
@@ -147,7 +135,7 @@ db_retry_done(struct db *db, const char *id, long long log_id)
 	snprintf(log, sizeof(log), "%lld", log_id);
 	params[0] = id;
 	params[1] = log;
-	return db_retry_run(db, STMT_REPLAY_DONE, params);
+	return db_run(db, STMT_REPLAY_DONE, params);
 }
 
 int
@@ -488,7 +476,7 @@ db_retry_alerted(struct db *db, long long from, long long to)
 	snprintf(t, sizeof(t), "%lld", to);
 	params[0] = f;
 	params[1] = t;
-	return db_retry_run(db, STMT_DEAD_ALERTED, params);
+	return db_run(db, STMT_DEAD_ALERTED, params);
 }
 
 int
