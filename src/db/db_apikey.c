@@ -57,17 +57,16 @@ db_apikey_touch(struct db *db, const char *id)
 	return db_run(db, STMT_APIKEY_TOUCH, params);
 }
 
-int
-db_apikey_insert(struct db *db, const char *name, const char *prefix,
-    const char *hash_hex, const char *client_id, const char *created_by,
+/* Run an INSERT ... RETURNING id with params and copy the id (a uuid)
+ * into id. Returns a db_status. */
+static int
+insert_returning_id(struct db *db, enum stmt st, const char *const *params,
     char id[37])
 {
-	const char	*params[5] = { name, prefix, hash_hex, client_id,
-			    created_by };
 	PGresult	*res;
 	int		 rc;
 
-	if ((rc = db_exec(db, STMT_KEYS_INSERT, params, &res)) != DB_OK)
+	if ((rc = db_exec(db, st, params, &res)) != DB_OK)
 		return rc;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -77,6 +76,17 @@ db_apikey_insert(struct db *db, const char *name, const char *prefix,
 	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return DB_OK;
+}
+
+int
+db_apikey_insert(struct db *db, const char *name, const char *prefix,
+    const char *hash_hex, const char *client_id, const char *created_by,
+    char id[37])
+{
+	const char	*params[5] = { name, prefix, hash_hex, client_id,
+			    created_by };
+
+	return insert_returning_id(db, STMT_KEYS_INSERT, params, id);
 }
 
 int
@@ -306,17 +316,6 @@ db_client_create(struct db *db, const char *slug, const char *name,
     char id[37])
 {
 	const char	*params[2] = { slug, name };
-	PGresult	*res;
-	int		 rc;
 
-	if ((rc = db_exec(db, STMT_CLIENT_INSERT, params, &res)) != DB_OK)
-		return rc;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		snprintf(db->error, sizeof(db->error), "no id came back");
-		return DB_ERROR;
-	}
-	snprintf(id, 37, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return DB_OK;
+	return insert_returning_id(db, STMT_CLIENT_INSERT, params, id);
 }

@@ -30,14 +30,22 @@ int
 db_leads_search(struct db *db, const struct db_leads_query *q,
     struct db_lead_row **rows, size_t *n)
 {
-	struct db_lead_row *out;
+#define F(member, col)	DB_FIELD(DB_FIELD_TEXT_NULL, struct db_lead_row, \
+			    member, col)
+	static const struct db_field fields[] = {
+		F(id, DB_LEAD_ROW_ID), F(name, DB_LEAD_ROW_NAME),
+		F(external_id, DB_LEAD_ROW_EXTERNAL),
+		F(email, DB_LEAD_ROW_EMAIL), F(phone, DB_LEAD_ROW_PHONE),
+		F(status, DB_LEAD_ROW_STATUS), F(client, DB_LEAD_ROW_CLIENT),
+		F(created, DB_LEAD_ROW_CREATED),
+		F(last_activity, DB_LEAD_ROW_LAST_ACTIVITY),
+	};
+#undef F
 	const char	*params[6];
-	PGresult	*res;
-	char		 limit[16], *pool;
-	int		 rc, i;
+	char		 limit[16];
+	void		*out;
+	int		 rc;
 
-	*rows = NULL;
-	*n = 0;
 	snprintf(limit, sizeof(limit), "%d", q->rows);
 	params[0] = q->like;
 	params[1] = q->second;
@@ -45,35 +53,11 @@ db_leads_search(struct db *db, const struct db_leads_query *q,
 	params[3] = q->status;
 	params[4] = q->after;
 	params[5] = limit;
-	if ((rc = db_exec(db, leads_stmt[q->sort][q->desc], params, &res)) !=
-	    DB_OK)
-		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), all_text,
-	    DB_LEAD_ROW__MAX, &pool)) == NULL)
-		return out_of_memory(db, res);
-	for (i = 0; i < PQntuples(res); i++) {
-		out[i].id = db_store_text_null(&pool, res, i, DB_LEAD_ROW_ID);
-		out[i].name = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_NAME);
-		out[i].external_id = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_EXTERNAL);
-		out[i].email = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_EMAIL);
-		out[i].phone = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_PHONE);
-		out[i].status = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_STATUS);
-		out[i].client = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_CLIENT);
-		out[i].created = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_CREATED);
-		out[i].last_activity = db_store_text_null(&pool, res, i,
-		    DB_LEAD_ROW_LAST_ACTIVITY);
-	}
+	rc = db_store_rows(db, leads_stmt[q->sort][q->desc], params,
+	    sizeof(**rows), fields, sizeof(fields) / sizeof(fields[0]), &out,
+	    n);
 	*rows = out;
-	*n = (size_t)PQntuples(res);
-	PQclear(res);
-	return DB_OK;
+	return rc;
 }
 
 int

@@ -1,4 +1,5 @@
 /* db_store: copying results out of libpq for the stores (see db_store.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
@@ -122,5 +123,8 @@ db_store_rows(struct db *db, enum stmt st, const char *const *params,
 	*n = 0;
 	if ((rc = db_exec(db, st, params, &res)) != DB_OK)
 		return rc;
-	return db_store_copy(res, rowsize, fields, nfields, rows, n);
+	if ((rc = db_store_copy(res, rowsize, fields, nfields, rows, n)) !=
+	    DB_OK)
+		snprintf(db->error, sizeof(db->error), "out of memory");
+	return rc;
 }

@@ -64,7 +64,7 @@ int		 db_store_copy(PGresult *res, size_t rowsize,
 		    size_t *n) __attribute__((warn_unused_result));
 
 /* Run statement st with params, then db_store_copy its rows. Returns a
- * db_status. */
+ * db_status (DB_ERROR with db->error "out of memory" if the copy failed). */
 int		 db_store_rows(struct db *, enum stmt st,
 		    const char *const *params, size_t rowsize,
 		    const struct db_field *fields, size_t nfields, void **rows,
