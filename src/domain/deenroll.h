@@ -85,4 +85,74 @@ void	deenroll_report_free(struct deenroll_report *report);
 /* "success", "partial", "failed": as de_enrollment_runs.status says it. */
 const char	*deenroll_status_name(enum deenroll_status);
 
+/*
+ * Health, per client, from the de_enrollment_health view, judged by the
+ * SOP's thresholds. Shared by `minicrm deenroll --health-check`, the
+ * alerts and the portal's health table, so all three mark the same lines.
+ */
+#define DEENROLL_SUCCESS_RATE_MIN	95.0	/* % over 24 h: below, WARNING */
+#define DEENROLL_FAILED_RUNS_MAX	5	/* in 24 h: above, WARNING */
+#define DEENROLL_HOURS_SINCE_SUCCESS_MAX 2.0	/* above: ERROR */
+#define DEENROLL_STUCK_NOTICE		50	/* above: NOTICE (SOP: expect < 50) */
+#define DEENROLL_STUCK_WARNING		100	/* above: WARNING */
+#define DEENROLL_STUCK_ERROR		500	/* above: ERROR */
+#define DEENROLL_AVG_DURATION_MAX_MS	240000	/* above: WARNING (4 min) */
+
+enum deenroll_level {
+	DEENROLL_OK,
+	DEENROLL_NOTICE,
+	DEENROLL_WARNING,
+	DEENROLL_ERROR
+};
+
+/* Which of the SOP's thresholds a client is past (bit per check). */
+enum deenroll_check {
+	DEENROLL_CHECK_SUCCESS_RATE	= 1 << 0,
+	DEENROLL_CHECK_FAILED_RUNS	= 1 << 1,
+	DEENROLL_CHECK_SINCE_SUCCESS	= 1 << 2,
+	DEENROLL_CHECK_STUCK		= 1 << 3,
+	DEENROLL_CHECK_DURATION		= 1 << 4
+};
+
+struct deenroll_health_row {
+	char			 client_id[37];
+	char			 client_slug[64];
+	long			 runs_24h;
+	long			 successful_runs_24h;
+	long			 failed_runs_24h;
+	long			 partial_runs_24h;
+	bool			 has_success_rate;	/* false: no finished run */
+	double			 success_rate_24h;	/* percent */
+	bool			 has_hours_since_success; /* false: never ran */
+	double			 hours_since_success;
+	bool			 has_avg_duration;
+	long			 avg_duration_ms_24h;
+	long			 leads_de_enrolled_24h;
+	long			 stuck_leads;
+	char			 last_run_at[40];	/* ISO 8601 UTC, or "" */
+	char			 last_success_at[40];	/* or "" */
+	unsigned		 checks;	/* enum deenroll_check bits past */
+	enum deenroll_level	 level;		/* the worst of them */
+	char			 summary[160];	/* one line, as --health-check */
+};
+
+struct deenroll_health {
+	size_t				 nrows;
+	struct deenroll_health_row	*rows;	/* by client slug */
+	enum deenroll_level		 level;	/* the worst row's */
+};
+
+/*
+ * Read and judge every client's health (or client_id's alone, if not
+ * NULL) into *out. Returns 0, or a db_status. The caller frees *out with
+ * deenroll_health_free, also after a failure.
+ */
+int	deenroll_health_read(struct db *db, const char *client_id,
+	    struct deenroll_health *out) __attribute__((warn_unused_result));
+
+void	deenroll_health_free(struct deenroll_health *);
+
+/* "ok", "notice", "warning", "error". */
+const char	*deenroll_level_name(enum deenroll_level);
+
 #endif
