@@ -1,0 +1,121 @@
+# campaign_lib.sh — sourced after lib.sh by the campaign and de-enrollment
+# tests: events through the API, de-enrollment runs, and the SOP's own
+# integrity queries (docs/sop/de-enrollment-sop.md), word for word.
+#
+#   events KEY JSON                 POST to log-activity (sets STATUS, BODY)
+#   deenroll [--client-id=ID]       one de-enrollment run: `minicrm deenroll`
+#                                   once it exists (DEENROLL_WITH=cli), else
+#                                   the same SQL the job runs (=sql)
+#   deenroll_sql [CLIENT_UUID]      the run by SQL: a de_enrollment_runs row,
+#                                   process_de_enrollment_batch() until a
+#                                   batch comes back short, each batch its
+#                                   own transaction, the row closed
+#   sop_stuck                       the SOP's stuck-leads count (Step 6.2)
+#   sop_drift                       rows of the SOP's three drift queries
+#                                   (Step 6.2, Level 3, Troubleshooting)
+#   sop_duplicates                  rows of the SOP's duplicate query
+#   recalc_changes                  campaigns_recalculate(): campaigns whose
+#                                   four counts were not what the leads say
+
+events() {
+	request POST /api/internal/log-activity -H "x-api-key: $1" \
+		-H 'Content-Type: application/json' --data "$2"
+}
+
+have_deenroll_cli() { "$TOP/bin/minicrm" 2>&1 | grep -q 'minicrm deenroll'; }
+if [ -z "${DEENROLL_WITH:-}" ]; then
+	if have_deenroll_cli; then DEENROLL_WITH=cli; else DEENROLL_WITH=sql; fi
+fi
+
+deenroll_sql() {
+	psql "$OWNER_URL" -qAtX -v ON_ERROR_STOP=1 -v client="${1:-}" <<-'EOF'
+	SELECT set_config('test.client', :'client', false);
+	DO $$
+	DECLARE
+		v_client	uuid;
+		v_run		uuid;
+		v_done		integer;
+		v_t0		timestamptz;
+		v_only		text := current_setting('test.client');
+	BEGIN
+		FOR v_client IN SELECT id FROM clients
+		                WHERE v_only = '' OR id = v_only::uuid ORDER BY id
+		LOOP
+			v_t0 := clock_timestamp();
+			INSERT INTO de_enrollment_runs (client_id, triggered_by)
+			VALUES (v_client, 'test') RETURNING id INTO v_run;
+			COMMIT;
+			LOOP
+				v_done := process_de_enrollment_batch(v_run, v_client, 100);
+				COMMIT;
+				EXIT WHEN v_done < 100;
+			END LOOP;
+			UPDATE de_enrollment_runs SET status = 'success',
+			    finished_at = clock_timestamp(),
+			    duration_ms = (extract(epoch FROM clock_timestamp() - v_t0)
+			                   * 1000)::integer
+			WHERE id = v_run;
+			COMMIT;
+		END LOOP;
+	END
+	$$;
+	EOF
+}
+
+deenroll() {
+	if [ "$DEENROLL_WITH" = cli ]; then
+		"$TOP/bin/minicrm" deenroll "$@" >/dev/null
+	else
+		deenroll_sql "${1:+${1#--client-id=}}" >/dev/null
+	fi
+}
+
+sop_stuck() {
+	sql "SELECT COUNT(*) as stuck_leads
+FROM leads l
+JOIN campaigns c ON l.campaign_link_id = c.id
+WHERE l.is_active = true
+  AND l.completed_at IS NULL
+  AND l.current_message_position >= jsonb_array_length(c.messages);"
+}
+
+sop_drift() {
+	sql "SELECT
+  c.id,
+  c.name,
+  c.active_leads_count as reported_active,
+  COUNT(l.id) FILTER (WHERE l.is_active = true) as actual_active
+FROM campaigns c
+LEFT JOIN leads l ON l.campaign_link_id = c.id
+GROUP BY c.id, c.name, c.active_leads_count
+HAVING c.active_leads_count != COUNT(l.id) FILTER (WHERE l.is_active = true);"
+	sql "SELECT
+  c.id,
+  c.active_leads_count as reported,
+  COUNT(l.id) FILTER (WHERE l.is_active = true) as actual,
+  ABS(c.active_leads_count - COUNT(l.id) FILTER (WHERE l.is_active = true)) as diff
+FROM campaigns c
+LEFT JOIN leads l ON l.campaign_link_id = c.id
+GROUP BY c.id
+HAVING ABS(c.active_leads_count - COUNT(l.id) FILTER (WHERE l.is_active = true)) > 10;"
+	sql "SELECT
+  c.id,
+  c.name,
+  c.active_leads_count as reported_active,
+  COUNT(l.id) FILTER (WHERE l.is_active = true AND l.opted_out = false) as actual_active,
+  ABS(c.active_leads_count - COUNT(l.id) FILTER (WHERE l.is_active = true AND l.opted_out = false)) as difference
+FROM campaigns c
+LEFT JOIN leads l ON l.campaign_link_id = c.id
+GROUP BY c.id, c.name, c.active_leads_count
+HAVING ABS(c.active_leads_count - COUNT(l.id) FILTER (WHERE l.is_active = true AND l.opted_out = false)) > 5
+ORDER BY difference DESC;"
+}
+
+sop_duplicates() {
+	sql "SELECT lead_id, COUNT(*) as count
+FROM de_enrollment_lead_log
+GROUP BY lead_id
+HAVING COUNT(*) > 1;"
+}
+
+recalc_changes() { sql "SELECT campaigns_recalculate()"; }
