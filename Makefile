@@ -48,7 +48,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest bench-health
+BENCH_TARGETS = bench-ingest bench-health bench-deenroll
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -128,6 +128,9 @@ bench-ingest: all
 
 bench-health: all
 	@bench/health.sh
+
+bench-deenroll: all
+	@bench/deenroll.sh
 
 clean:
 	rm -rf build bin $(FCGI)

@@ -1,4 +1,8 @@
--- 0015 down: process_de_enrollment_batch as 0012 made it.
+-- 0015 down: the campaign triggers and process_de_enrollment_batch as
+-- 0011 and 0012 made them.
+ALTER FUNCTION campaign_progress_rows() RESET enable_nestloop;
+ALTER FUNCTION campaign_counts_follow_update() RESET enable_nestloop;
+ALTER FUNCTION campaign_counts_follow_delete() RESET enable_nestloop;
 
 CREATE OR REPLACE FUNCTION process_de_enrollment_batch(p_run_id uuid, p_client_id uuid,
     p_batch_size integer DEFAULT 100)

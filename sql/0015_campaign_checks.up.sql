@@ -1,5 +1,20 @@
--- 0015 campaign checks: a journey completed once more after a restore
--- does not wedge its client's de-enrollment.
+-- 0015 campaign checks: what tests/http/test_runbook_deenroll.sh and
+-- bench/deenroll.sh found in 0011 and 0012.
+--
+-- 1. The campaign triggers plan their own joins. They fire inside
+-- log_activity_batch(), whose SET enable_nestloop = off (for its own joins
+-- between the batch's rows) applies to everything it runs, triggers
+-- included: the progress trigger's lead lock and its UPDATE of the leads
+-- each became a hash join over a sequential scan of every lead — 60 ms
+-- per event with 200,000 leads instead of 2, a tenth of the plain ingest
+-- rate with campaign steps (bench/deenroll.sh). Their own setting puts the
+-- index lookups back.
+ALTER FUNCTION campaign_progress_rows() SET enable_nestloop = on;
+ALTER FUNCTION campaign_counts_follow_update() SET enable_nestloop = on;
+ALTER FUNCTION campaign_counts_follow_delete() SET enable_nestloop = on;
+
+-- 2. A journey completed once more after a restore does not wedge its
+-- client's de-enrollment.
 --
 -- The SOP's rollback restores leads from a backup (is_active, completed_at,
 -- campaign_history) but keeps the log: the append-only timeline keeps each

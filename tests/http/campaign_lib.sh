@@ -28,38 +28,8 @@ if [ -z "${DEENROLL_WITH:-}" ]; then
 fi
 
 deenroll_sql() {
-	psql "$OWNER_URL" -qAtX -v ON_ERROR_STOP=1 -v client="${1:-}" <<-'EOF'
-	SELECT set_config('test.client', :'client', false);
-	DO $$
-	DECLARE
-		v_client	uuid;
-		v_run		uuid;
-		v_done		integer;
-		v_t0		timestamptz;
-		v_only		text := current_setting('test.client');
-	BEGIN
-		FOR v_client IN SELECT id FROM clients
-		                WHERE v_only = '' OR id = v_only::uuid ORDER BY id
-		LOOP
-			v_t0 := clock_timestamp();
-			INSERT INTO de_enrollment_runs (client_id, triggered_by)
-			VALUES (v_client, 'test') RETURNING id INTO v_run;
-			COMMIT;
-			LOOP
-				v_done := process_de_enrollment_batch(v_run, v_client, 100);
-				COMMIT;
-				EXIT WHEN v_done < 100;
-			END LOOP;
-			UPDATE de_enrollment_runs SET status = 'success',
-			    finished_at = clock_timestamp(),
-			    duration_ms = (extract(epoch FROM clock_timestamp() - v_t0)
-			                   * 1000)::integer
-			WHERE id = v_run;
-			COMMIT;
-		END LOOP;
-	END
-	$$;
-	EOF
+	psql "$OWNER_URL" -qAtX -v ON_ERROR_STOP=1 -v client="${1:-}" -v batch=100 \
+		-f "$TOP/tests/deenroll_loop.sql"
 }
 
 deenroll() {
