@@ -49,7 +49,7 @@ say() { printf '%s\n' "$*" | tee -a "$out/summary.txt"; }
 # another's dirty pages.
 fresh() {
 	superuser "DROP DATABASE IF EXISTS $1" >/dev/null
-	superuser "CREATE DATABASE $1 TEMPLATE deenroll_tpl STRATEGY FILE_COPY" >/dev/null
+	superuser "CREATE DATABASE $1 OWNER minicrm_owner TEMPLATE deenroll_tpl STRATEGY FILE_COPY" >/dev/null
 	superuser "CHECKPOINT" >/dev/null
 }
 # verify NAME FINISHED: the run completed them all, logged and evented each

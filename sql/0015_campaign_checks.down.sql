@@ -1,8 +1,41 @@
 -- 0015 down: the campaign triggers and process_de_enrollment_batch as
 -- 0011 and 0012 made them.
 ALTER FUNCTION campaign_progress_rows() RESET enable_nestloop;
-ALTER FUNCTION campaign_counts_follow_update() RESET enable_nestloop;
 ALTER FUNCTION campaign_counts_follow_delete() RESET enable_nestloop;
+
+CREATE OR REPLACE FUNCTION campaign_counts_follow_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_rows	jsonb;
+BEGIN
+	-- Each changed lead takes its old state off its old campaign and adds
+	-- its new state to its new one; leads whose counted state did not
+	-- change (a message on the way, a name) are skipped.
+	SELECT jsonb_agg(jsonb_build_object('c', x.c, 'a', x.a, 'd', x.d,
+	    'o', x.o, 'b', x.b, 'e', x.e))
+	INTO v_rows
+	FROM new_rows n JOIN old_rows p ON p.id = n.id
+	CROSS JOIN LATERAL (VALUES
+	    (p.campaign_link_id, -(p.is_active AND NOT p.opted_out)::int,
+	     -(p.completed_at IS NOT NULL)::int, -p.opted_out::int,
+	     -(p.booked_at IS NOT NULL)::int, NULL::timestamptz),
+	    (n.campaign_link_id, (n.is_active AND NOT n.opted_out)::int,
+	     (n.completed_at IS NOT NULL)::int, n.opted_out::int,
+	     (n.booked_at IS NOT NULL)::int,
+	     CASE WHEN n.enrolled_at IS DISTINCT FROM p.enrolled_at
+	          THEN n.enrolled_at END)) AS x(c, a, d, o, b, e)
+	WHERE x.c IS NOT NULL
+	  AND (n.campaign_link_id, n.is_active, n.opted_out,
+	       n.completed_at IS NULL, n.booked_at IS NULL, n.enrolled_at)
+	      IS DISTINCT FROM
+	      (p.campaign_link_id, p.is_active, p.opted_out,
+	       p.completed_at IS NULL, p.booked_at IS NULL, p.enrolled_at);
+	IF v_rows IS NOT NULL THEN
+		PERFORM campaign_counts_add(v_rows);
+	END IF;
+	RETURN NULL;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION process_de_enrollment_batch(p_run_id uuid, p_client_id uuid,
     p_batch_size integer DEFAULT 100)
@@ -72,3 +105,66 @@ BEGIN
 END
 $$
 SET jit = off;
+
+CREATE OR REPLACE FUNCTION campaign_counts_add(p_rows jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	-- Campaign rows are locked in id order, after every lead lock of the
+	-- statement, so two writers cannot wait on each other here.
+	PERFORM 1 FROM campaigns
+	WHERE id IN (SELECT (r->>'c')::uuid FROM jsonb_array_elements(p_rows) r)
+	ORDER BY id FOR UPDATE;
+	UPDATE campaigns c
+	SET active_leads_count = c.active_leads_count + d.active,
+	    completed_leads_count = c.completed_leads_count + d.completed,
+	    opted_out_count = c.opted_out_count + d.opted_out,
+	    booked_count = c.booked_count + d.booked,
+	    last_enrollment_at = greatest(c.last_enrollment_at, d.enrolled),
+	    updated_at = now()
+	FROM (SELECT (r->>'c')::uuid AS id, sum((r->>'a')::int) AS active,
+	             sum((r->>'d')::int) AS completed,
+	             sum((r->>'o')::int) AS opted_out,
+	             sum((r->>'b')::int) AS booked,
+	             max((r->>'e')::timestamptz) AS enrolled
+	      FROM jsonb_array_elements(p_rows) r GROUP BY 1) d
+	WHERE c.id = d.id
+	  AND (d.active <> 0 OR d.completed <> 0 OR d.opted_out <> 0
+	       OR d.booked <> 0 OR d.enrolled > c.last_enrollment_at
+	       OR (d.enrolled IS NOT NULL AND c.last_enrollment_at IS NULL));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION campaigns_recalculate(p_client uuid DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_changed	integer;
+BEGIN
+	WITH actual AS (
+		SELECT c.id,
+		    count(l.id) FILTER (WHERE l.is_active AND NOT l.opted_out) AS a,
+		    count(l.id) FILTER (WHERE l.completed_at IS NOT NULL) AS d,
+		    count(l.id) FILTER (WHERE l.opted_out) AS o,
+		    count(l.id) FILTER (WHERE l.booked_at IS NOT NULL) AS b
+		FROM campaigns c LEFT JOIN leads l ON l.campaign_link_id = c.id
+		WHERE p_client IS NULL OR c.client_id = p_client
+		GROUP BY c.id
+	), locked AS (
+		SELECT c.id FROM campaigns c JOIN actual USING (id)
+		ORDER BY c.id FOR UPDATE OF c
+	), upd AS (
+		UPDATE campaigns c
+		SET active_leads_count = a.a, completed_leads_count = a.d,
+		    opted_out_count = a.o, booked_count = a.b, updated_at = now()
+		FROM actual a
+		WHERE c.id = a.id AND c.id IN (SELECT id FROM locked)
+		  AND (c.active_leads_count, c.completed_leads_count,
+		       c.opted_out_count, c.booked_count)
+		      IS DISTINCT FROM (a.a, a.d, a.o, a.b)
+		RETURNING c.id
+	)
+	SELECT count(*) INTO v_changed FROM upd;
+	RETURN v_changed;
+END
+$$;
+

@@ -70,9 +70,9 @@ SELECT l.client_id, l.id, 'CAMPAIGN_ENROLLED', now(), 'minicrm-admin', 'portal-%
 FROM l, c ON CONFLICT (client_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;\n" \
 				"${CID[$s]}" "$r" "$i" "${CID[$s]}" "$camp" "$r" "$s" "$i"
 		done
-	done | psql "$APP_URL" -qAtX -v ON_ERROR_STOP=1 >/dev/null
+	done | psql "$APP_URL" -qAtX -v ON_ERROR_STOP=1 >/dev/null 2>> "$TMP/portal.err"
 }
-run_twice() { local n; for n in 1 2; do deenroll; echo $? >> "$TMP/deenroll.rc"; done; }
+run_twice() { local n; for n in 1 2; do deenroll 2>> "$TMP/deenroll.err"; echo $? >> "$TMP/deenroll.rc"; done; }
 
 dup_journeys() {
 	sql "SELECT l.id, j->>'campaign_id', j->>'enrolled_at', count(*)
@@ -83,6 +83,7 @@ dup_journeys() {
 n=$PER_CLIENT
 for ((r = 1; r <= ROUNDS; r++)); do
 	: > "$TMP/api.status"; : > "$TMP/deenroll.rc"; : > "$TMP/portal.rc"
+	: > "$TMP/portal.err"; : > "$TMP/deenroll.err"
 	# This round's leads: enrolled, and a third already at their end.
 	post "$TMP/api.status" "$(batch "$r" enrol 1 "$n" 1)"
 	post "$TMP/api.status" "$(batch "$r" 1 1 "$((n / 3))" 1)"
@@ -101,10 +102,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	( portal "$r" 7 "$n" 10; echo $? >> "$TMP/portal.rc" ) & p1=$!
 	wait "$d1" "$d2" "$a1" "$p1"
 
+	if grep -q deadlock "$TMP/portal.err" "$TMP/deenroll.err"; then	# the server's side of it
+		grep -A 14 'deadlock detected' "$(readlink -f "$MINICRM_VAR/pg")/log/postgres.log" | tail -n 15 | cut -c1-300
+	fi
 	bad=$(grep -cv '^20[01]$' "$TMP/api.status")
 	expect_eq "$bad" 0 "round $r: every API request was stored"
-	expect_eq "$(sort -u "$TMP/portal.rc")" 0 "round $r: every portal enrolment was stored"
-	expect_eq "$(sort -u "$TMP/deenroll.rc" | tr '\n' ' ')" "0 " "round $r: all four runs exited 0"
+	expect_eq "$(sort -u "$TMP/portal.rc") $(head -c 600 "$TMP/portal.err")" "0 " "round $r: every portal enrolment was stored"
+	expect_eq "$(sort -u "$TMP/deenroll.rc" | tr '\n' ' ')$(head -c 600 "$TMP/deenroll.err")" "0 " "round $r: all four runs exited 0"
 	expect_eq "$(sql "SELECT count(*) FROM de_enrollment_runs WHERE $MINE AND status <> 'success'")" 0 "round $r: every run recorded as a success"
 	expect_eq "$(sop_duplicates)" "" "round $r: the SOP's duplicate query finds no lead de-enrolled twice"
 	expect_eq "$(dup_journeys)" "" "round $r: no journey completed twice in campaign_history"
