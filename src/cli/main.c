@@ -24,6 +24,10 @@ static const struct {
 	{ "user", cli_user,
 	    "user create --email EMAIL [--role viewer|admin] | list\n"
 	    "  minicrm user disable|enable|passwd --email EMAIL" },
+	{ "deenroll", cli_deenroll,
+	    "deenroll [--client-id=ID] [--dry-run | --health-check | "
+	    "--migrate-stuck]" },
+	{ "campaigns", cli_campaigns, "campaigns recalc [--client-id=ID]" },
 	{ "worker", cli_worker, "worker" },
 	{ "job", cli_job, "job run NAME | list" },
 };

@@ -155,4 +155,48 @@ void	deenroll_health_free(struct deenroll_health *);
 /* "ok", "notice", "warning", "error". */
 const char	*deenroll_level_name(enum deenroll_level);
 
+/*
+ * Added by the job's implementation (deenroll.c, deenroll_health.c).
+ */
+
+/* DE_ENROLLMENT_BATCH_SIZE (1..10000) and DE_ENROLLMENT_MAX_RUNTIME (ms,
+ * up to a day), as a run with 0 in its options reads them. */
+long	deenroll_batch_size(void);
+long	deenroll_max_runtime(void);
+
+/* Is there a client with this id? 1, 0 (also for a malformed id), or a
+ * negative db_status. */
+int	deenroll_client_exists(struct db *db, const char *client_id)
+	    __attribute__((warn_unused_result));
+
+/* The SOP's stats fix (campaigns_recalculate): every campaign's counts
+ * from its leads, client_id's (NULL: all). *changed is how many were off.
+ * A db_status; a malformed client_id changes nothing. */
+int	deenroll_recalc(struct db *db, const char *client_id, long *changed)
+	    __attribute__((warn_unused_result));
+
+/* One line of a client's health: a threshold past (check, a bit of enum
+ * deenroll_check; 0 for a line that is no threshold's, such as a failed
+ * run or two) and how bad. */
+struct deenroll_problem {
+	enum deenroll_level	 level;
+	unsigned		 check;
+	char			 text[160];	/* as --health-check prints it */
+};
+
+#define DEENROLL_PROBLEMS_MAX	6
+
+/*
+ * Judge row by the SOP's thresholds from its figures: fills its checks,
+ * level and summary (the worst line, or the "✅" line). Pure.
+ */
+void	deenroll_health_judge(struct deenroll_health_row *row);
+
+/*
+ * The lines of row (judged or not), worst first, into out (room for
+ * DEENROLL_PROBLEMS_MAX). Returns how many; 0 when all is well. Pure.
+ */
+size_t	deenroll_health_problems(const struct deenroll_health_row *row,
+	    struct deenroll_problem *out);
+
 #endif
