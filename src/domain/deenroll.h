@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "db.h"
 
 #define DEENROLL_BATCH_DEFAULT		100	/* DE_ENROLLMENT_BATCH_SIZE */
@@ -174,6 +176,27 @@ int	deenroll_client_exists(struct db *db, const char *client_id)
  * A db_status; a malformed client_id changes nothing. */
 int	deenroll_recalc(struct db *db, const char *client_id, long *changed)
 	    __attribute__((warn_unused_result));
+
+/* A run's report as JSON: status (the worst: failed, partial, success),
+ * dry_run, clients_run, leads_de_enrolled, failed, partial, and clients[]
+ * with each run's figures. The caller frees it (json_object_put). */
+json_object	*deenroll_report_json(const struct deenroll_report *r,
+		    bool dry_run);
+
+/* The health as JSON: level, ok, thresholds, clients[] (each row's
+ * figures, level, summary, checks_failed, problems). The caller frees it
+ * (json_object_put). */
+json_object	*deenroll_health_json(const struct deenroll_health *h);
+
+/*
+ * The body of POST /api/internal/de-enrollment/run: {} or {"client_id":
+ * "<uuid>"}. Returns NULL with client_id filled ("" when absent), or the
+ * 400 answer naming every problem ({"error", "errors": [{field,
+ * message}]}), which the caller frees (json_object_put). body[len] must be
+ * '\0'.
+ */
+json_object	*deenroll_request_parse(const char *body, size_t len,
+		    char client_id[37]);
 
 /* One line of a client's health: a threshold past (check, a bit of enum
  * deenroll_check; 0 for a line that is no threshold's, such as a failed
