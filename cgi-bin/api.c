@@ -406,7 +406,8 @@ deenroll_run_now(struct api_worker *w, struct http_request *req)
 
 	if (!authenticate(w, req, &who))
 		return;
-	if (req->content_length != NULL &&
+	/* No body (nginx passes an absent length as ""): every client. */
+	if (req->content_length != NULL && *req->content_length != '\0' &&
 	    strcmp(req->content_length, "0") != 0) {
 		if (!http_is_json(req)) {
 			http_send_error(req, 415, "Content-Type must be "

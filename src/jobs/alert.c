@@ -178,6 +178,7 @@ alert_flush(struct db *db, int *sent, int *failed)
 {
 	struct db_alert_msg	*msgs;
 	enum alert_result	 r;
+	const char		*down = NULL;
 	char			 err[512];
 	size_t			 n, i;
 	int			 rc;
@@ -190,6 +191,12 @@ alert_flush(struct db *db, int *sent, int *failed)
 	if ((rc = db_alert_pending(db, &msgs, &n)) != DB_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
+		/* A webhook that failed is down: its other messages would
+		 * wait for their timeouts too. Next run; another webhook's
+		 * messages still go. */
+		if (down != NULL && webhook_for(msgs[i].key) != NULL &&
+		    strcmp(webhook_for(msgs[i].key), down) == 0)
+			continue;
 		r = alert_send_for(msgs[i].key, msgs[i].message, err,
 		    sizeof(err));
 		rc = r == ALERT_FAILED ?
@@ -199,10 +206,10 @@ alert_flush(struct db *db, int *sent, int *failed)
 			free(msgs);
 			goto fail;
 		}
-		if (r == ALERT_FAILED)
-			/* The webhook is down: the rest would wait for
-			 * their timeouts too. Next run. */
-			break;
+		if (r == ALERT_FAILED) {
+			down = webhook_for(msgs[i].key);
+			continue;
+		}
 		(*sent)++;
 	}
 	*failed = (int)n - *sent;
