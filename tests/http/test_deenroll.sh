@@ -182,4 +182,110 @@ expect_json "(.level | type) == \"string\" and .thresholds.stuck_error == 500 an
 request DELETE /api/internal/de-enrollment/run -H "x-api-key: $KEY"
 expect_status 405 "another method, 405"
 
+# --- --health-check: the SOP's three kinds of lines and exit codes ---------
+OUT=$(minicrm deenroll --health-check --client-id="$A"); RC=$?
+expect_eq "$RC" 0 "health-check of a healthy client exits 0"
+check "✅ line" grep -q '^✅ All clients processed successfully in last 24h$' <<<"$OUT"
+check "a stuck-leads line" grep -q '^Stuck leads: 0 over 1 client' <<<"$OUT"
+check "a duration line" grep -q '^Average run: [0-9.]* s over [0-9]* runs in the last 24h' <<<"$OUT"
+OUT=$(minicrm deenroll --health-check --client-id="$F"); RC=$?
+expect_eq "$RC" 3 "a client with failed runs: exit 3"
+check "⚠️ failed runs line" grep -q "^⚠️ Client wt$S-fail has 2 failed runs in the last 24h$" <<<"$OUT"
+check "⚠️ success rate line" grep -q "^⚠️ Client wt$S-fail: 0.0% of runs succeeded in the last 24h (below 95%)$" <<<"$OUT"
+check "no ✅ line then" bash -c "! grep -q '^✅' <<<'$OUT'"
+minicrm client create "wt$S-old" >/dev/null
+O=$(cid old)
+sql "INSERT INTO campaigns (client_id, name, messages) VALUES ('$O', 'Welcome', '[{}, {}]')" >/dev/null
+sql "INSERT INTO de_enrollment_runs (client_id, run_at, finished_at, status, duration_ms)
+     VALUES ('$O', now() - interval '25 hours', now() - interval '25 hours', 'success', 100),
+            ('$O', now() - interval '1 hour', now() - interval '1 hour', 'partial', 300000);
+     INSERT INTO leads (client_id, external_id, campaign_link_id, current_message_position, is_active, opted_out)
+     SELECT '$O', 'o' || i, '$(camp "$O")', 2, true, false FROM generate_series(1, 120) i" >/dev/null
+OUT=$(minicrm deenroll --health-check --client-id="$O"); RC=$?
+expect_eq "$RC" 4 "a client without a success for 25 hours: exit 4"
+check "❌ line" grep -q "^❌ Client wt$S-old hasn't run successfully in 25 hours$" <<<"$OUT"
+check "the stuck leads over 100: a warning line" grep -q "^⚠️ Client wt$S-old has 120 stuck leads" <<<"$OUT"
+check "runs over 4 minutes: a warning line" grep -q "^⚠️ Client wt$S-old: runs took 5.0 min on average in the last 24h (over 4 min)$" <<<"$OUT"
+check "the stuck total" grep -q '^Stuck leads: 120 over 1 client' <<<"$OUT"
+expect_eq "$(head -n 1 <<<"$OUT")" "❌ Client wt$S-old hasn't run successfully in 25 hours" "the error line first"
+request GET /api/internal/de-enrollment/health -H "x-api-key: $KEY"
+expect_json ".level == \"error\" and ([.clients[] | select(.client_id == \"$O\") | .level, (.checks_failed | sort | join(\",\"))] == [\"error\", \"avg_duration,hours_since_success,stuck_leads,success_rate\"])" \
+	"the API's health marks the same client and checks"
+
+# --- alerts: once per condition and client, to DE_ENROLLMENT_ALERT_WEBHOOK --
+sql "DELETE FROM alert_state" >/dev/null
+sql "INSERT INTO leads (client_id, external_id, campaign_link_id, current_message_position, is_active, opted_out)
+     SELECT '$F', 'fx' || i, '$(camp "$F")', 3, true, false FROM generate_series(1, 120) i" >/dev/null
+HOOKURL="http://127.0.0.1:$(cat "$HOOK/port")/services/deenroll"
+mine() { if [ -f "$HOOK/received" ]; then grep -c "wt$S-" "$HOOK/received"; else echo 0; fi; }
+job() { DE_ENROLLMENT_ALERT_WEBHOOK=$HOOKURL ALERT_WEBHOOK_URL=http://127.0.0.1:1/closed minicrm job run "$1" 2>>"$TMP/jobs.log"; RC=$?; }
+job deenroll
+expect_eq "$RC" 0 "the deenroll job succeeds (a failing client is its row's, not the job's)"
+expect_eq "$(mine)" 5 "five alerts to the de-enrollment webhook: fail's success rate and stuck over 50 and 100, old's and big's (partial) success rates"
+check "fail's stuck-leads alert" grep -q "has 123 stuck leads (over 100)" "$HOOK/received"
+check "fail's success-rate alert" grep -q "Client wt$S-fail: 0.0% of runs succeeded" "$HOOK/received"
+check "old's, whose run succeeded now (1 of 2)" grep -q "Client wt$S-old: 50.0% of runs succeeded" "$HOOK/received"
+check "big's, one partial run of 4" grep -q "Client wt$S-big: 75.0% of runs succeeded" "$HOOK/received"
+job deenroll
+expect_eq "$(mine)" 5 "a second run with the same conditions: no alert again"
+sql "DROP TRIGGER wt_refuse_$S ON leads; DROP FUNCTION wt_refuse_$S()" >/dev/null
+job deenroll
+expect_eq "$(stuck "$F")" 0 "the trigger gone, fail's leads are completed"
+expect_eq "$(mine)" 7 "two resolved messages: stuck over 50 and over 100"
+check "a resolved message" grep -q "Resolved: client wt$S-fail has 100 stuck leads or fewer" "$HOOK/received"
+# Without DE_ENROLLMENT_ALERT_WEBHOOK the alerts go to ALERT_WEBHOOK_URL.
+sql "DELETE FROM de_enrollment_runs WHERE client_id IN ('$F', '$O', '$G') AND status <> 'success'" >/dev/null
+ALERT_WEBHOOK_URL=$HOOKURL minicrm job run deenroll 2>>"$TMP/jobs.log"
+expect_eq "$(mine)" 10 "success rates back: three resolved messages, through the fallback webhook"
+check "fail's" grep -q "Resolved: client wt$S-fail has success rate back" "$HOOK/received"
+
+# --- the worker runs the job, recorded as triggered by "worker" ------------
+journey "wt$S-a" a7 3
+DEENROLL_INTERVAL=1 REPLAY_INTERVAL=0 ALERT_INTERVAL=0 HEALTH_INTERVAL=0 COMPACT_INTERVAL=0 PRUNE_INTERVAL=0 DEENROLL_CLEANUP_INTERVAL=0 \
+	"$TOP/bin/minicrm" worker 2>"$TMP/worker.log" &
+WORKER_PID=$!
+for _ in $(seq 100); do [ "$(stuck "$A")" = 0 ] && break; sleep 0.1; done
+kill -TERM $WORKER_PID; wait $WORKER_PID 2>/dev/null; WORKER_PID=
+expect_eq "$(stuck "$A")" 0 "the worker's deenroll job completed the lead"
+expect_eq "$(sql "SELECT count(*) > 0 FROM de_enrollment_runs WHERE client_id = '$A' AND triggered_by = 'worker' AND status = 'success' AND leads_de_enrolled = 1")" t \
+	"its run row says worker"
+check "it logs the job's line" grep -q 'job deenroll: .* clients, .* leads de-enrolled' "$TMP/worker.log"
+
+# --- the cleanup: runs older than 90 days, lead logs older than 30 ----------
+LEAD=$(sql "SELECT id FROM leads WHERE client_id = '$A' AND external_id = 'a1'")
+OLD=$(sql "INSERT INTO de_enrollment_runs (client_id, run_at, status) VALUES ('$A', now() - interval '91 days', 'success') RETURNING id")
+KEEP=$(sql "INSERT INTO de_enrollment_runs (client_id, run_at, status) VALUES ('$A', now() - interval '89 days', 'success') RETURNING id")
+sql "INSERT INTO de_enrollment_lead_log (run_id, lead_id, client_id, enrolled_at, processed_at) VALUES
+     ('$KEEP', '$LEAD', '$A', '2020-01-01', now() - interval '31 days'),
+     ('$KEEP', '$LEAD', '$A', '2020-01-02', now() - interval '29 days')" >/dev/null
+BEFORE=$(sql "SELECT count(*) FROM de_enrollment_runs")
+job deenroll-cleanup
+expect_eq "$RC" 0 "the cleanup job succeeds"
+expect_eq "$(sql "SELECT count(*) FROM de_enrollment_runs WHERE id = '$OLD'")" 0 "the 91-day-old run is gone"
+expect_eq "$(sql "SELECT count(*) FROM de_enrollment_runs")" $((BEFORE - 1)) "...and no other run"
+expect_eq "$(sql "SELECT count(*) FROM de_enrollment_lead_log WHERE run_id = '$KEEP'")" 1 "the 31-day-old lead log is gone, the 29-day-old kept"
+expect_eq "$(sql "SELECT count(*) FROM de_enrollment_lead_log WHERE client_id = '$A' AND run_id <> '$KEEP'")" 6 "the recent lead logs are kept"
+
+# --- campaigns recalc: the SOP's stats fix --------------------------------
+RIGHT=$(counts "$A")
+sql "UPDATE campaigns SET active_leads_count = 999, completed_leads_count = 0 WHERE client_id = '$A'" >/dev/null
+OUT=$(minicrm campaigns recalc); RC=$?
+expect_eq "$RC" 0 "recalc of every client exits 0"
+check "it reports the campaign it corrected" grep -q '^campaigns recalc: [1-9][0-9]* campaigns\? corrected$' <<<"$OUT"
+expect_eq "$(counts "$A")" "$RIGHT" "the drifted counts are right again"
+minicrm campaigns recalc --client-id=00000000-0000-0000-0000-000000000001 >/dev/null 2>&1; RC=$?
+expect_eq "$RC" 5 "recalc of no client exits 5"
+
+# --- --migrate-stuck: every stuck lead, no time limit ---------------------
+sql "INSERT INTO leads (client_id, external_id, campaign_link_id, current_message_position, is_active, opted_out)
+     SELECT '$B', 'm' || i, '$(camp "$B")', 3, true, false FROM generate_series(1, 250) i" >/dev/null
+OUT=$(DE_ENROLLMENT_MAX_RUNTIME=1 DE_ENROLLMENT_BATCH_SIZE=100 minicrm deenroll --migrate-stuck --client-id="$B"); RC=$?
+expect_eq "$RC" 0 "--migrate-stuck exits 0 when none is left"
+expect_eq "$(stuck "$B")" 0 "every stuck lead completed despite a 1 ms max runtime"
+check "the report: before and after" grep -Eq "^wt$S-b +250 +0$" <<<"$OUT"
+check "the totals" grep -q 'leads de-enrolled: 250; stuck leads left: 0; clients failed: 0' <<<"$OUT"
+check "the SOP's check figures" grep -q '^completed today: [0-9]*; leads with a campaign history: [0-9]*' <<<"$OUT"
+expect_eq "$(sql "SELECT status || ' ' || batches || ' ' || leads_de_enrolled FROM de_enrollment_runs WHERE client_id = '$B' AND triggered_by = 'cli:migrate-stuck'")" \
+	"success 3 250" "one run of three batches, recorded as the migration's"
+
 finish
