@@ -168,6 +168,8 @@ run_one(struct db *db, const struct deenroll_options *o, long size,
 			break;
 		}
 		c->batches++;
+		log_debug("deenroll %s: batch %ld: %ld leads completed",
+		    c->client_slug, c->batches, done);
 		c->evaluated += done;
 		c->de_enrolled += done;
 		c->duration_ms = ms_since(started);
