@@ -207,14 +207,15 @@ stuck_leads() {
 	     FROM generate_series(1, $2) i" >/dev/null
 }
 de_stuck() { sql "SELECT de_enrollment_stuck_leads('$DC')"; }
-# deen TAG [FIRST NODE]: the workflow imported and executed from its
-# manual trigger (which an operator clicks), wired to FIRST NODE.
+# deen TAG [FIRST NODE]: the workflow imported and executed as n8n's CLI
+# executes it (1.x from the manual trigger an operator clicks, 2.x from a
+# trigger of its choosing), every trigger wired to FIRST NODE.
 deen() {
 	jq --arg url "$BASE" --arg hook "http://127.0.0.1:$(cat "$HOOK/port")/services/T0/B0/de" \
 		--arg first "${2:-Run Task}" '.id = "minicrmDeenroll" |
 		(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[0].value) = $url |
 		(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[1].value) = $hook |
-		.connections["When clicking ‘Execute workflow’"].main[0][0].node = $first' \
+		(.connections["When clicking ‘Execute workflow’", "Every 15 minutes", "Every Hour"].main[0][0].node) = $first' \
 		"$TOP/docs/n8n/de-enrollment.json" >"$TMP/deenroll.json"
 	n8n import:workflow --input="$TMP/deenroll.json" >"$TMP/$1.import" 2>&1 || { RC=99; cp "$TMP/$1.import" "$TMP/$1.out"; return; }
 	n8n execute --id minicrmDeenroll >"$TMP/$1.out" 2>&1
