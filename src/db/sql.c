@@ -13,5 +13,6 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_keys.def"
 #include "sql_retry.def"
 #include "sql_worker.def"
+#include "sql_deenroll.def"
 #undef STMT
 };

@@ -20,6 +20,7 @@ enum stmt {
 #include "sql_keys.def"
 #include "sql_retry.def"
 #include "sql_worker.def"
+#include "sql_deenroll.def"
 #undef STMT
 	STMT__MAX
 };
