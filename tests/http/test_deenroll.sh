@@ -154,6 +154,23 @@ expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE client_id = '$G' 
 	"...one CAMPAIGN_COMPLETED event each (and the 3000 before)"
 expect_eq "$(counts "$G")" 0/5000 "...and the campaign's counts are exact"
 
+# --- a batch lost to a deadlock is run again ------------------------------
+journey "wt$S-b" b9 3
+sql "CREATE SEQUENCE wt_once_$S;
+     CREATE FUNCTION wt_deadlock_$S() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS \$\$
+     BEGIN
+	IF NEW.client_id = '$B' AND NEW.completed_at IS NOT NULL AND nextval('wt_once_$S') = 1 THEN
+		RAISE EXCEPTION 'wt: deadlock detected (once)' USING ERRCODE = '40P01';
+	END IF;
+	RETURN NEW;
+     END \$\$;
+     CREATE TRIGGER wt_deadlock_$S BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION wt_deadlock_$S()" >/dev/null
+OUT=$(minicrm deenroll --client-id="$B" 2>"$TMP/err"); RC=$?
+expect_eq "$RC" 0 "a deadlock on the first try: the run still succeeds"
+check "...having completed the lead" grep -q "wt$S-b ($B): success, 1 de-enrolled in 1 batches" <<<"$OUT"
+check "...and logged the retry" grep -q "batch retried after: .*deadlock detected (once)" "$TMP/err"
+sql "DROP TRIGGER wt_deadlock_$S ON leads; DROP FUNCTION wt_deadlock_$S(); DROP SEQUENCE wt_once_$S" >/dev/null
+
 # --- the API -----------------------------------------------------------------
 journey "wt$S-b" b3 3
 request POST /api/internal/de-enrollment/run -H 'Content-Type: application/json' --data-binary '{}'
