@@ -22,4 +22,5 @@ LANGUAGE sql AS $$
 	ORDER BY l.id
 	LIMIT p_batch_size
 	FOR UPDATE OF l SKIP LOCKED
-$$;
+$$
+ROWS 1000;
