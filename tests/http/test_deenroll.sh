@@ -171,6 +171,15 @@ check "...having completed the lead" grep -q "wt$S-b ($B): success, 1 de-enrolle
 check "...and logged the retry" grep -q "batch retried after: .*deadlock detected (once)" "$TMP/err"
 sql "DROP TRIGGER wt_deadlock_$S ON leads; DROP FUNCTION wt_deadlock_$S(); DROP SEQUENCE wt_once_$S" >/dev/null
 
+# --- on a terminal, progress on stderr -------------------------------------
+if command -v script >/dev/null; then
+	sql "INSERT INTO leads (client_id, external_id, campaign_link_id, current_message_position, is_active, opted_out)
+	     SELECT '$G', 'tty-' || i, '$(camp "$G")', 3, true, false FROM generate_series(1, 300) i" >/dev/null
+	DE_ENROLLMENT_BATCH_SIZE=100 script -qec "'$TOP/bin/minicrm' deenroll --client-id=$G" /dev/null >"$TMP/tty" 2>&1
+	check "on a terminal: a progress line, rewritten in place" grep -q $'\r.*wt'"$S"'-big: 300 de-enrolled in 4 batches' "$TMP/tty"
+	check "...and the summary line" grep -q "wt$S-big ($G): success, 300 de-enrolled in 4 batches" "$TMP/tty"
+fi
+
 # --- the API -----------------------------------------------------------------
 journey "wt$S-b" b3 3
 request POST /api/internal/de-enrollment/run -H 'Content-Type: application/json' --data-binary '{}'
@@ -258,7 +267,7 @@ expect_eq "$(mine)" 5 "five alerts to the de-enrollment webhook: fail's success 
 check "fail's stuck-leads alert" grep -q "has 123 stuck leads (over 100)" "$HOOK/received"
 check "fail's success-rate alert" grep -q "Client wt$S-fail: 0.0% of runs succeeded" "$HOOK/received"
 check "old's, whose run succeeded now (1 of 2)" grep -q "Client wt$S-old: 50.0% of runs succeeded" "$HOOK/received"
-check "big's, one partial run of 6 (this job's included)" grep -q "Client wt$S-big: 83.3% of runs succeeded" "$HOOK/received"
+check "big's, one partial run of 7 (this job's included)" grep -q "Client wt$S-big: 85.7% of runs succeeded" "$HOOK/received"
 job deenroll
 expect_eq "$(mine)" 5 "a second run with the same conditions: no alert again"
 sql "DROP TRIGGER wt_refuse_$S ON leads; DROP FUNCTION wt_refuse_$S()" >/dev/null
