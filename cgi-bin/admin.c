@@ -36,6 +36,7 @@
 #include "mustache.h"
 #include "mustache_json.h"
 #include "portal.h"
+#include "portal_campaigns.h"
 #include "portal_dashboard.h"
 #include "portal_keys.h"
 #include "portal_leads.h"
@@ -191,12 +192,20 @@ enum portal_route_id {
 	PORTAL_ROUTE_RETRY_ROW_REPLAY,
 	PORTAL_ROUTE_RETRY_DISCARD_PAGE,
 	PORTAL_ROUTE_RETRY_DISCARD,
+	PORTAL_ROUTE_LEAD_CAMPAIGN,
+	PORTAL_ROUTE_LEAD_CAMPAIGN_REMOVE,
+	PORTAL_ROUTE_CAMPAIGNS,
+	PORTAL_ROUTE_CAMPAIGNS_EXPORT,
+	PORTAL_ROUTE_CAMPAIGNS_RECALCULATE,
+	PORTAL_ROUTE_CAMPAIGN,
+	PORTAL_ROUTE_CAMPAIGN_LEADS_EXPORT,
 	PORTAL_ROUTE__MAX
 };
 
 #define LEAD	{ PORTAL_ARG_LEAD_UUID }
 #define KEY	{ PORTAL_ARG_KEY_UUID }
 #define ROW	{ PORTAL_ARG_RETRY_ID }
+#define CAMPAIGN { PORTAL_ARG_CAMPAIGN_UUID }
 #define NOARGS	{ PORTAL_ARG_NONE }
 
 static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
@@ -223,11 +232,19 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_RETRY_ROW_REPLAY] = { PORTAL_POST, "/retry-queue/*/replay", PORTAL_ADMIN, ROW, retry_row_replay },
 	[PORTAL_ROUTE_RETRY_DISCARD_PAGE] = { PORTAL_GET, "/retry-queue/*/discard", PORTAL_ANYONE, ROW, retry_discard_page },
 	[PORTAL_ROUTE_RETRY_DISCARD] = { PORTAL_POST, "/retry-queue/*/discard", PORTAL_ADMIN, ROW, retry_discard_post },
+	[PORTAL_ROUTE_LEAD_CAMPAIGN] = { PORTAL_POST, "/leads/*/campaign", PORTAL_ADMIN, LEAD, lead_campaign_post },
+	[PORTAL_ROUTE_LEAD_CAMPAIGN_REMOVE] = { PORTAL_POST, "/leads/*/campaign/remove", PORTAL_ADMIN, LEAD, lead_campaign_remove_post },
+	[PORTAL_ROUTE_CAMPAIGNS] = { PORTAL_GET, "/campaigns", PORTAL_ANYONE, NOARGS, campaigns_page },
+	[PORTAL_ROUTE_CAMPAIGNS_EXPORT] = { PORTAL_GET, "/campaigns/export.csv", PORTAL_ANYONE, NOARGS, campaigns_export },
+	[PORTAL_ROUTE_CAMPAIGNS_RECALCULATE] = { PORTAL_POST, "/campaigns/recalculate", PORTAL_ADMIN, NOARGS, campaigns_recalculate_post },
+	[PORTAL_ROUTE_CAMPAIGN] = { PORTAL_GET, "/campaigns/*", PORTAL_ANYONE, CAMPAIGN, campaign_page },
+	[PORTAL_ROUTE_CAMPAIGN_LEADS_EXPORT] = { PORTAL_GET, "/campaigns/*/leads.csv", PORTAL_ANYONE, CAMPAIGN, campaign_leads_export },
 };
 
 #undef LEAD
 #undef KEY
 #undef ROW
+#undef CAMPAIGN
 #undef NOARGS
 
 static const char *const method_names[PORTAL_METHOD__MAX] = {
@@ -252,6 +269,10 @@ static const struct {
 	[PORTAL_ARG_KEY_UUID] = { lead_uuid_valid, "There is no such API key." },
 	[PORTAL_ARG_RETRY_ID] = { retry_id_valid,
 	    "There is no such retry-queue row." },
+	[PORTAL_ARG_CAMPAIGN_UUID] = { lead_uuid_valid,
+	    "There is no such campaign." },
+	[PORTAL_ARG_RUN_UUID] = { lead_uuid_valid,
+	    "There is no such de-enrollment run." },
 };
 
 /*

@@ -20,6 +20,8 @@ enum stmt {
 #include "sql_keys.def"
 #include "sql_retry.def"
 #include "sql_worker.def"
+#include "sql_campaign_pages.def"
+#include "sql_deenroll_pages.def"
 #undef STMT
 	STMT__MAX
 };
