@@ -13,6 +13,8 @@
  *   POST /logout   end the session, 303 to /login
  *   GET  /         the dashboard: health figures and red flags, events
  *                  per day as an SVG chart, the SOP's weekly table
+ *   /campaigns, /de-enrollment   campaigns and de-enrollment runs
+ *                  (portal_campaign*.c, portal_deenroll*.c)
  *   anonymous      303 to /login (GET) or 403 (POST)
  *   any POST       403 without the session's CSRF token
  *   viewers        403 on every route that changes something
@@ -38,6 +40,7 @@
 #include "portal.h"
 #include "portal_campaigns.h"
 #include "portal_dashboard.h"
+#include "portal_deenroll.h"
 #include "portal_keys.h"
 #include "portal_leads.h"
 #include "portal_retry.h"
@@ -199,6 +202,11 @@ enum portal_route_id {
 	PORTAL_ROUTE_CAMPAIGNS_RECALCULATE,
 	PORTAL_ROUTE_CAMPAIGN,
 	PORTAL_ROUTE_CAMPAIGN_LEADS_EXPORT,
+	PORTAL_ROUTE_DEENROLL,
+	PORTAL_ROUTE_DEENROLL_EXPORT,
+	PORTAL_ROUTE_DEENROLL_RUN_NOW,
+	PORTAL_ROUTE_DEENROLL_RUN,
+	PORTAL_ROUTE_DEENROLL_RUN_EXPORT,
 	PORTAL_ROUTE__MAX
 };
 
@@ -206,6 +214,7 @@ enum portal_route_id {
 #define KEY	{ PORTAL_ARG_KEY_UUID }
 #define ROW	{ PORTAL_ARG_RETRY_ID }
 #define CAMPAIGN { PORTAL_ARG_CAMPAIGN_UUID }
+#define RUN	{ PORTAL_ARG_RUN_UUID }
 #define NOARGS	{ PORTAL_ARG_NONE }
 
 static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
@@ -239,12 +248,18 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_CAMPAIGNS_RECALCULATE] = { PORTAL_POST, "/campaigns/recalculate", PORTAL_ADMIN, NOARGS, campaigns_recalculate_post },
 	[PORTAL_ROUTE_CAMPAIGN] = { PORTAL_GET, "/campaigns/*", PORTAL_ANYONE, CAMPAIGN, campaign_page },
 	[PORTAL_ROUTE_CAMPAIGN_LEADS_EXPORT] = { PORTAL_GET, "/campaigns/*/leads.csv", PORTAL_ANYONE, CAMPAIGN, campaign_leads_export },
+	[PORTAL_ROUTE_DEENROLL] = { PORTAL_GET, "/de-enrollment", PORTAL_ANYONE, NOARGS, deenroll_page },
+	[PORTAL_ROUTE_DEENROLL_EXPORT] = { PORTAL_GET, "/de-enrollment/export.csv", PORTAL_ANYONE, NOARGS, deenroll_export },
+	[PORTAL_ROUTE_DEENROLL_RUN_NOW] = { PORTAL_POST, "/de-enrollment/run", PORTAL_ADMIN, NOARGS, deenroll_run_now },
+	[PORTAL_ROUTE_DEENROLL_RUN] = { PORTAL_GET, "/de-enrollment/runs/*", PORTAL_ANYONE, RUN, deenroll_run_page },
+	[PORTAL_ROUTE_DEENROLL_RUN_EXPORT] = { PORTAL_GET, "/de-enrollment/runs/*/export.csv", PORTAL_ANYONE, RUN, deenroll_run_export },
 };
 
 #undef LEAD
 #undef KEY
 #undef ROW
 #undef CAMPAIGN
+#undef RUN
 #undef NOARGS
 
 static const char *const method_names[PORTAL_METHOD__MAX] = {
