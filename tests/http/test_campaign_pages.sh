@@ -172,6 +172,69 @@ browse POST "/leads/00000000-0000-4000-8000-000000000000/campaign" --data-urlenc
 expect_status 404 "enrolling an unknown lead is 404"
 check "the SOP's drift query finds nothing after the moves" test "$(sql "SELECT count(*) FROM (SELECT c.id FROM campaigns c LEFT JOIN leads l ON l.campaign_link_id = c.id WHERE c.client_id = '$CID' GROUP BY c.id, c.active_leads_count HAVING c.active_leads_count != COUNT(l.id) FILTER (WHERE l.is_active = true AND l.opted_out = false)) d")" = 0
 
+# De-enrollment runs as the job leaves them: a run that completed the two
+# stuck leads (the SOP's batch function), a failed run of the other
+# client whose error tries XSS, an old run three days ago.
+RUN=$(sql "INSERT INTO de_enrollment_runs (client_id, triggered_by) VALUES ('$CID', 'cli') RETURNING id")
+check "a batch completes the two stuck leads" test "$(sql "SELECT process_de_enrollment_batch('$RUN', '$CID', 100)")" = 2
+sql "UPDATE de_enrollment_runs SET status = 'success', finished_at = now(), duration_ms = 12 WHERE id = '$RUN'" >/dev/null
+FRUN=$(sql "INSERT INTO de_enrollment_runs (client_id, status, finished_at, duration_ms, error_details, triggered_by) VALUES ('$CID2', 'failed', now(), 5, 'boom $XSS', 'worker') RETURNING id")
+OLD=$(sql "INSERT INTO de_enrollment_runs (client_id, run_at, status, finished_at, duration_ms, triggered_by) VALUES ('$CID', now() - interval '3 days', 'success', now() - interval '3 days', 7, 'worker') RETURNING id")
+TODAY=$(date -u +%F)
+BEFORE=$(date -u -d '2 days ago' +%F)
+
+browse GET "/de-enrollment?client=$C"
+expect_status 200 "the de-enrollment page"
+check "...lists the client's run, linked" grep -q "href=\"/de-enrollment/runs/$RUN\"" <<<"$BODY"
+check "...and its old run" grep -q "href=\"/de-enrollment/runs/$OLD\"" <<<"$BODY"
+check "...not the other client's" bash -c '! grep -q "$0" <<<"$1"' "$FRUN" "$BODY"
+check "the run says 2 de-enrolled" grep -q "runs/$RUN\">[^<]*</a></td><td class=\"client\">$C</td><td class=\"status\">success</td><td>2</td><td class=\"de-enrolled\">2</td>" <<<"$BODY"
+browse GET "/de-enrollment?status=failed"
+check "the status filter finds the failed run" grep -q "runs/$FRUN\"" <<<"$BODY"
+check "...and only failed ones" bash -c '! grep -q "$0" <<<"$1"' "$RUN" "$BODY"
+check "its error is escaped" grep -qF '<td class="error">boom &lt;script&gt;alert(1)&lt;/script&gt;</td>' <<<"$BODY"
+browse GET "/de-enrollment?client=$C&from=$BEFORE&to=$TODAY"
+check "a date range keeps today's run" grep -q "runs/$RUN\"" <<<"$BODY"
+check "...and leaves out the one three days ago" bash -c '! grep -q "$0" <<<"$1"' "$OLD" "$BODY"
+browse GET "/de-enrollment?status=exploded"
+expect_status 400 "an unknown status is 400"
+browse GET "/de-enrollment?from=2026-02-30"
+expect_status 400 "an impossible date is 400"
+request GET "/de-enrollment/export.csv?client=$C" -b "$JAR"
+expect_status 200 "the runs as CSV"
+check "...header" grep -q '^id,client,run_at,finished_at,status,leads_evaluated,leads_de_enrolled,batches,duration_ms,error_details,triggered_by' <<<"$BODY"
+check "...the run: success, 2 evaluated, 2 de-enrolled, 1 batch" grep -q "^$RUN,$C,$TODAY [0-9:]*,$TODAY [0-9:]*,success,2,2,1,12,,cli" <<<"$BODY"
+check "...two runs of this client" test "$(grep -c ",$C," <<<"$BODY")" = 2
+request GET "/de-enrollment/export.csv?status=failed" -b "$JAR"
+check "the failed run's error is in the CSV as text" grep -qF "boom $XSS" <<<"$BODY"
+
+browse GET "/de-enrollment/runs/$RUN"
+expect_status 200 "a run's page"
+check "...its status" grep -qF '<dd class="status">success</dd>' <<<"$BODY"
+check "...its lead log: Bob and Cid" test "$(grep -c 'class="log-row"' <<<"$BODY")" = 2
+check "...linked to the lead" grep -q "href=\"/leads/$A2\">Bob</a>" <<<"$BODY"
+check "...and the campaign, escaped" grep -qF "<a href=\"/campaigns/$CAMP\">Spring &lt;script&gt;alert(1)&lt;/script&gt;</a>" <<<"$BODY"
+request GET "/de-enrollment/runs/$RUN/export.csv" -b "$JAR"
+expect_status 200 "the run's lead log as CSV"
+check "...header" grep -q '^id,lead_id,lead_name,campaign_id,campaign,action,outcome,messages_received,current_message_position,total_messages,' <<<"$BODY"
+check "...Bob completed at 3 of 3" grep -q ",$A2,Bob,$CAMP,Spring <script>alert(1)</script>,de_enroll,completed,0,3,3," <<<"$BODY"
+check "...two rows" test "$(grep -c ',completed,' <<<"$BODY")" = 2
+browse GET "/de-enrollment/runs/00000000-0000-4000-8000-000000000000"
+expect_status 404 "an unknown run is 404"
+check "...saying so" grep -q 'There is no such de-enrollment run.' <<<"$BODY"
+browse GET "/de-enrollment/runs/123"
+expect_status 404 "a malformed run id is 404"
+request GET "/de-enrollment/runs/00000000-0000-4000-8000-000000000000/export.csv" -b "$JAR"
+expect_status 404 "the lead log of an unknown run is 404"
+
+browse GET "/campaigns/$CAMP?state=completed"
+check "the campaign's completed tab lists the two" test "$(grep -c 'class="lead-link"' <<<"$BODY")" = 2
+check "the chart shows today's 2 completions" grep -qF "<title>$TODAY: 2 completions</title>" <<<"$BODY"
+check "the counts followed: 2 completed, no drift" grep -qF '<td class="actual completed">2</td>' <<<"$BODY"
+browse GET "/leads/$A2"
+check "Bob's page says completed" grep -qF '<dd class="campaign-state">completed</dd>' <<<"$BODY"
+check "...and its journey, completed" grep -q '<td class="outcome">completed</td>' <<<"$BODY"
+
 # A viewer reads every page and posts nothing.
 JAR=$TMP/viewer-cookies
 check "a viewer logs in" login "campaigns-viewer-$$@example.com" "viewer-password-$$" viewer
