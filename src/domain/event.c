@@ -6,6 +6,7 @@
 
 #include "event.h"
 #include "fields.h"
+#include "lead_filters.h"
 #include "validate.h"
 
 /* What the validators and the accept function share while one event is
@@ -168,6 +169,90 @@ accept(void *ctx, size_t f, size_t member, json_object *val, const char *s,
 	return NULL;
 }
 
+/* metadata.name as a whole number in [min, max]: NULL if absent, else
+ * whether it is one (*out set). */
+static const char *
+metadata_integer(json_object *meta, const char *name, long min, long max,
+    long *out, bool *present)
+{
+	json_object	*v;
+	int64_t		 n;
+
+	*present = json_object_object_get_ex(meta, name, &v) && v != NULL;
+	if (!*present)
+		return NULL;
+	if (!json_object_is_type(v, json_type_int))
+		return "must be a whole number";
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return min == 0 ? "must be between 0 and 1000" :
+		    "must be between 1 and 100000";
+	*out = (long)n;
+	return NULL;
+}
+
+/*
+ * The metadata that moves a lead through a campaign (sql/0011): a
+ * campaign by id (a uuid) or by name, a step (the message just sent, from
+ * 1), a campaign's total_steps (when an enrolment makes it known). An
+ * enrolment must name its campaign, a step must say whose it is: refused
+ * here, with the field named, rather than stored and silently ignored.
+ */
+static bool
+campaign_fields_check(const struct event *ev, json_object *errors)
+{
+	json_object	*meta = ev->metadata, *id = NULL, *name = NULL;
+	const char	*type = ev->text[EVF_EVENT_TYPE], *why;
+	bool		 ok = true, has_step, has_total;
+	long		 n;
+
+	if (meta != NULL) {
+		json_object_object_get_ex(meta, "campaign_id", &id);
+		json_object_object_get_ex(meta, "campaign", &name);
+	}
+	if (id != NULL && !(json_object_is_type(id, json_type_string) &&
+	    lead_uuid_valid(json_object_get_string(id)))) {
+		event_error(errors, "metadata.campaign_id",
+		    "must be a campaign's id (a uuid)");
+		ok = false;
+	}
+	if (name != NULL && (!json_object_is_type(name, json_type_string) ||
+	    json_object_get_string_len(name) < 1 ||
+	    utf8_length(json_object_get_string(name),
+	    (size_t)json_object_get_string_len(name)) > 200 ||
+	    valid_single_line(json_object_get_string(name),
+	    (size_t)json_object_get_string_len(name), NULL) != NULL)) {
+		event_error(errors, "metadata.campaign",
+		    "must be a campaign's name: one line of 1 to 200 characters");
+		ok = false;
+	}
+	has_step = has_total = false;
+	if (meta != NULL && (why = metadata_integer(meta, "step", 1, 100000,
+	    &n, &has_step)) != NULL) {
+		event_error(errors, "metadata.step", why);
+		ok = false;
+	}
+	if (meta != NULL && (why = metadata_integer(meta, "total_steps", 0,
+	    1000, &n, &has_total)) != NULL) {
+		event_error(errors, "metadata.total_steps", why);
+		ok = false;
+	}
+	if (id == NULL && name == NULL) {
+		if (strcmp(type, "CAMPAIGN_ENROLLED") == 0) {
+			event_error(errors, "metadata.campaign",
+			    "is required for CAMPAIGN_ENROLLED: the campaign's "
+			    "name, or its id as metadata.campaign_id");
+			ok = false;
+		} else if (has_step && strcmp(type, "MESSAGE_SENT") == 0) {
+			event_error(errors, "metadata.campaign",
+			    "is required with metadata.step: the campaign's "
+			    "name, or its id as metadata.campaign_id");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 bool
 event_check(json_object *obj, int64_t now_usec, struct event *ev,
     json_object *errors)
@@ -179,7 +264,9 @@ event_check(json_object *obj, int64_t now_usec, struct event *ev,
 		event_error(errors, "event", "must be a JSON object");
 		return false;
 	}
-	return fields_check(&event_table, obj, NULL, accept, &c, errors);
+	if (!fields_check(&event_table, obj, NULL, accept, &c, errors))
+		return false;
+	return campaign_fields_check(ev, errors);
 }
 
 const char *

@@ -913,6 +913,77 @@ test_body(void)
 	EXPECT_BODY_REFUSED(deep, "deeper than 32");
 }
 
+/* The campaign fields in metadata that move a lead (sql/0011): an
+ * enrolment names its campaign, a step says whose it is, and each has
+ * its shape; the field named in the error is the one inside metadata. */
+static void
+test_campaign_metadata(void)
+{
+	static const struct {
+		const char	*json;
+		const char	*field;	/* NULL: accepted */
+		const char	*part;
+	} cases[] = {
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"Spring\"}}", NULL, NULL },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign_id\":"
+		  " \"0b0e4d6e-5a59-4a0c-9d53-6d2f1f8c2a11\"}}", NULL, NULL },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"New\", \"total_steps\": 4}}",
+		  NULL, NULL },
+		{ "{\"event_type\": \"MESSAGE_SENT\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"Spring\", \"step\": 2}}",
+		  NULL, NULL },
+		{ "{\"event_type\": \"MESSAGE_SENT\", \"lead_id\": \"l\"}",
+		  NULL, NULL },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\"}",
+		  "metadata.campaign", "is required for CAMPAIGN_ENROLLED" },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"step\": 1}}",
+		  "metadata.campaign", "is required for CAMPAIGN_ENROLLED" },
+		{ "{\"event_type\": \"MESSAGE_SENT\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"step\": 3}}",
+		  "metadata.campaign", "is required with metadata.step" },
+		{ "{\"event_type\": \"MESSAGE_SENT\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"S\", \"step\": 0}}",
+		  "metadata.step", "between 1 and 100000" },
+		{ "{\"event_type\": \"MESSAGE_SENT\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"S\", \"step\": \"2\"}}",
+		  "metadata.step", "whole number" },
+		{ "{\"event_type\": \"MESSAGE_SENT\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"S\", \"step\": 2.5}}",
+		  "metadata.step", "whole number" },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign_id\": \"nope\"}}",
+		  "metadata.campaign_id", "uuid" },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"\"}}",
+		  "metadata.campaign", "1 to 200" },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"a\\nb\"}}",
+		  "metadata.campaign", "one line" },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": 7}}",
+		  "metadata.campaign", "name" },
+		{ "{\"event_type\": \"CAMPAIGN_ENROLLED\", \"lead_id\": \"l\","
+		  " \"metadata\": {\"campaign\": \"N\", \"total_steps\": 1001}}",
+		  "metadata.total_steps", "between 0 and 1000" },
+	};
+	struct run	 r;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_json(__LINE__, &r, cases[i].json);
+		if (cases[i].field == NULL)
+			expect_ok(__LINE__, &r, cases[i].json);
+		else
+			expect_one_error(__LINE__, &r, cases[i].json,
+			    cases[i].field, cases[i].part);
+		run_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -929,6 +1000,7 @@ main(void)
 	test_occurred_at();
 	test_unknown_fields();
 	test_metadata();
+	test_campaign_metadata();
 	test_all_errors_at_once();
 	test_errors_appended();
 	test_idempotency_key();
