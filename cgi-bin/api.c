@@ -4,6 +4,8 @@
  *   POST /api/internal/log-activity     x-api-key; one event or an array
  *   POST /api/internal/retry-queue      x-api-key; a failed event to replay
  *   GET  /api/internal/activity-health  the SOP's health figures
+ *   POST /api/internal/de-enrollment/run     x-api-key; run de-enrollment now
+ *   GET  /api/internal/de-enrollment/health  x-api-key; its health, judged
  *   GET  /health, /readyz               database readiness
  *   GET  /healthz                       liveness (no database)
  *
@@ -20,7 +22,10 @@
 #include "apikey.h"
 #include "catalog.h"
 #include "config.h"
+#include "deenroll.h"
 #include "event.h"
+#include "fields.h"
+#include "json_body.h"
 #include "db.h"
 #include "fcgi_server.h"
 #include "group_commit.h"
@@ -42,6 +47,8 @@ enum route {
 	ROUTE_LOG_ACTIVITY,
 	ROUTE_RETRY_QUEUE,
 	ROUTE_ACTIVITY_HEALTH,
+	ROUTE_DEENROLL_RUN,
+	ROUTE_DEENROLL_HEALTH,
 	ROUTE_HEALTH,
 	ROUTE_READYZ,
 	ROUTE_HEALTHZ,
@@ -53,6 +60,8 @@ typedef void (*handler)(struct api_worker *, struct http_request *);
 static void	log_activity(struct api_worker *, struct http_request *);
 static void	retry_queue(struct api_worker *, struct http_request *);
 static void	activity_health(struct api_worker *, struct http_request *);
+static void	deenroll_run_now(struct api_worker *, struct http_request *);
+static void	deenroll_health(struct api_worker *, struct http_request *);
 static void	ready(struct api_worker *, struct http_request *);
 static void	alive(struct api_worker *, struct http_request *);
 
@@ -64,6 +73,8 @@ static const struct {
 	[ROUTE_LOG_ACTIVITY] =	 { "/api/internal/log-activity", "POST", log_activity },
 	[ROUTE_RETRY_QUEUE] =	 { "/api/internal/retry-queue", "POST", retry_queue },
 	[ROUTE_ACTIVITY_HEALTH] = { "/api/internal/activity-health", "GET", activity_health },
+	[ROUTE_DEENROLL_RUN] =	 { "/api/internal/de-enrollment/run", "POST", deenroll_run_now },
+	[ROUTE_DEENROLL_HEALTH] = { "/api/internal/de-enrollment/health", "GET", deenroll_health },
 	[ROUTE_HEALTH] =	 { "/health", "GET", ready },
 	[ROUTE_READYZ] =	 { "/readyz", "GET", ready },
 	[ROUTE_HEALTHZ] =	 { "/healthz", "GET", alive },
@@ -77,13 +88,9 @@ send_and_free(struct http_request *req, int status, json_object *obj)
 	json_object_put(obj);
 }
 
-/*
- * The steps every JSON POST takes after its route and method: the key,
- * the content type, the length, the body (in req->body). Returns true with
- * *who filled, or false having answered 401, 415, 411, 413, 400 or 503.
- */
+/* The key: true with *who filled, or false having answered 401 or 503. */
 static bool
-read_json_post(struct api_worker *w, struct http_request *req,
+authenticate(struct api_worker *w, struct http_request *req,
     struct apikey_identity *who)
 {
 	int rc;
@@ -104,6 +111,20 @@ read_json_post(struct api_worker *w, struct http_request *req,
 		    NULL);
 		return false;
 	}
+	return true;
+}
+
+/*
+ * The steps every JSON POST takes after its route and method: the key,
+ * the content type, the length, the body (in req->body). Returns true with
+ * *who filled, or false having answered 401, 415, 411, 413, 400 or 503.
+ */
+static bool
+read_json_post(struct api_worker *w, struct http_request *req,
+    struct apikey_identity *who)
+{
+	if (!authenticate(w, req, who))
+		return false;
 	if (!http_is_json(req)) {
 		http_send_error(req, 415, "Content-Type must be "
 		    "application/json", NULL);
@@ -328,6 +349,131 @@ activity_health(struct api_worker *w, struct http_request *req)
 		send_and_free(req, 503, unavailable_answer());
 	else
 		send_and_free(req, 200, health_report_json(&h));
+}
+
+#define DEENROLL_MAX_BODY	4096
+
+/* The client a run or health request is about: the body's (run) or
+ * none, narrowed to the key's own client for a key bound to one. Returns
+ * true, or false having answered 403 or 404 (or 503). */
+static bool
+deenroll_client(struct api_worker *w, struct http_request *req,
+    const struct apikey_identity *who, char client_id[37])
+{
+	int rc;
+
+	if (who->client_id[0] != '\0') {
+		if (client_id[0] != '\0' &&
+		    strcmp(client_id, who->client_id) != 0) {
+			http_send_error(req, 403, "this API key may only run "
+			    "its own client", NULL);
+			return false;
+		}
+		snprintf(client_id, 37, "%s", who->client_id);
+	}
+	if (client_id[0] == '\0')
+		return true;
+	if ((rc = deenroll_client_exists(&w->db, client_id)) < 0) {
+		http_send_error(req, 503, "database unavailable; retry later",
+		    NULL);
+		return false;
+	}
+	if (rc == 0) {
+		http_send_error(req, 404, "no such client", NULL);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * POST /api/internal/de-enrollment/run: de-enrollment now, for every
+ * client with campaigns or the body's {"client_id"} (a key bound to a
+ * client: that one), synchronously, for at most
+ * DE_ENROLLMENT_API_MAX_RUNTIME ms (50 s: nginx waits 60), then 'partial'.
+ * 200 with each client's run (a failed client is in the answer, not an
+ * error), 400 bad body, 401 key, 403 another client's, 404 no such
+ * client, 413 length, 415 type, 503.
+ */
+static void
+deenroll_run_now(struct api_worker *w, struct http_request *req)
+{
+	struct apikey_identity	 who;
+	struct deenroll_options	 opts;
+	struct deenroll_report	 rep;
+	char			 client_id[37] = "", prefix[APIKEY_PREFIX_LEN + 1];
+	char			 by[64];
+	json_object		*bad;
+
+	if (!authenticate(w, req, &who))
+		return;
+	/* No body (nginx passes an absent length as ""): every client. */
+	if (req->content_length != NULL && *req->content_length != '\0' &&
+	    strcmp(req->content_length, "0") != 0) {
+		if (!http_is_json(req)) {
+			http_send_error(req, 415, "Content-Type must be "
+			    "application/json", NULL);
+			return;
+		}
+		switch (http_read_body(req, DEENROLL_MAX_BODY)) {
+		case 0:
+			break;
+		case 413:
+			http_send_error(req, 413, "the body is larger than "
+			    "4 KiB", NULL);
+			return;
+		default:
+			http_send_error(req, 400, "the body could not be read",
+			    NULL);
+			return;
+		}
+		if ((bad = deenroll_request_parse(req->body.data,
+		    req->body.len, client_id)) != NULL) {
+			send_and_free(req, 400, bad);
+			return;
+		}
+	}
+	if (!deenroll_client(w, req, &who, client_id))
+		return;
+	memset(&opts, 0, sizeof(opts));
+	opts.client_id = client_id[0] != '\0' ? client_id : NULL;
+	opts.max_runtime_ms = config_get_long("DE_ENROLLMENT_API_MAX_RUNTIME",
+	    50000, 1, 3600000);
+	if (opts.max_runtime_ms > deenroll_max_runtime())
+		opts.max_runtime_ms = deenroll_max_runtime();
+	if (apikey_prefix(req->api_key, prefix) != 0)
+		snprintf(prefix, sizeof(prefix), "?");
+	snprintf(by, sizeof(by), "api:key %s", prefix);
+	opts.triggered_by = by;
+	if (deenroll_run(&w->db, &opts, &rep) != DB_OK) {
+		deenroll_report_free(&rep);
+		send_and_free(req, 503, unavailable_answer());
+		return;
+	}
+	send_and_free(req, 200, deenroll_report_json(&rep, false));
+	deenroll_report_free(&rep);
+}
+
+/*
+ * GET /api/internal/de-enrollment/health: each client's health (a key
+ * bound to a client: its own) judged by the SOP's thresholds, and the
+ * overall level. 200 (whatever the level), 401 key, 503.
+ */
+static void
+deenroll_health(struct api_worker *w, struct http_request *req)
+{
+	struct apikey_identity	 who;
+	struct deenroll_health	 h;
+
+	if (!authenticate(w, req, &who))
+		return;
+	if (deenroll_health_read(&w->db, who.client_id[0] != '\0' ?
+	    who.client_id : NULL, &h) != DB_OK) {
+		deenroll_health_free(&h);
+		send_and_free(req, 503, unavailable_answer());
+		return;
+	}
+	send_and_free(req, 200, deenroll_health_json(&h));
+	deenroll_health_free(&h);
 }
 
 /* GET /health, /readyz: 200 if the database answers, else 503. */

@@ -28,6 +28,8 @@ export MINICRM_TEMPLATES=$MINICRM_VAR/templates
 # The instance's worker replays only when a test asks (test_recovery.sh):
 # a scheduled replay must not take rows another test is counting.
 export REPLAY_INTERVAL=0
+# Nor does it de-enroll on its own: test_deenroll.sh counts the runs.
+export DEENROLL_INTERVAL=0
 
 only=("$@")
 if [ ${#only[@]} -eq 0 ]; then

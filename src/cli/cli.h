@@ -16,6 +16,8 @@ int	cli_user(int argc, char **argv);
 int	cli_worker(int argc, char **argv);
 int	cli_job(int argc, char **argv);
 int	cli_replay(int argc, char **argv);
+int	cli_deenroll(int argc, char **argv);
+int	cli_campaigns(int argc, char **argv);
 
 /*
  * Connect with the URL in the first of the named settings that is set;

@@ -24,6 +24,10 @@ static const struct {
 	{ "user", cli_user,
 	    "user create --email EMAIL [--role viewer|admin] | list\n"
 	    "  minicrm user disable|enable|passwd --email EMAIL" },
+	{ "deenroll", cli_deenroll,
+	    "deenroll [--client-id=ID] [--dry-run | --health-check | "
+	    "--migrate-stuck]" },
+	{ "campaigns", cli_campaigns, "campaigns recalc [--client-id=ID]" },
 	{ "worker", cli_worker, "worker" },
 	{ "job", cli_job, "job run NAME | list" },
 };
@@ -67,6 +71,9 @@ main(int argc, char **argv)
 
 	log_init("minicrm");
 	config_load();
+	if (log_level_set(config_get("LOG_LEVEL")) == -1)
+		log_warn("LOG_LEVEL must be debug, info, warn or error; "
+		    "logging at info");
 	if (argc < 2)
 		return usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

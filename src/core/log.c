@@ -2,12 +2,34 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
 
 static const char *log_progname = "minicrm";
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The least level written: 0 debug, 1 info, 2 warn, 3 error. Set once,
+ * before threads start. */
+static int log_min = 1;
+
+int
+log_level_set(const char *name)
+{
+	static const char *const names[] = { "debug", "info", "warn",
+	    "error" };
+	int	 i;
+
+	if (name == NULL)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0 ||
+		    (i == 2 && strcmp(name, "warning") == 0)) {
+			log_min = i;
+			return 0;
+		}
+	return -1;
+}
 
 void
 log_init(const char *progname)
@@ -52,10 +74,24 @@ log_write(const char *level, const char *fmt, va_list ap)
 }
 
 void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_min > 0)
+		return;
+	va_start(ap, fmt);
+	log_write("debug", fmt, ap);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_min > 1)
+		return;
 	va_start(ap, fmt);
 	log_write("info", fmt, ap);
 	va_end(ap);
@@ -66,6 +102,8 @@ log_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_min > 2)
+		return;
 	va_start(ap, fmt);
 	log_write("warn", fmt, ap);
 	va_end(ap);

@@ -8,6 +8,11 @@
 #define MINICRM_LOG_H
 
 void	log_init(const char *progname);
+/* LOG_LEVEL's value: "debug", "info" (the default), "warn" or "error"
+ * (the least level written). NULL: unchanged. -1 for another name. Call
+ * before threads start. */
+int	log_level_set(const char *name);
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

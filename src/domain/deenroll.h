@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "db.h"
 
 #define DEENROLL_BATCH_DEFAULT		100	/* DE_ENROLLMENT_BATCH_SIZE */
@@ -154,5 +156,70 @@ void	deenroll_health_free(struct deenroll_health *);
 
 /* "ok", "notice", "warning", "error". */
 const char	*deenroll_level_name(enum deenroll_level);
+
+/*
+ * Added by the job's implementation (deenroll.c, deenroll_health.c).
+ */
+
+/* DE_ENROLLMENT_BATCH_SIZE (1..10000) and DE_ENROLLMENT_MAX_RUNTIME (ms,
+ * up to a day), as a run with 0 in its options reads them. */
+long	deenroll_batch_size(void);
+long	deenroll_max_runtime(void);
+
+/* Is there a client with this id? 1, 0 (also for a malformed id), or a
+ * negative db_status. */
+int	deenroll_client_exists(struct db *db, const char *client_id)
+	    __attribute__((warn_unused_result));
+
+/* The SOP's stats fix (campaigns_recalculate): every campaign's counts
+ * from its leads, client_id's (NULL: all). *changed is how many were off.
+ * A db_status; a malformed client_id changes nothing. */
+int	deenroll_recalc(struct db *db, const char *client_id, long *changed)
+	    __attribute__((warn_unused_result));
+
+/* A run's report as JSON: status (the worst: failed, partial, success),
+ * dry_run, clients_run, leads_de_enrolled, failed, partial, and clients[]
+ * with each run's figures. The caller frees it (json_object_put). */
+json_object	*deenroll_report_json(const struct deenroll_report *r,
+		    bool dry_run);
+
+/* The health as JSON: level, ok, thresholds, clients[] (each row's
+ * figures, level, summary, checks_failed, problems). The caller frees it
+ * (json_object_put). */
+json_object	*deenroll_health_json(const struct deenroll_health *h);
+
+/*
+ * The body of POST /api/internal/de-enrollment/run: {} or {"client_id":
+ * "<uuid>"}. Returns NULL with client_id filled ("" when absent), or the
+ * 400 answer naming every problem ({"error", "errors": [{field,
+ * message}]}), which the caller frees (json_object_put). body[len] must be
+ * '\0'.
+ */
+json_object	*deenroll_request_parse(const char *body, size_t len,
+		    char client_id[37]);
+
+/* One line of a client's health: a threshold past (check, a bit of enum
+ * deenroll_check; 0 for a line that is no threshold's, such as a failed
+ * run or two) and how bad. */
+struct deenroll_problem {
+	enum deenroll_level	 level;
+	unsigned		 check;
+	char			 text[160];	/* as --health-check prints it */
+};
+
+#define DEENROLL_PROBLEMS_MAX	6
+
+/*
+ * Judge row by the SOP's thresholds from its figures: fills its checks,
+ * level and summary (the worst line, or the "✅" line). Pure.
+ */
+void	deenroll_health_judge(struct deenroll_health_row *row);
+
+/*
+ * The lines of row (judged or not), worst first, into out (room for
+ * DEENROLL_PROBLEMS_MAX). Returns how many; 0 when all is well. Pure.
+ */
+size_t	deenroll_health_problems(const struct deenroll_health_row *row,
+	    struct deenroll_problem *out);
 
 #endif

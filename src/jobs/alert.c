@@ -21,10 +21,11 @@ alert_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-const char *
-alert_webhook_host(char *out, size_t outsz)
+/* The host of url (NULL: "-"), for logs: never the path, where a
+ * webhook keeps its secret. */
+static const char *
+url_host(const char *url, char *out, size_t outsz)
 {
-	const char	*url = config_get("ALERT_WEBHOOK_URL");
 	CURLU		*u;
 	char		*host = NULL;
 
@@ -39,6 +40,27 @@ alert_webhook_host(char *out, size_t outsz)
 	curl_free(host);
 	curl_url_cleanup(u);
 	return out;
+}
+
+const char *
+alert_webhook_host(char *out, size_t outsz)
+{
+	return url_host(config_get("ALERT_WEBHOOK_URL"), out, outsz);
+}
+
+/* The webhook of condition key's messages: the de-enrollment job's
+ * ("deenroll:…") go to DE_ENROLLMENT_ALERT_WEBHOOK when it is set, the
+ * rest (and those, without it) to ALERT_WEBHOOK_URL. */
+static const char *
+webhook_for(const char *key)
+{
+	const char	*url;
+
+	if (key != NULL && strncmp(key, "deenroll:", 9) == 0 &&
+	    (url = config_get("DE_ENROLLMENT_ALERT_WEBHOOK")) != NULL &&
+	    *url != '\0')
+		return url;
+	return config_get("ALERT_WEBHOOK_URL");
 }
 
 /* Slack reads &, < and > as markup (<!channel> pings everyone): text from
@@ -69,7 +91,13 @@ discard(char *ptr, size_t size, size_t nmemb, void *ctx)
 enum alert_result
 alert_send(const char *text, char *err, size_t errsz)
 {
-	const char		*url = config_get("ALERT_WEBHOOK_URL");
+	return alert_send_for(NULL, text, err, errsz);
+}
+
+enum alert_result
+alert_send_for(const char *key, const char *text, char *err, size_t errsz)
+{
+	const char		*url = webhook_for(key);
 	char			 host[256], curlerr[CURL_ERROR_SIZE] = "";
 	struct buf		 escaped = BUF_INIT;
 	json_object		*body;
@@ -85,7 +113,7 @@ alert_send(const char *text, char *err, size_t errsz)
 		    text);
 		return ALERT_LOGGED;
 	}
-	alert_webhook_host(host, sizeof(host));
+	url_host(url, host, sizeof(host));
 	slack_escape(&escaped, text);
 	body = json_object_new_object();
 	json_object_object_add(body, "text",
@@ -150,6 +178,7 @@ alert_flush(struct db *db, int *sent, int *failed)
 {
 	struct db_alert_msg	*msgs;
 	enum alert_result	 r;
+	const char		*down = NULL;
 	char			 err[512];
 	size_t			 n, i;
 	int			 rc;
@@ -162,7 +191,14 @@ alert_flush(struct db *db, int *sent, int *failed)
 	if ((rc = db_alert_pending(db, &msgs, &n)) != DB_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		r = alert_send(msgs[i].message, err, sizeof(err));
+		/* A webhook that failed is down: its other messages would
+		 * wait for their timeouts too. Next run; another webhook's
+		 * messages still go. */
+		if (down != NULL && webhook_for(msgs[i].key) != NULL &&
+		    strcmp(webhook_for(msgs[i].key), down) == 0)
+			continue;
+		r = alert_send_for(msgs[i].key, msgs[i].message, err,
+		    sizeof(err));
 		rc = r == ALERT_FAILED ?
 		    db_alert_send_failed(db, msgs[i].key, err) :
 		    db_alert_sent(db, msgs[i].key);
@@ -170,10 +206,10 @@ alert_flush(struct db *db, int *sent, int *failed)
 			free(msgs);
 			goto fail;
 		}
-		if (r == ALERT_FAILED)
-			/* The webhook is down: the rest would wait for
-			 * their timeouts too. Next run. */
-			break;
+		if (r == ALERT_FAILED) {
+			down = webhook_for(msgs[i].key);
+			continue;
+		}
 		(*sent)++;
 	}
 	*failed = (int)n - *sent;

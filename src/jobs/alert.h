@@ -37,6 +37,14 @@ void	alert_init(void);
 enum alert_result alert_send(const char *text, char *err, size_t errsz);
 
 /*
+ * alert_send for the condition key's message: to the webhook its kind
+ * has (the de-enrollment job's, "deenroll:…", go to
+ * DE_ENROLLMENT_ALERT_WEBHOOK if it is set); NULL key: alert_send.
+ */
+enum alert_result alert_send_for(const char *key, const char *text,
+	    char *err, size_t errsz);
+
+/*
  * The condition named key holds now (active) or not. Raises it (queues
  * raise_text) the first time it holds, clears it (queues clear_text) the
  * first time it no longer does, and does nothing otherwise. Returns 1 if a

@@ -24,6 +24,12 @@ const struct job jobs[] = {
 	{ "prune", "PRUNE_INTERVAL", 60 * 60, job_prune,
 	    "remove retry-queue rows replayed more than "
 	    "RETRY_DONE_KEEP_DAYS ago" },
+	{ "deenroll", "DEENROLL_INTERVAL", 15 * 60, job_deenroll,
+	    "de-enroll the leads that finished their campaign; alert on "
+	    "the SOP's thresholds" },
+	{ "deenroll-cleanup", "DEENROLL_CLEANUP_INTERVAL", 24 * 60 * 60,
+	    job_deenroll_cleanup, "remove de-enrollment runs older than 90 "
+	    "days and lead logs older than 30" },
 };
 const size_t jobs_count = sizeof(jobs) / sizeof(jobs[0]);
 

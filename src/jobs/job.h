@@ -61,5 +61,7 @@ enum job_outcome	 job_alerts(struct job_run *);
 enum job_outcome	 job_health(struct job_run *);
 enum job_outcome	 job_compact(struct job_run *);
 enum job_outcome	 job_prune(struct job_run *);
+enum job_outcome	 job_deenroll(struct job_run *);
+enum job_outcome	 job_deenroll_cleanup(struct job_run *);
 
 #endif

@@ -185,6 +185,69 @@ check "the proxy is back" proxy_start
 check "the replay logs it once the portal is back" minicrm replay --id "$(sql "SELECT id FROM retry_queue WHERE execution_id = 'n8n-$R-down'")"
 expect_eq "$(logged "$R-down")" 1 "...exactly once"
 
+# 5b. docs/n8n/de-enrollment.json ("Campaign De-enrollment V2 -
+#     Multi-Client"), its Settings pointed at minicrm and at a local alert
+#     receiver: "Execute workflow" runs de-enrollment through the API (as
+#     every 15 minutes would); a client whose batch fails raises the run
+#     branch's alert; the hourly branch (the manual trigger wired to it)
+#     reads the health and alerts on a warning.
+HOOK=$TMP/hook
+mkdir -p "$HOOK"
+python3 "$TOP/tests/http/webhook_receiver.py" "$HOOK" & HOOK_PID=$!
+trap 'proxy_stop; kill $HOOK_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 50); do [ -f "$HOOK/port" ] && break; sleep 0.1; done
+hooked() { if [ -f "$HOOK/received" ]; then wc -l <"$HOOK/received"; else echo 0; fi; }
+D=n8n-de-$$-$major
+minicrm client create "$D" >/dev/null
+DC=$(sql "SELECT id FROM clients WHERE slug = '$D'")
+sql "INSERT INTO campaigns (client_id, name, messages) VALUES ('$DC', 'Welcome', '[{}, {}]')" >/dev/null
+stuck_leads() {
+	sql "INSERT INTO leads (client_id, external_id, campaign_link_id, current_message_position)
+	     SELECT '$DC', '$1-' || i, (SELECT id FROM campaigns WHERE client_id = '$DC'), 2
+	     FROM generate_series(1, $2) i" >/dev/null
+}
+de_stuck() { sql "SELECT de_enrollment_stuck_leads('$DC')"; }
+# deen TAG [FIRST NODE]: the workflow imported and executed as n8n's CLI
+# executes it (1.x from the manual trigger an operator clicks, 2.x from a
+# trigger of its choosing), every trigger wired to FIRST NODE.
+deen() {
+	jq --arg url "$BASE" --arg hook "http://127.0.0.1:$(cat "$HOOK/port")/services/T0/B0/de" \
+		--arg first "${2:-Run Task}" '.id = "minicrmDeenroll" |
+		(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[0].value) = $url |
+		(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[1].value) = $hook |
+		(.connections["When clicking ‘Execute workflow’", "Every 15 minutes", "Every Hour"].main[0][0].node) = $first' \
+		"$TOP/docs/n8n/de-enrollment.json" >"$TMP/deenroll.json"
+	n8n import:workflow --input="$TMP/deenroll.json" >"$TMP/$1.import" 2>&1 || { RC=99; cp "$TMP/$1.import" "$TMP/$1.out"; return; }
+	n8n execute --id minicrmDeenroll >"$TMP/$1.out" 2>&1
+	RC=$?
+}
+expect_eq "$(jq -r .name "$TOP/docs/n8n/de-enrollment.json")" "Campaign De-enrollment V2 - Multi-Client" "de-enrollment: the workflow has the SOP's name"
+stuck_leads ok 3
+deen "$R-de-run"
+expect_eq "$RC" 0 "de-enrollment: the execution succeeds"
+expect_eq "$(de_stuck)" 0 "...and the client's finished leads are completed"
+expect_eq "$(sql "SELECT status || ' ' || leads_de_enrolled || ' ' || (triggered_by LIKE 'api:key %') FROM de_enrollment_runs WHERE client_id = '$DC'")" "success 3 true" \
+	"...in a run the API recorded as n8n's key's"
+expect_eq "$(hooked)" 0 "...and no alert"
+sql "CREATE FUNCTION n8n_refuse_$$() RETURNS trigger LANGUAGE plpgsql AS \$\$
+     BEGIN
+	IF NEW.client_id = '$DC' AND NEW.completed_at IS NOT NULL AND OLD.completed_at IS NULL THEN
+		RAISE EXCEPTION 'n8n test: refused';
+	END IF;
+	RETURN NEW;
+     END \$\$;
+     CREATE TRIGGER n8n_refuse_$$ BEFORE UPDATE ON leads FOR EACH ROW EXECUTE FUNCTION n8n_refuse_$$()" >/dev/null
+stuck_leads bad 2
+deen "$R-de-fail"
+expect_eq "$RC" 0 "a client failing: the execution succeeds"
+expect_eq "$(hooked)" 1 "...and alerts once"
+check "...naming the client and its error" grep -q "client(s) failed: $D: .*n8n test: refused" "$HOOK/received"
+deen "$R-de-health" "Health Task"
+expect_eq "$RC" 0 "the hourly branch: the execution succeeds"
+expect_eq "$(hooked)" 2 "...and alerts on the warning"
+check "...with the level and the client's line" bash -c "tail -n 1 '$HOOK/received' | grep -q 'De-enrollment health: warning.*Client $D: 50.0% of runs succeeded'"
+sql "DROP TRIGGER n8n_refuse_$$ ON leads; DROP FUNCTION n8n_refuse_$$()" >/dev/null
+
 # 6. n8n's key is revoked: the caller fails, nothing logged nor queued.
 minicrm apikey revoke "$KEYNAME" >/dev/null
 run "$R-revoked" "$(ev "$R-revoked" "rec-$R-revoked")"
