@@ -137,24 +137,6 @@ db_campaign_completions(struct db *db, const char *id,
 }
 
 int
-db_campaigns_recalculate(struct db *db, const char *client,
-    long long *changed)
-{
-	const char	*params[1] = { client };
-	PGresult	*res;
-	int		 rc;
-
-	*changed = -1;
-	if ((rc = db_exec(db, STMT_CAMPAIGNS_RECALCULATE, params, &res)) !=
-	    DB_OK)
-		return rc;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		*changed = db_store_int(res, 0, 0);
-	PQclear(res);
-	return DB_OK;
-}
-
-int
 db_lead_campaign(struct db *db, const char *lead,
     struct db_lead_campaign **row)
 {

@@ -3,7 +3,8 @@
  * campaign section read (sql_campaign_pages.def): campaigns with their
  * counts beside the counts their leads give (the SOP's drift check), a
  * campaign's steps, its leads by state, its completions per day, a lead's
- * place in its campaign and its journeys; and the SOP's stats fix.
+ * place in its campaign and its journeys. (The SOP's stats fix is
+ * deenroll_recalc, in the domain.)
  *
  * Every function returns a db_status. Rows come back as one allocation,
  * strings included, that the caller free()s (also when there are none);
@@ -132,14 +133,6 @@ int	db_campaign_state_counts(struct db *, const char *id,
 int	db_campaign_completions(struct db *, const char *id,
 	    struct db_dash_daily **rows, size_t *n)
 	    __attribute__((warn_unused_result));
-
-/*
- * The SOP's stats fix (campaigns_recalculate) for client (a slug), or for
- * every client if NULL. *changed is the campaigns it changed, or -1 if
- * there is no such client.
- */
-int	db_campaigns_recalculate(struct db *, const char *client,
-	    long long *changed) __attribute__((warn_unused_result));
 
 /* The columns of STMT_LEAD_CAMPAIGN. */
 enum db_lead_campaign_col {

@@ -9,8 +9,8 @@
  *                                 enrolment
  *   GET  /campaigns/export.csv    the same rows as CSV
  *   POST /campaigns/recalculate   admins: the SOP's stats fix
- *                                 (campaigns_recalculate) for client=SLUG
- *                                 or, without one, every client; 303 back
+ *                                 (deenroll_recalc) for client_id or,
+ *                                 without one, every client; 303 back
  *                                 with the campaigns it changed
  */
 #include <stdio.h>
@@ -19,6 +19,7 @@
 
 #include "csv.h"
 #include "db_apikey.h"
+#include "deenroll.h"
 #include "json_put.h"
 #include "lead_filters.h"
 #include "log.h"
@@ -85,7 +86,8 @@ campaign_json(const struct db_campaign *c)
 	return o;
 }
 
-/* The client menu [{slug, selected}]. */
+/* The client menu [{slug, selected}], and the chosen client's id as
+ * client_id (recalculate's form). */
 static int
 client_menu(struct visit *v, json_object *data, const char *client)
 {
@@ -100,10 +102,14 @@ client_menu(struct visit *v, json_object *data, const char *client)
 	for (i = 0; i < n; i++) {
 		json_object *c = json_object_new_object();
 
+		bool chosen = client != NULL && strcmp(client, rows[i].slug) == 0;
+
 		json_put_string(c, "slug", rows[i].slug);
-		json_object_object_add(c, "selected", json_object_new_boolean(
-		    client != NULL && strcmp(client, rows[i].slug) == 0));
+		json_object_object_add(c, "selected",
+		    json_object_new_boolean(chosen));
 		json_object_array_add(clients, c);
+		if (chosen)
+			json_put_string(data, "client_id", rows[i].id);
 	}
 	free(rows);
 	json_object_object_add(data, "clients", clients);
@@ -226,34 +232,39 @@ campaigns_export(struct visit *v)
 }
 
 /*
- * POST /campaigns/recalculate: 303 to /campaigns (the client's, if one
- * was given) with the number of campaigns changed; 400 no such client,
- * 503.
+ * POST /campaigns/recalculate: the SOP's stats fix (deenroll_recalc, as
+ * `minicrm campaigns recalc`) for client_id or, without one, every client.
+ * 303 to /campaigns (filtered by client, the slug the form names) with
+ * the number of campaigns corrected; 400 no such client, 503.
  */
 void
 campaigns_recalculate_post(struct visit *v)
 {
-	const char	*client = nonempty(form_get(&v->form, "client"));
+	const char	*client_id = nonempty(form_get(&v->form, "client_id"));
+	const char	*slug = nonempty(form_get(&v->form, "client"));
 	struct buf	 to = BUF_INIT;
-	long long	 changed;
+	long		 changed;
 	int		 rc;
 
-	if ((rc = db_campaigns_recalculate(&v->w->db, client, &changed)) !=
-	    DB_OK) {
+	if (client_id != NULL &&
+	    (rc = deenroll_client_exists(&v->w->db, client_id)) <= 0) {
+		if (rc < 0)
+			portal_send_db_error(v, rc);
+		else
+			portal_send_error(v, 400, "There is no such client.");
+		return;
+	}
+	if ((rc = deenroll_recalc(&v->w->db, client_id, &changed)) != DB_OK) {
 		log_error("recalculate: %s", v->w->db.error);
 		portal_send_db_error(v, rc);
 		return;
 	}
-	if (changed < 0) {
-		portal_send_error(v, 400, "There is no such client.");
-		return;
-	}
-	log_info("campaigns: %s recalculated %s: %lld changed", v->who.email,
-	    client != NULL ? client : "every client", changed);
-	buf_printf(&to, "/campaigns?recalculated=%lld", changed);
-	if (client != NULL) {
+	log_info("campaigns: %s recalculated %s: %ld changed", v->who.email,
+	    client_id != NULL ? client_id : "every client", changed);
+	buf_printf(&to, "/campaigns?recalculated=%ld", changed);
+	if (client_id != NULL && slug != NULL) {
 		buf_puts(&to, "&client=");
-		buf_put_urlencoded(&to, client);
+		buf_put_urlencoded(&to, slug);
 	}
 	portal_redirect(v, buf_failed(&to) ? "/campaigns" : buf_str(&to));
 	buf_free(&to);

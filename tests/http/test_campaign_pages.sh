@@ -47,6 +47,7 @@ check "two stuck leads (finished, still active)" grep -qF '<td class="stuck">2</
 check "three messages" grep -qF '<td class="steps">3</td>' <<<"$ROW"
 check "the page says how many drifted" grep -q 'id="drift-count">1 campaign(s)' <<<"$BODY"
 check "an admin sees Recalculate" grep -q '<form id="recalculate"' <<<"$BODY"
+check "...for the chosen client" grep -q "<input type=\"hidden\" name=\"client_id\" value=\"$CID\">" <<<"$BODY"
 CSRF=$(field csrf)
 
 request GET "/campaigns/export.csv?client=$C" -b "$JAR"
@@ -57,13 +58,13 @@ check "...header row" grep -q '^id,client,name,is_active,messages,active_leads_c
 check "...the drifted campaign with both counts" grep -qF "$CAMP,$C,Spring $XSS,true,3,7,0,0,0,3,0,1,0,2,true," <<<"$BODY"
 check "...two campaigns of this client" test "$(grep -c ",$C," <<<"$BODY")" = 2
 
-browse POST /campaigns/recalculate --data-urlencode "csrf=wrong" --data-urlencode "client=$C"
+browse POST /campaigns/recalculate --data-urlencode "csrf=wrong" --data-urlencode "client_id=$CID" --data-urlencode "client=$C"
 expect_status 403 "recalculate without the CSRF token is refused"
 check "...and changes nothing" test "$(sql "SELECT active_leads_count FROM campaigns WHERE id = '$CAMP'")" = 7
-browse POST /campaigns/recalculate --data-urlencode "csrf=$CSRF" --data-urlencode "client=nope$$"
+browse POST /campaigns/recalculate --data-urlencode "csrf=$CSRF" --data-urlencode "client_id=00000000-0000-4000-8000-000000000000"
 expect_status 400 "recalculate for an unknown client"
 check "...changes nothing" test "$(sql "SELECT active_leads_count FROM campaigns WHERE id = '$CAMP'")" = 7
-browse POST /campaigns/recalculate --data-urlencode "csrf=$CSRF" --data-urlencode "client=$C"
+browse POST /campaigns/recalculate --data-urlencode "csrf=$CSRF" --data-urlencode "client_id=$CID" --data-urlencode "client=$C"
 expect_status 303 "recalculate the client's campaigns"
 expect_header "^Location: /campaigns\?recalculated=1&client=$C" "...back with the number changed"
 check "the counts are the leads' now" test "$(sql "SELECT active_leads_count || ',' || opted_out_count FROM campaigns WHERE id = '$CAMP'")" = "3,1"
@@ -235,6 +236,43 @@ browse GET "/leads/$A2"
 check "Bob's page says completed" grep -qF '<dd class="campaign-state">completed</dd>' <<<"$BODY"
 check "...and its journey, completed" grep -q '<td class="outcome">completed</td>' <<<"$BODY"
 
+# Health by the SOP's thresholds, and run now (deenroll.h, as the worker).
+sql "INSERT INTO de_enrollment_runs (client_id, status, finished_at, duration_ms, triggered_by) SELECT '$CID2', 'failed', now(), 5, 'worker' FROM generate_series(1, 5)" >/dev/null
+sql "UPDATE leads SET current_message_position = 3 WHERE id = '$FREE'" >/dev/null
+health_row() { sed -n "/id=\"health-$1\"/,/<\/tr>/p" <<<"$BODY"; }
+browse GET /de-enrollment
+check "the health table has a row per client" test "$(health_row "$C" | grep -c "href=\"/de-enrollment?client=$C\"")" = 1
+check "...the client's one stuck lead" grep -qF '<td class="stuck">1</td>' <<<"$(health_row "$C")"
+check "...its success rate, under no threshold" grep -qF '<td class="success-rate">100.0 %</td>' <<<"$(health_row "$C")"
+check "six failed runs are past the SOP's five, marked" grep -qF '<td class="failed past">6</td>' <<<"$(health_row "$C2")"
+check "...and a 0 % success rate too" grep -qF '<td class="success-rate past">0.0 %</td>' <<<"$(health_row "$C2")"
+check "...its level is a warning at least" grep -qE '<td class="level">(warning|error)</td>' <<<"$(health_row "$C2")"
+check "an admin sees Run now" grep -q '<form id="run-now"' <<<"$BODY"
+CSRF=$(field csrf)
+RUNS=$(sql "SELECT count(*) FROM de_enrollment_runs")
+browse POST /de-enrollment/run --data-urlencode "csrf=wrong" --data-urlencode "client_id=$CID"
+expect_status 403 "run now without the CSRF token is refused"
+check "...and runs nothing" test "$(sql "SELECT count(*) FROM de_enrollment_runs")" = "$RUNS"
+browse POST /de-enrollment/run --data-urlencode "csrf=$CSRF" --data-urlencode "client_id=nope"
+expect_status 400 "run now for a malformed client id"
+browse POST /de-enrollment/run --data-urlencode "csrf=$CSRF" --data-urlencode "client_id=$CID"
+expect_status 303 "run now for the client"
+check "...back to the runs with what it did" grep -qE "^Location: /de-enrollment\?ran=1&de_enrolled=1&failed=0&partial=0&run=[0-9a-f-]{36}" <<<"$HEADERS"
+NEWRUN=$(sed -n 's/^Location: .*run=\([0-9a-f-]*\).*/\1/p' <<<"$HEADERS" | tr -d '\r')
+check "a run of the client, triggered by the admin, success, 1 de-enrolled" test "$(sql "SELECT client_id || ',' || triggered_by || ',' || status || ',' || leads_de_enrolled FROM de_enrollment_runs WHERE id = '$NEWRUN'")" = "$CID,portal:$ADMIN,success,1"
+check "the stuck lead is completed" test "$(sql "SELECT completed_at IS NOT NULL AND NOT is_active FROM leads WHERE id = '$FREE'")" = t
+browse GET "/de-enrollment?ran=1&de_enrolled=1&failed=0&partial=0&run=$NEWRUN"
+check "the page says what ran" grep -q 'id="flash">Ran de-enrollment for 1 client: 1 lead de-enrolled, 0 failed, 0 partial.' <<<"$BODY"
+check "...with a link to the run" grep -q "<a href=\"/de-enrollment/runs/$NEWRUN\">See the run</a>" <<<"$BODY"
+browse GET "/de-enrollment?ran=1&de_enrolled=<b>&failed=0&partial=0"
+check "a flash is made of numbers only" bash -c '! grep -q "id=\"flash\"" <<<"$0"' "$BODY"
+browse GET "/de-enrollment/runs/$NEWRUN"
+check "the run's lead log lists the lead" grep -q "href=\"/leads/$FREE\">Eve</a>" <<<"$BODY"
+check "...and who ran it" grep -qF "<dd class=\"triggered-by\">portal:$ADMIN</dd>" <<<"$BODY"
+browse POST /de-enrollment/run --data-urlencode "csrf=$CSRF" --data-urlencode "client_id=00000000-0000-4000-8000-000000000000"
+expect_status 303 "run now for an unknown client"
+check "...ran nothing" grep -q '^Location: /de-enrollment?ran=0&de_enrolled=0&failed=0&partial=0' <<<"$HEADERS"
+
 # A viewer reads every page and posts nothing.
 JAR=$TMP/viewer-cookies
 check "a viewer logs in" login "campaigns-viewer-$$@example.com" "viewer-password-$$" viewer
@@ -249,11 +287,18 @@ check "a viewer sees the lead's campaign" grep -q '<dd class="campaign"><a href=
 check "...but no enrol or remove form" bash -c '! grep -q "enrol-form\|remove-form" <<<"$0"' "$BODY"
 VCSRF=$(field csrf)
 sql "UPDATE campaigns SET active_leads_count = 99 WHERE id = '$CAMP'" >/dev/null
-browse POST /campaigns/recalculate --data-urlencode "csrf=$VCSRF" --data-urlencode "client=$C"
+browse POST /campaigns/recalculate --data-urlencode "csrf=$VCSRF" --data-urlencode "client_id=$CID" --data-urlencode "client=$C"
 expect_status 403 "a viewer cannot recalculate"
 check "...nothing changed" test "$(sql "SELECT active_leads_count FROM campaigns WHERE id = '$CAMP'")" = 99
 browse POST "/leads/$FREE/campaign/remove" --data-urlencode "csrf=$VCSRF"
 expect_status 403 "a viewer cannot remove a lead from its campaign"
+browse GET /de-enrollment
+expect_status 200 "a viewer sees the de-enrollment page"
+check "...without Run now" bash -c '! grep -q "id=\"run-now\"" <<<"$0"' "$BODY"
+RUNS=$(sql "SELECT count(*) FROM de_enrollment_runs")
+browse POST /de-enrollment/run --data-urlencode "csrf=$VCSRF" --data-urlencode "client_id=$CID"
+expect_status 403 "a viewer cannot run de-enrollment"
+check "...nothing ran" test "$(sql "SELECT count(*) FROM de_enrollment_runs")" = "$RUNS"
 browse POST "/leads/$FREE/campaign" --data-urlencode "csrf=$VCSRF" --data-urlencode "campaign_id=$CAMP2"
 expect_status 403 "a viewer cannot move a lead"
 check "...it stayed on Spring" test "$(sql "SELECT campaign_link_id FROM leads WHERE id = '$FREE'")" = "$CAMP"

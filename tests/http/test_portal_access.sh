@@ -52,7 +52,7 @@ ROUTES=(
 	"POST /retry-queue/{retry2}/discard confirm=yes"
 	"POST /keys name=access-test-key&client=default"
 	"POST /keys/{key}/revoke"
-	"POST /campaigns/recalculate client=default"
+	"POST /campaigns/recalculate client_id={client}&client=default"
 	"POST /de-enrollment/run client_id={client}"
 	"POST /logout"
 )
