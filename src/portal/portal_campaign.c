@@ -126,8 +126,9 @@ lead_json(const struct db_campaign_lead *l)
 	return o;
 }
 
-/* The chart of completions per day; rows must outlive nothing (the JSON
- * copies the strings). */
+/* The chart of completions per day (the dashboard's chart) and their sum
+ * into data; a db_status. The JSON copies the strings the chart points
+ * to, so the rows are freed here. */
 static int
 chart_add(struct visit *v, const char *id, json_object *data)
 {

@@ -21,7 +21,6 @@
 #include "db_apikey.h"
 #include "deenroll.h"
 #include "json_put.h"
-#include "lead_filters.h"
 #include "log.h"
 #include "portal_campaigns.h"
 #include "portal_csv.h"

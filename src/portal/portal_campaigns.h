@@ -20,11 +20,16 @@
  */
 json_object	*campaign_json(const struct db_campaign *);
 
-/* The handlers; {uuid} is checked by the router (PORTAL_ARG_CAMPAIGN_UUID). */
-void	campaigns_page(struct visit *);		/* GET /campaigns */
-void	campaigns_export(struct visit *);	/* GET /campaigns/export.csv */
-void	campaigns_recalculate_post(struct visit *); /* POST /campaigns/recalculate */
-void	campaign_page(struct visit *);		/* GET /campaigns/{uuid} */
-void	campaign_leads_export(struct visit *);	/* GET /campaigns/{uuid}/leads.csv */
+/*
+ * The handlers, for admin.c's route table: GET /campaigns, GET
+ * /campaigns/export.csv, POST /campaigns/recalculate, GET
+ * /campaigns/{uuid}, GET /campaigns/{uuid}/leads.csv; {uuid} is checked
+ * by the router (PORTAL_ARG_CAMPAIGN_UUID).
+ */
+void	campaigns_page(struct visit *);
+void	campaigns_export(struct visit *);
+void	campaigns_recalculate_post(struct visit *);
+void	campaign_page(struct visit *);
+void	campaign_leads_export(struct visit *);
 
 #endif

@@ -29,11 +29,16 @@ int	deenroll_health_add(struct visit *, json_object *data)
  * "flash"; nothing if there is none. */
 void	deenroll_flash_add(struct visit *, json_object *data);
 
-/* The handlers; {uuid} is checked by the router (PORTAL_ARG_RUN_UUID). */
-void	deenroll_page(struct visit *);		/* GET /de-enrollment */
-void	deenroll_export(struct visit *);	/* GET /de-enrollment/export.csv */
-void	deenroll_run_now(struct visit *);	/* POST /de-enrollment/run */
-void	deenroll_run_page(struct visit *);	/* GET /de-enrollment/runs/{uuid} */
-void	deenroll_run_export(struct visit *);	/* GET /de-enrollment/runs/{uuid}/export.csv */
+/*
+ * The handlers, for admin.c's route table: GET /de-enrollment, GET
+ * /de-enrollment/export.csv, POST /de-enrollment/run, GET
+ * /de-enrollment/runs/{uuid}, GET /de-enrollment/runs/{uuid}/export.csv;
+ * {uuid} is checked by the router (PORTAL_ARG_RUN_UUID).
+ */
+void	deenroll_page(struct visit *);
+void	deenroll_export(struct visit *);
+void	deenroll_run_now(struct visit *);
+void	deenroll_run_page(struct visit *);
+void	deenroll_run_export(struct visit *);
 
 #endif
