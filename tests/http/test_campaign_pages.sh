@@ -197,6 +197,18 @@ check "its error is escaped" grep -qF '<td class="error">boom &lt;script&gt;aler
 browse GET "/de-enrollment?client=$C&from=$BEFORE&to=$TODAY"
 check "a date range keeps today's run" grep -q "runs/$RUN\"" <<<"$BODY"
 check "...and leaves out the one three days ago" bash -c '! grep -q "$0" <<<"$1"' "$OLD" "$BODY"
+C3=cr$$
+sql "INSERT INTO clients (slug, name) VALUES ('$C3', 'Many runs')" >/dev/null
+sql "INSERT INTO de_enrollment_runs (client_id, run_at, status, finished_at, duration_ms, triggered_by) SELECT id, now() - g * interval '1 minute', 'success', now(), 1, 'worker' FROM clients, generate_series(1, 60) g WHERE slug = '$C3'" >/dev/null
+browse GET "/de-enrollment?client=$C3"
+check "runs come 50 to a page" test "$(grep -c 'class="run-link"' <<<"$BODY")" = 50
+NEXT=$(grep -o 'href="[^"]*" *>Older' <<<"$BODY" | sed 's/href="\([^"]*\)".*/\1/; s/&amp;/\&/g')
+check "...with an Older link that keeps the client" grep -q "client=$C3&before=" <<<"$NEXT"
+browse GET "$NEXT"
+check "the next page has the other 10" test "$(grep -c 'class="run-link"' <<<"$BODY")" = 10
+check "...and no further page" bash -c '! grep -q "rel=\"next\"" <<<"$0"' "$BODY"
+request GET "/de-enrollment/export.csv?client=$C3" -b "$JAR"
+check "the CSV has all 60 runs" test "$(grep -c ",$C3,.*,success," <<<"$BODY")" = 60
 browse GET "/de-enrollment?status=exploded"
 expect_status 400 "an unknown status is 400"
 browse GET "/de-enrollment?from=2026-02-30"
