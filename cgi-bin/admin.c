@@ -13,6 +13,8 @@
  *   POST /logout   end the session, 303 to /login
  *   GET  /         the dashboard: health figures and red flags, events
  *                  per day as an SVG chart, the SOP's weekly table
+ *   /campaigns, /de-enrollment   campaigns and de-enrollment runs
+ *                  (portal_campaign*.c, portal_deenroll*.c)
  *   anonymous      303 to /login (GET) or 403 (POST)
  *   any POST       403 without the session's CSRF token
  *   viewers        403 on every route that changes something
@@ -36,7 +38,9 @@
 #include "mustache.h"
 #include "mustache_json.h"
 #include "portal.h"
+#include "portal_campaigns.h"
 #include "portal_dashboard.h"
+#include "portal_deenroll.h"
 #include "portal_keys.h"
 #include "portal_leads.h"
 #include "portal_retry.h"
@@ -191,12 +195,26 @@ enum portal_route_id {
 	PORTAL_ROUTE_RETRY_ROW_REPLAY,
 	PORTAL_ROUTE_RETRY_DISCARD_PAGE,
 	PORTAL_ROUTE_RETRY_DISCARD,
+	PORTAL_ROUTE_LEAD_CAMPAIGN,
+	PORTAL_ROUTE_LEAD_CAMPAIGN_REMOVE,
+	PORTAL_ROUTE_CAMPAIGNS,
+	PORTAL_ROUTE_CAMPAIGNS_EXPORT,
+	PORTAL_ROUTE_CAMPAIGNS_RECALCULATE,
+	PORTAL_ROUTE_CAMPAIGN,
+	PORTAL_ROUTE_CAMPAIGN_LEADS_EXPORT,
+	PORTAL_ROUTE_DEENROLL,
+	PORTAL_ROUTE_DEENROLL_EXPORT,
+	PORTAL_ROUTE_DEENROLL_RUN_NOW,
+	PORTAL_ROUTE_DEENROLL_RUN,
+	PORTAL_ROUTE_DEENROLL_RUN_EXPORT,
 	PORTAL_ROUTE__MAX
 };
 
 #define LEAD	{ PORTAL_ARG_LEAD_UUID }
 #define KEY	{ PORTAL_ARG_KEY_UUID }
 #define ROW	{ PORTAL_ARG_RETRY_ID }
+#define CAMPAIGN { PORTAL_ARG_CAMPAIGN_UUID }
+#define RUN	{ PORTAL_ARG_RUN_UUID }
 #define NOARGS	{ PORTAL_ARG_NONE }
 
 static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
@@ -223,11 +241,25 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_RETRY_ROW_REPLAY] = { PORTAL_POST, "/retry-queue/*/replay", PORTAL_ADMIN, ROW, retry_row_replay },
 	[PORTAL_ROUTE_RETRY_DISCARD_PAGE] = { PORTAL_GET, "/retry-queue/*/discard", PORTAL_ANYONE, ROW, retry_discard_page },
 	[PORTAL_ROUTE_RETRY_DISCARD] = { PORTAL_POST, "/retry-queue/*/discard", PORTAL_ADMIN, ROW, retry_discard_post },
+	[PORTAL_ROUTE_LEAD_CAMPAIGN] = { PORTAL_POST, "/leads/*/campaign", PORTAL_ADMIN, LEAD, lead_campaign_post },
+	[PORTAL_ROUTE_LEAD_CAMPAIGN_REMOVE] = { PORTAL_POST, "/leads/*/campaign/remove", PORTAL_ADMIN, LEAD, lead_campaign_remove_post },
+	[PORTAL_ROUTE_CAMPAIGNS] = { PORTAL_GET, "/campaigns", PORTAL_ANYONE, NOARGS, campaigns_page },
+	[PORTAL_ROUTE_CAMPAIGNS_EXPORT] = { PORTAL_GET, "/campaigns/export.csv", PORTAL_ANYONE, NOARGS, campaigns_export },
+	[PORTAL_ROUTE_CAMPAIGNS_RECALCULATE] = { PORTAL_POST, "/campaigns/recalculate", PORTAL_ADMIN, NOARGS, campaigns_recalculate_post },
+	[PORTAL_ROUTE_CAMPAIGN] = { PORTAL_GET, "/campaigns/*", PORTAL_ANYONE, CAMPAIGN, campaign_page },
+	[PORTAL_ROUTE_CAMPAIGN_LEADS_EXPORT] = { PORTAL_GET, "/campaigns/*/leads.csv", PORTAL_ANYONE, CAMPAIGN, campaign_leads_export },
+	[PORTAL_ROUTE_DEENROLL] = { PORTAL_GET, "/de-enrollment", PORTAL_ANYONE, NOARGS, deenroll_page },
+	[PORTAL_ROUTE_DEENROLL_EXPORT] = { PORTAL_GET, "/de-enrollment/export.csv", PORTAL_ANYONE, NOARGS, deenroll_export },
+	[PORTAL_ROUTE_DEENROLL_RUN_NOW] = { PORTAL_POST, "/de-enrollment/run", PORTAL_ADMIN, NOARGS, deenroll_run_now },
+	[PORTAL_ROUTE_DEENROLL_RUN] = { PORTAL_GET, "/de-enrollment/runs/*", PORTAL_ANYONE, RUN, deenroll_run_page },
+	[PORTAL_ROUTE_DEENROLL_RUN_EXPORT] = { PORTAL_GET, "/de-enrollment/runs/*/export.csv", PORTAL_ANYONE, RUN, deenroll_run_export },
 };
 
 #undef LEAD
 #undef KEY
 #undef ROW
+#undef CAMPAIGN
+#undef RUN
 #undef NOARGS
 
 static const char *const method_names[PORTAL_METHOD__MAX] = {
@@ -252,6 +284,10 @@ static const struct {
 	[PORTAL_ARG_KEY_UUID] = { lead_uuid_valid, "There is no such API key." },
 	[PORTAL_ARG_RETRY_ID] = { retry_id_valid,
 	    "There is no such retry-queue row." },
+	[PORTAL_ARG_CAMPAIGN_UUID] = { lead_uuid_valid,
+	    "There is no such campaign." },
+	[PORTAL_ARG_RUN_UUID] = { lead_uuid_valid,
+	    "There is no such de-enrollment run." },
 };
 
 /*

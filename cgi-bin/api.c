@@ -24,8 +24,6 @@
 #include "config.h"
 #include "deenroll.h"
 #include "event.h"
-#include "fields.h"
-#include "json_body.h"
 #include "db.h"
 #include "fcgi_server.h"
 #include "group_commit.h"

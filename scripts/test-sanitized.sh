@@ -28,7 +28,7 @@ top=$copy	# throwaway.sh's instance.sh is the copy's
 throwaway_start "${MINICRM_TEST_PORT:-18680}"
 trap 'throwaway_cleanup; rm -rf "$copy"' EXIT
 cp -r templates "$MINICRM_VAR/templates"
-export MINICRM_TEMPLATES=$MINICRM_VAR/templates REPLAY_INTERVAL=0 MINICRM_SANITIZED=1
+export MINICRM_TEMPLATES=$MINICRM_VAR/templates REPLAY_INTERVAL=0 DEENROLL_INTERVAL=0 MINICRM_SANITIZED=1
 # Every sanitized process writes its reports to a file of its own.
 export ASAN_OPTIONS=detect_leaks=1:log_path=$reports/asan
 export UBSAN_OPTIONS=print_stacktrace=1:log_path=$reports/ubsan

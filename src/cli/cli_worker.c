@@ -104,7 +104,7 @@ job_list(void)
 	size_t	 i;
 
 	for (i = 0; i < jobs_count; i++)
-		printf("%-8s every %6ld s (%s)  %s\n", jobs[i].name,
+		printf("%-16s every %6ld s (%s)  %s\n", jobs[i].name,
 		    job_interval(&jobs[i]), jobs[i].interval_key,
 		    jobs[i].what);
 	return 0;

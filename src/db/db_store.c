@@ -14,6 +14,14 @@ db_store_int(const PGresult *res, int row, int col)
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
+bool
+db_store_bool(const PGresult *res, int row, int col)
+{
+	if (row >= PQntuples(res) || PQgetisnull(res, row, col))
+		return false;
+	return PQgetvalue(res, row, col)[0] == 't';
+}
+
 void *
 db_store_alloc(const PGresult *res, size_t rowsize, const int *textcols,
     size_t ntext, char **pool)

@@ -14,6 +14,9 @@
 
 /* Column col of row row as a number; SQL NULL (or no such row) is 0. */
 long long	 db_store_int(const PGresult *, int row, int col);
+/* Column col of row row as a boolean: true if it is 't'; SQL NULL (or no
+ * such row) is false. */
+bool		 db_store_bool(const PGresult *, int row, int col);
 
 /*
  * One allocation for every row of res: nrows structs of rowsize bytes,

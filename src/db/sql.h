@@ -21,6 +21,8 @@ enum stmt {
 #include "sql_retry.def"
 #include "sql_worker.def"
 #include "sql_deenroll.def"
+#include "sql_campaign_pages.def"
+#include "sql_deenroll_pages.def"
 #undef STMT
 	STMT__MAX
 };

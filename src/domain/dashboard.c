@@ -9,7 +9,7 @@
 /* Index of type in d->types[], added if new; once they are all taken,
  * the last is shared by every further type. */
 static int
-type_index(struct dashboard_data *d, const char *type)
+type_index(struct dashboard_chart *d, const char *type)
 {
 	size_t i;
 
@@ -27,8 +27,9 @@ type_index(struct dashboard_data *d, const char *type)
  * Sum the rows into the last 14 days (today last) by type, then lay each
  * day out as a stacked bar scaled to the busiest day.
  */
-static void
-chart(struct dashboard_data *d, const struct db_dash_daily *rows, size_t n)
+void
+dashboard_chart(struct dashboard_chart *d, const struct db_dash_daily *rows,
+    size_t n)
 {
 	long long	 counts[DASHBOARD_DAYS][DASHBOARD_TYPES];
 	time_t		 now = time(NULL);
@@ -37,6 +38,7 @@ chart(struct dashboard_data *d, const struct db_dash_daily *rows, size_t n)
 	int		 day, y, h;
 
 	memset(counts, 0, sizeof(counts));
+	memset(d, 0, sizeof(*d));
 	d->max = 1;
 	for (day = 0; day < DASHBOARD_DAYS; day++) {
 		time_t when = now - (time_t)(DASHBOARD_DAYS - 1 - day) * 86400;
@@ -98,7 +100,7 @@ dashboard_read(struct db *db, struct dashboard_data *out)
 		out->db_rc = rc;
 		return out->verdict = DASHBOARD_DB_FAILED;
 	}
-	chart(out, out->daily, n);
+	dashboard_chart(&out->chart, out->daily, n);
 	return out->verdict = DASHBOARD_OK;
 }
 
@@ -112,5 +114,5 @@ dashboard_free(struct dashboard_data *d)
 	d->weekly = NULL;
 	d->daily = NULL;
 	d->nweekly = 0;
-	d->ntypes = 0;
+	d->chart.ntypes = 0;
 }

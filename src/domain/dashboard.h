@@ -46,15 +46,11 @@ enum dashboard_verdict {
 };
 
 /*
- * The page's data. weekly[] and the strings of types[] belong to it
- * (dashboard_free).
+ * A chart of the last 14 days (UTC, today last): per day a stacked bar,
+ * one part per type, scaled to the busiest day. The dashboard draws
+ * events per type with it, a campaign's page its completions.
  */
-struct dashboard_data {
-	enum dashboard_verdict	 verdict;
-	int			 db_rc;		/* DASHBOARD_DB_FAILED */
-	struct health_report	 health;
-	struct db_dash_weekly	*weekly;	/* most events first */
-	size_t			 nweekly;
+struct dashboard_chart {
 	struct dashboard_day	 days[DASHBOARD_DAYS];	/* today last */
 	const char		*types[DASHBOARD_TYPES]; /* in order seen */
 	size_t			 ntypes;
@@ -63,7 +59,28 @@ struct dashboard_data {
 	 * legend calls it "other types" (the bars keep the first's name). */
 	bool			 other_types;
 	long long		 max;		/* the busiest day, at least 1 */
-	struct db_dash_daily	*daily;		/* the rows types[] point into */
+};
+
+/*
+ * Lay n rows (counts per day and type, any order, days outside the last
+ * 14 ignored) out into *c (the caller's). c->types point into rows, which
+ * must outlive c. Nothing to free.
+ */
+void		 dashboard_chart(struct dashboard_chart *c,
+		    const struct db_dash_daily *rows, size_t n);
+
+/*
+ * The page's data. weekly[] and daily[] (which chart's types point into)
+ * belong to it (dashboard_free).
+ */
+struct dashboard_data {
+	enum dashboard_verdict	 verdict;
+	int			 db_rc;		/* DASHBOARD_DB_FAILED */
+	struct health_report	 health;
+	struct db_dash_weekly	*weekly;	/* most events first */
+	size_t			 nweekly;
+	struct dashboard_chart	 chart;
+	struct db_dash_daily	*daily;		/* the rows chart.types point into */
 };
 
 /*

@@ -6,7 +6,8 @@
  * Time: DE_ENROLLMENT_MAX_RUNTIME counts from the call's start, over all
  * clients; once it is past, each client still gets one batch (so a large
  * client first in line never starves the rest) and stops after it,
- * 'partial' if it had more.
+ * 'partial' if it had more. The stop flag is firmer: the client in hand
+ * stops after its batch ('partial'), the clients after it are not begun.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,8 +216,11 @@ deenroll_run(struct db *db, const struct deenroll_options *o,
 		snprintf(db->error, sizeof(db->error), "out of memory");
 		return DB_ERROR;
 	}
-	report->nclients = n;
 	for (i = 0; i < n; i++) {
+		/* Stopped: the clients not begun are not run (nor reported). */
+		if (o->stop != NULL && *o->stop)
+			break;
+		report->nclients = i + 1;
 		c = &report->clients[i];
 		snprintf(c->client_id, sizeof(c->client_id), "%s", rows[i].id);
 		snprintf(c->client_slug, sizeof(c->client_slug), "%s",

@@ -1,7 +1,8 @@
 /*
  * alert: the operators' alerts, sent to a Slack-compatible incoming webhook
- * (ALERT_WEBHOOK_URL; a POST of {"text": "..."}). Without a webhook an
- * alert is only logged.
+ * (ALERT_WEBHOOK_URL; a POST of {"text": "..."}; the de-enrollment job's
+ * conditions to DE_ENROLLMENT_ALERT_WEBHOOK when that is set). Without a
+ * webhook an alert is only logged.
  *
  * An alert never blocks or fails the job that raises it: the webhook gets
  * 5 seconds to connect and 10 in all, and a message that could not be

@@ -12,7 +12,11 @@ static mustache_cache *templates;
 
 static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
 	[PORTAL_TEMPLATE_ACTIVITY] = "activity",
+	[PORTAL_TEMPLATE_CAMPAIGN] = "campaign",
+	[PORTAL_TEMPLATE_CAMPAIGNS] = "campaigns",
 	[PORTAL_TEMPLATE_DASHBOARD] = "dashboard",
+	[PORTAL_TEMPLATE_DEENROLL] = "deenroll",
+	[PORTAL_TEMPLATE_DEENROLL_RUN] = "deenroll_run",
 	[PORTAL_TEMPLATE_ERROR] = "error",
 	[PORTAL_TEMPLATE_KEYS] = "keys",
 	[PORTAL_TEMPLATE_KEYS_CREATED] = "keys_created",
@@ -24,8 +28,10 @@ static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
 	[PORTAL_TEMPLATE_RETRY_DISCARD] = "retry_discard",
 	[PORTAL_TEMPLATE_RETRY_QUEUE] = "retry_queue",
 	[PORTAL_TEMPLATE_RETRY_ROW] = "retry_row",
+	[PORTAL_TEMPLATE_CHART] = "chart",
 	[PORTAL_TEMPLATE_LAYOUT] = "layout",
 	[PORTAL_TEMPLATE_LEAD_ACTIONS] = "lead_actions",
+	[PORTAL_TEMPLATE_LEAD_CAMPAIGN] = "lead_campaign",
 	[PORTAL_TEMPLATE_SESSION] = "session",
 };
 

@@ -71,6 +71,8 @@ enum portal_arg {
 	PORTAL_ARG_LEAD_UUID,	/* a lead's uuid (lead_uuid_valid) */
 	PORTAL_ARG_KEY_UUID,	/* an API key's uuid, the same form */
 	PORTAL_ARG_RETRY_ID,	/* a retry-queue row id, 1 to 18 digits */
+	PORTAL_ARG_CAMPAIGN_UUID, /* a campaign's uuid, the same form */
+	PORTAL_ARG_RUN_UUID,	/* a de-enrollment run's uuid, the same form */
 	PORTAL_ARG__MAX
 };
 
@@ -95,7 +97,11 @@ struct portal_route {
  */
 enum portal_template {
 	PORTAL_TEMPLATE_ACTIVITY,
+	PORTAL_TEMPLATE_CAMPAIGN,
+	PORTAL_TEMPLATE_CAMPAIGNS,
 	PORTAL_TEMPLATE_DASHBOARD,
+	PORTAL_TEMPLATE_DEENROLL,
+	PORTAL_TEMPLATE_DEENROLL_RUN,
 	PORTAL_TEMPLATE_ERROR,
 	PORTAL_TEMPLATE_KEYS,
 	PORTAL_TEMPLATE_KEYS_CREATED,
@@ -108,8 +114,10 @@ enum portal_template {
 	PORTAL_TEMPLATE_RETRY_QUEUE,
 	PORTAL_TEMPLATE_RETRY_ROW,
 	/* partials */
+	PORTAL_TEMPLATE_CHART,
 	PORTAL_TEMPLATE_LAYOUT,
 	PORTAL_TEMPLATE_LEAD_ACTIONS,
+	PORTAL_TEMPLATE_LEAD_CAMPAIGN,
 	PORTAL_TEMPLATE_SESSION,
 	PORTAL_TEMPLATE__MAX
 };

@@ -61,7 +61,7 @@ weekly_json(const struct dashboard_data *d)
 
 /* A day's stacked bar: where each part goes, and what it counts. */
 static json_object *
-day_json(const struct dashboard_data *d, const struct dashboard_day *dd)
+day_json(const struct dashboard_chart *d, const struct dashboard_day *dd)
 {
 	json_object	*day = json_object_new_object();
 	json_object	*bars = json_object_new_array();
@@ -91,9 +91,9 @@ day_json(const struct dashboard_data *d, const struct dashboard_day *dd)
 	return day;
 }
 
-/* The 14 days as stacked bars, a legend, and the chart's size. */
-static json_object *
-chart_json(const struct dashboard_data *d)
+json_object *
+portal_chart_json(const struct dashboard_chart *d, const char *unit,
+    const char *what)
 {
 	json_object	*out = json_object_new_object();
 	json_object	*days = json_object_new_array();
@@ -121,6 +121,8 @@ chart_json(const struct dashboard_data *d)
 	    json_object_new_int(DASHBOARD_CHART_HEIGHT));
 	json_object_object_add(out, "bar_width",
 	    json_object_new_int(DASHBOARD_CHART_BAR));
+	json_object_object_add(out, "unit", json_object_new_string(unit));
+	json_object_object_add(out, "what", json_object_new_string(what));
 	return out;
 }
 
@@ -157,7 +159,8 @@ dashboard_page(struct visit *v)
 	json_object_object_add(data, "has_weekly",
 	    json_object_new_boolean(d.nweekly > 0));
 	json_object_object_add(data, "weekly", weekly_json(&d));
-	json_object_object_add(data, "chart", chart_json(&d));
+	json_object_object_add(data, "chart", portal_chart_json(&d.chart,
+	    "events", "Events per day and type"));
 	dashboard_free(&d);
 	portal_send_page(v, 200, PORTAL_TEMPLATE_DASHBOARD, data);
 	json_object_put(data);

@@ -1,10 +1,13 @@
 /*
  * portal_lead_actions: the actions on a lead — add a note, change its
- * status, mark it opted out. Admins only (admin.c has checked the session,
- * the CSRF token, the role and that the lead's id is a uuid). Each writes
- * the change and its event (NOTE_ADDED, STATUS_CHANGED, OPTED_OUT, with the
- * acting admin in the metadata) in one statement, so the timeline is also
- * the audit trail; the form's nonce is the event's idempotency key, so a
+ * status, mark it opted out, enrol it in a campaign or move it to
+ * another, remove it from its campaign. Admins only (admin.c has checked
+ * the session, the CSRF token, the role and that the lead's id is a
+ * uuid). Each writes the change and its event (NOTE_ADDED,
+ * STATUS_CHANGED, OPTED_OUT, CAMPAIGN_ENROLLED, CAMPAIGN_DE_ENROLLED, with
+ * the acting admin in the metadata) in one statement — a campaign event
+ * moves the lead through the log's trigger — so the timeline is also the
+ * audit trail; the form's nonce is the event's idempotency key, so a
  * form sent twice stores one event. Success is 303 back to the lead; a field that fails
  * validation is the lead's page again, 400, with the input kept and the
  * message beside the field.
@@ -158,4 +161,101 @@ lead_opt_out_post(struct visit *v)
 		return;
 	}
 	set_status(v, LEAD_STATUS_OPTED_OUT, "OPTED_OUT");
+}
+
+/* The lead's page again, status, with message beside the campaign form. */
+static void
+not_moved(struct visit *v, int status, const char *message)
+{
+	json_object *extra = json_object_new_object();
+
+	json_object_object_add(extra, "campaign_error",
+	    json_object_new_string(message));
+	lead_page(v, status, extra);
+	json_object_put(extra);
+}
+
+/* What an enrolment or removal that did not move the lead answers. */
+static void
+move_answer(struct visit *v, int rc)
+{
+	switch (rc) {
+	case DB_MOVE_STORED:
+	case DB_MOVE_REPLAYED:	/* the page shows the first one's move */
+		back_to_lead(v);
+		break;
+	case DB_MOVE_NO_LEAD:
+		portal_send_error(v, 404, "There is no such lead.");
+		break;
+	case DB_MOVE_NO_CAMPAIGN:
+		not_moved(v, 400, "Choose one of the client's campaigns.");
+		break;
+	case DB_MOVE_CAMPAIGN_INACTIVE:
+		not_moved(v, 409, "That campaign is not active. Nothing "
+		    "moved.");
+		break;
+	case DB_MOVE_OPTED_OUT:
+		not_moved(v, 409, "This lead has opted out: it cannot be "
+		    "enrolled in a campaign. Nothing moved.");
+		break;
+	case DB_MOVE_ALREADY_ON:
+		not_moved(v, 409, "The lead is on that campaign already. "
+		    "Nothing moved.");
+		break;
+	case DB_MOVE_NOT_ON:
+		not_moved(v, 409, "The lead is not on a campaign. Nothing "
+		    "moved.");
+		break;
+	default:
+		portal_send_db_error(v, rc);
+	}
+}
+
+/*
+ * POST /leads/{uuid}/campaign: enrol the lead in campaign_id, or move it
+ * there. 303 back to the lead (also for the same form sent again); 400 no
+ * campaign of its client chosen; 404; 409 nothing moved (opted out, on it
+ * already, campaign inactive), with the reason beside the form; 503.
+ */
+void
+lead_campaign_post(struct visit *v)
+{
+	const char	*campaign = form_get(&v->form, "campaign_id");
+	struct db_actor	 who = { v->who.email, v->who.id };
+	char		 key[NONCE_MAX + 8];
+	int		 rc;
+
+	if (campaign == NULL || !lead_uuid_valid(campaign)) {
+		not_moved(v, 400, "Choose one of the client's campaigns.");
+		return;
+	}
+	idempotency_key(v, key);
+	if ((rc = db_lead_campaign_enrol(&v->w->db, v->arg[0], key, campaign,
+	    &who)) < 0)
+		log_error("enrol lead %s: %s", v->arg[0], v->w->db.error);
+	else if (rc == DB_MOVE_STORED)
+		log_info("lead %s enrolled in campaign %s by %s", v->arg[0],
+		    campaign, v->who.email);
+	move_answer(v, rc);
+}
+
+/*
+ * POST /leads/{uuid}/campaign/remove: take the lead off its campaign.
+ * 303 back to the lead; 404; 409 it is on none; 503.
+ */
+void
+lead_campaign_remove_post(struct visit *v)
+{
+	struct db_actor	 who = { v->who.email, v->who.id };
+	char		 key[NONCE_MAX + 8];
+	int		 rc;
+
+	idempotency_key(v, key);
+	if ((rc = db_lead_campaign_remove(&v->w->db, v->arg[0], key,
+	    &who)) < 0)
+		log_error("remove lead %s: %s", v->arg[0], v->w->db.error);
+	else if (rc == DB_MOVE_STORED)
+		log_info("lead %s removed from its campaign by %s", v->arg[0],
+		    v->who.email);
+	move_answer(v, rc);
 }

@@ -85,6 +85,14 @@ int	view_events_page(struct visit *, struct view_filters *,
  */
 void	lead_page(struct visit *, int status, json_object *extra);
 
+/*
+ * The lead's (v->arg[0]) campaign section into data: place (its
+ * campaign, position, messages, state), journeys and the campaigns it
+ * can be enrolled in (portal_lead_campaign.c). Returns a db_status.
+ */
+int	lead_campaign_add(struct visit *, json_object *data)
+	    __attribute__((warn_unused_result));
+
 /* Stream the filtered events as CSV (portal_export.c). */
 void	portal_export_csv(struct visit *, struct view_filters *,
 	    const char *filename);
@@ -99,5 +107,7 @@ void	activity_export(struct visit *);	/* GET /activity/export.csv */
 void	lead_note_post(struct visit *);		/* POST /leads/{uuid}/note */
 void	lead_status_post(struct visit *);	/* POST /leads/{uuid}/status */
 void	lead_opt_out_post(struct visit *);	/* POST /leads/{uuid}/opt-out */
+void	lead_campaign_post(struct visit *);	/* POST /leads/{uuid}/campaign */
+void	lead_campaign_remove_post(struct visit *); /* POST /leads/{uuid}/campaign/remove */
 
 #endif

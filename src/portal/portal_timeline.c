@@ -112,7 +112,8 @@ lead_page(struct visit *v, int status, json_object *extra)
 			portal_send_db_error(v, rc);
 		goto out;
 	}
-	if ((rc = view_add_types(v, data, vf.f.type)) != DB_OK) {
+	if ((rc = view_add_types(v, data, vf.f.type)) != DB_OK ||
+	    (rc = lead_campaign_add(v, data)) != DB_OK) {
 		db_rollback(&v->w->db);
 		portal_send_db_error(v, rc);
 		goto out;

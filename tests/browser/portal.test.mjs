@@ -204,6 +204,7 @@ async function seed() {
 	lead.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: lead.external });
 	decoy.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: decoy.external });
 	xssLead.id = sql(`SELECT id FROM leads WHERE external_id = :'ext'`, { ext: xssLead.external });
+	seedCampaigns();
 
 	// A retry-queue entry whose workflow-supplied fields are payloads, queued
 	// as a workflow's error branch does. Its event type is unknown, so a
@@ -218,6 +219,37 @@ async function seed() {
 		}),
 	});
 	if (r.status !== 201) check('queue a retry-queue entry through the API', false, `${r.status} ${await r.text()}`);
+}
+
+// The campaign pages' data, in the leads' client: two campaigns of the
+// timeline lead's client, one whose name and step bodies are payloads (the
+// payload lead is on it, with a journey whose fields are payloads too),
+// and a lead that has received every message (stuck) for "run now".
+const camp = {
+	spring: `Browser spring ${RUN}`,
+	autumn: `Browser autumn ${RUN}`,
+	xss: `xss ${XSS[0]} ${XSS[1]} ${RUN}`,
+	stuck: `browser-stuck-${RUN}`,
+};
+function seedCampaigns() {
+	const client = sql(`SELECT client_id FROM leads WHERE id = :'id'`, { id: lead.id });
+	camp.client = client;
+	camp.clientSlug = sql(`SELECT slug FROM clients WHERE id = :'c'`, { c: client });
+	const steps = JSON.stringify([{ body: 'Hello', delay_hours: 0 }, { body: 'Again', delay_hours: 24 }]);
+	camp.springId = sql(`INSERT INTO campaigns (client_id, name, messages) VALUES (:'c', :'n', :'m') RETURNING id`,
+		{ c: client, n: camp.spring, m: steps });
+	camp.autumnId = sql(`INSERT INTO campaigns (client_id, name, messages) VALUES (:'c', :'n', :'m') RETURNING id`,
+		{ c: client, n: camp.autumn, m: steps });
+	camp.xssId = sql(`INSERT INTO campaigns (client_id, name, description, messages) VALUES (:'c', :'n', :'d', :'m') RETURNING id`,
+		{ c: client, n: camp.xss, d: XSS_JOINED, m: JSON.stringify(XSS.map(x => ({ body: x, delay_hours: 1 }))) });
+	const history = JSON.stringify([{ campaign_id: camp.xssId, campaign_name: XSS_JOINED, enrolled_at: XSS[2],
+		ended_at: XSS[1], outcome: XSS[0], messages_received: XSS[3], total_messages: XSS[4] }]);
+	sql(`UPDATE leads SET campaign_link_id = :'c', current_message_position = 1, enrolled_at = now(),
+	     campaign_history = :'h' WHERE id = :'id'`, { c: camp.xssId, h: history, id: xssLead.id });
+	camp.stuckId = sql(`INSERT INTO leads (client_id, external_id, first_name, campaign_link_id, current_message_position)
+	     VALUES (:'c', :'e', 'Stuck', :'s', 2) RETURNING id`, { c: client, e: camp.stuck, s: camp.springId });
+	// The campaign rows as an old system left them: wrong (drift).
+	sql(`UPDATE campaigns SET active_leads_count = 40 WHERE id = :'s'`, { s: camp.springId });
 }
 
 // ---------------------------------------------------------------- page helpers
@@ -346,7 +378,7 @@ async function runTests(browser) {
 		check('the session line names the user and role',
 			/browser@test \(admin\)/.test(await text(page, '.session')), await text(page, '.session'));
 		const links = await page.locator('nav a').evaluateAll(as => as.map(a => a.getAttribute('href')));
-		check('the nav links every main page', links.join(' ') === '/ /leads /activity /retry-queue /keys', links.join(' '));
+		check('the nav links every main page', links.join(' ') === '/ /leads /activity /campaigns /de-enrollment /retry-queue /keys', links.join(' '));
 		await shot(page, '02-dashboard');
 	});
 
@@ -721,6 +753,33 @@ async function runTests(browser) {
 		await inert('retry queue row');
 		await shot(p, '11b-xss-retry-row');
 	});
+	await test('6g. payloads on the campaign and de-enrollment pages', async () => {
+		await open(p, `/campaigns?client=${camp.clientSlug}`, 'campaigns page');
+		check('campaigns: the payload campaign name reads literally',
+			(await p.locator('table#campaigns').textContent()).includes(camp.xss));
+		await inert('campaigns');
+		await open(p, `/campaigns/${camp.xssId}`, 'the payload campaign');
+		check('campaign: the name and description read literally',
+			await text(p, 'h2.campaign-name') === camp.xss && await text(p, 'p.description') === XSS_JOINED,
+			await text(p, 'h2.campaign-name'));
+		const bodies = await texts(p, 'ol#steps li.step span.body');
+		check('campaign: every step body reads literally, in order',
+			bodies.length === XSS.length && bodies.every((b, n) => b === XSS[n]), bodies.join(' || '));
+		await inert('campaign');
+		await shot(p, '17-xss-campaign');
+		await p.goto(`${BASE}/campaigns/${camp.xssId}?` + new URLSearchParams({ state: XSS[1], after: XSS[0] }));
+		await inert('campaign with a payload state (400)');
+		await open(p, `/leads/${xssLead.id}`, 'the payload lead (campaign section)');
+		check('lead: its campaign reads literally and links to it',
+			await text(p, 'dd.campaign a') === camp.xss &&
+			await p.locator('dd.campaign a').getAttribute('href') === `/campaigns/${camp.xssId}`);
+		const journey = await p.locator('table#journeys tr.journey').first().textContent();
+		check('lead: the journey\'s payload fields read literally',
+			journey.includes(XSS_JOINED) && journey.includes(XSS[0]) && journey.includes(XSS[1]), journey);
+		await inert('lead with a campaign');
+		await open(p, `/de-enrollment?` + new URLSearchParams({ client: XSS[1], status: '' }), 'de-enrollment with a payload client');
+		await inert('de-enrollment with a payload filter');
+	});
 	await xctx.close();
 
 	await test('7. a viewer sees no action forms and is refused a POST', async () => {
@@ -781,6 +840,77 @@ async function runTests(browser) {
 		const only = await timelineRows(p);
 		check('the filter works without JavaScript', only.length === REPLIES.length && only.every(r => r.type === 'INBOUND_REPLY'));
 		await ctx.close();
+	});
+
+	await test('10. campaigns: drift, recalculate, a campaign, a lead enrolled, moved and removed', async () => {
+		await page.goto(BASE + '/');
+		const navLink = await the(page, 'nav a[href="/campaigns"]', 'Campaigns link');
+		await nav(page, () => navLink.click());
+		must('the Campaigns link opens the campaigns', path(page) === '/campaigns', page.url());
+		await page.selectOption('form#campaign-filters select[name=client]', camp.clientSlug);
+		await submit(page, 'form#campaign-filters');
+		check('the client filter is in the address', new URL(page.url()).searchParams.get('client') === camp.clientSlug);
+		const spring = page.locator(`tr#campaign-${camp.springId}`);
+		check('the drifted campaign shows its count beside the leads\' (40 ≠ 1)',
+			(await spring.locator('td.count.active').textContent()).trim() === '40 ≠ 1' &&
+			await spring.locator('td.count.active.drift').count() === 1,
+			await spring.locator('td.count.active').textContent());
+		await shot(page, '18-campaigns');
+		await submit(page, 'form#recalculate');
+		check('Recalculate says what it corrected', /Recalculated: \d+ campaigns? corrected/.test(await text(page, '#flash')),
+			await text(page, '#flash'));
+		check('...and the count is the leads\' now',
+			(await page.locator(`tr#campaign-${camp.springId} td.count.active`).textContent()).trim() === '1');
+
+		await nav(page, () => page.click(`tr#campaign-${camp.springId} td.name a`));
+		must('the name opens the campaign', path(page) === `/campaigns/${camp.springId}`, page.url());
+		check('its two steps are listed', (await texts(page, 'ol#steps li.step span.body')).join('|') === 'Hello|Again');
+		check('the completions chart is drawn', await count(page, 'svg.chart g') === 14);
+		await nav(page, () => page.click('#tab-stuck'));
+		const stuck = await texts(page, 'table#campaign-leads a.lead-link');
+		check('the stuck tab lists the lead that received every message', stuck.length === 1 && stuck[0] === 'Stuck',
+			stuck.join(','));
+		await shot(page, '19-campaign');
+
+		await open(page, leadPath(), 'the lead page (campaign section)');
+		check('a lead on no campaign says so', await text(page, 'dd.campaign') === 'none');
+		await page.selectOption('form.enrol-form select[name=campaign_id]', camp.springId);
+		await submit(page, 'form.enrol-form');
+		check('enrolling returns to the lead', path(page) === leadPath(), page.url());
+		check('the lead is on the campaign, at 0 of 2', await text(page, 'dd.campaign a') === camp.spring &&
+			await text(page, 'dd.position') === '0 / 2', await text(page, '#lead-campaign'));
+		check('the timeline shows the enrolment first', (await timelineRows(page))[0]?.type === 'CAMPAIGN_ENROLLED');
+		await page.selectOption('form.enrol-form select[name=campaign_id]', camp.autumnId);
+		await submit(page, 'form.enrol-form');
+		check('moving puts it on the other campaign', await text(page, 'dd.campaign a') === camp.autumn);
+		check('...and keeps the first journey as moved',
+			(await texts(page, 'table#journeys td.outcome')).join() === 'moved');
+		await submit(page, 'form.remove-form');
+		check('removing takes it off', await text(page, 'dd.campaign') === 'none');
+		const actors = sql(`SELECT string_agg(event_type || ':' || (metadata->>'actor'), ',' ORDER BY id)
+			FROM lead_activity_log WHERE lead_id = :'id' AND event_type LIKE 'CAMPAIGN%'`, { id: lead.id });
+		check('each action is one event with the admin as actor',
+			actors === `CAMPAIGN_ENROLLED:${ADMIN.email},CAMPAIGN_ENROLLED:${ADMIN.email},CAMPAIGN_DE_ENROLLED:${ADMIN.email}`, actors);
+		await shot(page, '20-lead-campaign');
+	});
+
+	await test('11. de-enrollment: run now for a client, the run and its lead log', async () => {
+		await page.goto(BASE + '/');
+		await nav(page, () => page.click('nav a[href="/de-enrollment"]'));
+		must('the De-enrollment link opens the page', path(page) === '/de-enrollment', page.url());
+		check('the health table lists the client', await count(page, `table#health tr#health-${camp.clientSlug}`) === 1);
+		await shot(page, '21-de-enrollment');
+		await page.selectOption('form#run-now select[name=client_id]', camp.client);
+		await submit(page, 'form#run-now');
+		const flash = await text(page, '#flash');
+		check('run now says what it did', /Ran de-enrollment for 1 client: [1-9]\d* leads? de-enrolled, 0 failed, 0 partial/.test(flash), flash);
+		check('the stuck lead is completed', sql(`SELECT completed_at IS NOT NULL FROM leads WHERE id = :'id'`, { id: camp.stuckId }) === 't');
+		const run = await the(page, '#flash a', 'link to the run');
+		await nav(page, () => run.click());
+		check('the run page says who ran it', await text(page, 'dd.triggered-by') === `portal:${ADMIN.email}`,
+			await text(page, 'dd.triggered-by'));
+		check('its lead log lists the stuck lead', (await texts(page, 'table#lead-log a.lead-link')).includes('Stuck'));
+		await shot(page, '22-de-enrollment-run');
 	});
 
 	await test('9. log out', async () => {

@@ -14,8 +14,8 @@ source "$(dirname "$0")/lib.sh"
 # "METHOD PATH [FORM]": a GET is a page any logged-in user may read; a
 # POST changes something and is for admins only (its FORM is what a real
 # admin would send, so a POST let through would change the database);
-# POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key} are
-# replaced by the ids of rows made below.
+# POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key},
+# {campaign}, {run}, {client} are replaced by the ids of rows made below.
 ROUTES=(
 	"GET /"
 	"GET /leads"
@@ -31,14 +31,29 @@ ROUTES=(
 	"GET /retry-queue/export.csv"
 	"GET /keys"
 	"GET /keys/{key}/revoke"
+	"GET /campaigns"
+	"GET /campaigns?client=default&recalculated=1"
+	"GET /campaigns/export.csv?client=default"
+	"GET /campaigns/{campaign}"
+	"GET /campaigns/{campaign}?state=stuck"
+	"GET /campaigns/{campaign}/leads.csv?state=all"
+	"GET /de-enrollment"
+	"GET /de-enrollment?client=default&status=success&from=2020-01-01&to=2099-12-31"
+	"GET /de-enrollment/export.csv?status=success"
+	"GET /de-enrollment/runs/{run}"
+	"GET /de-enrollment/runs/{run}/export.csv"
 	"POST /leads/{lead}/note message=a+note+from+the+access+test"
 	"POST /leads/{lead}/status status=contacted"
+	"POST /leads/{lead}/campaign campaign_id={campaign}"
+	"POST /leads/{lead}/campaign/remove"
 	"POST /leads/{lead}/opt-out confirm=yes"
 	"POST /retry-queue/{retry}/replay"
 	"POST /retry-queue/replay id={retry3}"
 	"POST /retry-queue/{retry2}/discard confirm=yes"
 	"POST /keys name=access-test-key&client=default"
 	"POST /keys/{key}/revoke"
+	"POST /campaigns/recalculate client_id={client}&client=default"
+	"POST /de-enrollment/run client_id={client}"
 	"POST /logout"
 )
 
@@ -58,6 +73,8 @@ RETRY=$(retry_row)
 RETRY2=$(retry_row)
 RETRY3=$(retry_row)
 KEY_ID=$(sql "SELECT id FROM api_keys WHERE name = 'access-$$'")
+CAMPAIGN=$(sql "INSERT INTO campaigns (client_id, name, messages) VALUES ('$CLIENT', 'access-$$', '[{\"body\": \"hi\"}]') RETURNING id" | head -n 1)
+RUN=$(sql "INSERT INTO de_enrollment_runs (client_id, status, finished_at, duration_ms, triggered_by) VALUES ('$CLIENT', 'success', now(), 3, 'access-test') RETURNING id" | head -n 1)
 path_of() {
 	local p=${1#* }
 	p=${p%% *}
@@ -65,12 +82,16 @@ path_of() {
 	p=${p//\{retry\}/$RETRY}
 	p=${p//\{retry2\}/$RETRY2}
 	p=${p//\{retry3\}/$RETRY3}
+	p=${p//\{campaign\}/$CAMPAIGN}
+	p=${p//\{run\}/$RUN}
 	printf '%s' "${p//\{key\}/$KEY_ID}"
 }
 form_of() {
 	local r=${1#* }
 	[[ $r == *" "* ]] || return 0
 	r=${r#* }
+	r=${r//\{campaign\}/$CAMPAIGN}
+	r=${r//\{client\}/$CLIENT}
 	printf '%s' "${r//\{retry3\}/$RETRY3}"
 }
 method_of() { printf '%s' "${1%% *}"; }
@@ -83,7 +104,9 @@ fingerprint() {
 	  (SELECT string_agg(concat(id, status, updated_at), ',' ORDER BY id) FROM leads),
 	  (SELECT string_agg(concat(id, revoked_at), ',' ORDER BY id) FROM api_keys),
 	  (SELECT string_agg(concat(id, state, attempts, updated_at), ',' ORDER BY id) FROM retry_queue),
-	  (SELECT count(*) FROM admin_sessions)))"
+	  (SELECT count(*) FROM admin_sessions),
+	  (SELECT string_agg(concat(id, active_leads_count, updated_at), ',' ORDER BY id) FROM campaigns),
+	  (SELECT count(*) FROM de_enrollment_runs)))"
 }
 
 # The security headers every answer carries, and the CSP on HTML pages.
