@@ -2,8 +2,9 @@
 # Exact under concurrency (issue 12): two de-enrollment runs at once for
 # the same clients, while the API moves leads forward (MESSAGE_SENT steps,
 # replays of old steps, enrolments and moves) and the portal enrols and
-# moves leads (its CAMPAIGN_ENROLLED statement, with the actor, as the app
-# role) — ROUNDS times. After every round: no lead de-enrolled twice (the
+# moves leads (through its form, POST /leads/{id}/campaign, and its
+# CAMPAIGN_ENROLLED statement run directly as the app role) — ROUNDS
+# times. After every round: no lead de-enrolled twice (the
 # SOP's duplicate query, and no journey completed twice in
 # campaign_history), one log row and one CAMPAIGN_COMPLETED event per
 # completion, every run succeeded, the SOP's drift queries return nothing
@@ -26,6 +27,9 @@ for s in "${SLUGS[@]}"; do
 	sql "INSERT INTO campaigns (client_id, name, messages, is_active, active_leads_count) VALUES
 	  ('${CID[$s]}', 'Short', '[{}, {}]', true, 0), ('${CID[$s]}', 'Long', '[{}, {}, {}]', true, 0)" >/dev/null
 done
+check "an admin logs in to the portal" login "conc-$$@example.com" "concurrency-password-$$"
+browse GET /campaigns
+CSRF=$(field csrf)
 MINE="client_id IN ('${CID[${SLUGS[0]}]}', '${CID[${SLUGS[1]}]}')"
 echo "de-enrollment runs by: $DEENROLL_WITH; $ROUNDS rounds, $PER_CLIENT leads per client and round"
 
@@ -72,6 +76,21 @@ FROM l, c ON CONFLICT (client_id, idempotency_key) WHERE idempotency_key IS NOT 
 		done
 	done | psql "$APP_URL" -qAtX -v ON_ERROR_STOP=1 >/dev/null 2>> "$TMP/portal.err"
 }
+# portal_http ROUND FIRST LAST EVERY: the same through the portal itself
+# (POST /leads/{id}/campaign as a logged-in admin, CSRF token and a fresh
+# nonce per form); each answer's status appended to portal.status.
+portal_http() {
+	local r=$1 lead camp
+	sql "SELECT l.id, o.id FROM leads l JOIN campaigns c ON c.id = l.campaign_link_id
+	     JOIN campaigns o ON o.client_id = l.client_id AND o.id <> c.id
+	     WHERE l.$MINE AND l.external_id ~ '^r$r-[0-9]+$'
+	       AND (substr(l.external_id, length('r$r-') + 1)::integer - $2) % $4 = 0" |
+	while IFS='|' read -r lead camp; do
+		curl -sS -o /dev/null -w '%{http_code}\n' -b "$JAR" -X POST "$BASE/leads/$lead/campaign" \
+			--data-urlencode "csrf=$CSRF" --data-urlencode "nonce=conc-$r-$lead" \
+			--data-urlencode "campaign_id=$camp" >> "$TMP/portal.status" 2>/dev/null || echo 000 >> "$TMP/portal.status"
+	done
+}
 run_twice() { local n; for n in 1 2; do deenroll 2>> "$TMP/deenroll.err"; echo $? >> "$TMP/deenroll.rc"; done; }
 
 dup_journeys() {
@@ -83,7 +102,7 @@ dup_journeys() {
 n=$PER_CLIENT
 for ((r = 1; r <= ROUNDS; r++)); do
 	: > "$TMP/api.status"; : > "$TMP/deenroll.rc"; : > "$TMP/portal.rc"
-	: > "$TMP/portal.err"; : > "$TMP/deenroll.err"
+	: > "$TMP/portal.err"; : > "$TMP/deenroll.err"; : > "$TMP/portal.status"
 	# This round's leads: enrolled, and a third already at their end.
 	post "$TMP/api.status" "$(batch "$r" enrol 1 "$n" 1)"
 	post "$TMP/api.status" "$(batch "$r" 1 1 "$((n / 3))" 1)"
@@ -100,14 +119,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		post "$TMP/api.status" "$(batch "$r" move 3 "$n" 10)"
 	) & a1=$!
 	( portal "$r" 7 "$n" 10; echo $? >> "$TMP/portal.rc" ) & p1=$!
-	wait "$d1" "$d2" "$a1" "$p1"
+	portal_http "$r" 5 "$n" 10 & p2=$!
+	wait "$d1" "$d2" "$a1" "$p1" "$p2"
 
 	if grep -q deadlock "$TMP/portal.err" "$TMP/deenroll.err"; then	# the server's side of it
 		grep -A 14 'deadlock detected' "$(readlink -f "$MINICRM_VAR/pg")/log/postgres.log" | tail -n 15 | cut -c1-300
 	fi
 	bad=$(grep -cv '^20[01]$' "$TMP/api.status")
 	expect_eq "$bad" 0 "round $r: every API request was stored"
-	expect_eq "$(sort -u "$TMP/portal.rc") $(head -c 600 "$TMP/portal.err")" "0 " "round $r: every portal enrolment was stored"
+	expect_eq "$(sort -u "$TMP/portal.rc") $(head -c 600 "$TMP/portal.err")" "0 " "round $r: every enrolment by the portal's statement was stored"
+	expect_eq "$(sort -u "$TMP/portal.status" | tr '\n' ' ')" "303 " "round $r: every enrolment through the portal's form moved its lead ($(wc -l < "$TMP/portal.status") forms)"
 	expect_eq "$(sort -u "$TMP/deenroll.rc" | tr '\n' ' ')$(head -c 600 "$TMP/deenroll.err")" "0 " "round $r: all four runs exited 0"
 	expect_eq "$(sql "SELECT count(*) FROM de_enrollment_runs WHERE $MINE AND status <> 'success'")" 0 "round $r: every run recorded as a success"
 	expect_eq "$(sop_duplicates)" "" "round $r: the SOP's duplicate query finds no lead de-enrolled twice"
