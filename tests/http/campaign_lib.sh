@@ -16,6 +16,15 @@
 #   sop_duplicates                  rows of the SOP's duplicate query
 #   recalc_changes                  campaigns_recalculate(): campaigns whose
 #                                   four counts were not what the leads say
+#   only_mine                       a filter: the lines naming a client of
+#                                   MY_CLIENTS, or one of its campaigns or
+#                                   leads
+# MY_CLIENTS (the test's own clients, quoted and comma-separated) scopes
+# sop_drift, sop_duplicates and recalc_changes: in `make test` other tests
+# have left their own runs, failures and drift (on purpose) in the same
+# database. The SOP's queries still run unchanged; only their rows are
+# picked.
+MY_CLIENTS=${MY_CLIENTS:-}
 
 events() {
 	request POST /api/internal/log-activity -H "x-api-key: $1" \
@@ -40,6 +49,14 @@ deenroll() {
 	fi
 }
 
+only_mine() {
+	if [ -z "$MY_CLIENTS" ]; then cat; return; fi
+	sql "SELECT id FROM clients WHERE id IN ($MY_CLIENTS)
+	     UNION ALL SELECT id FROM campaigns WHERE client_id IN ($MY_CLIENTS)
+	     UNION ALL SELECT id FROM leads WHERE client_id IN ($MY_CLIENTS)" > "$TMP/mine.ids"
+	grep -F -f "$TMP/mine.ids" || true
+}
+
 sop_stuck() {
 	sql "SELECT COUNT(*) as stuck_leads
 FROM leads l
@@ -49,7 +66,8 @@ WHERE l.is_active = true
   AND l.current_message_position >= jsonb_array_length(c.messages);"
 }
 
-sop_drift() {
+sop_drift() { sop_drift_all | only_mine; }
+sop_drift_all() {
 	sql "SELECT
   c.id,
   c.name,
@@ -85,7 +103,10 @@ sop_duplicates() {
 	sql "SELECT lead_id, COUNT(*) as count
 FROM de_enrollment_lead_log
 GROUP BY lead_id
-HAVING COUNT(*) > 1;"
+HAVING COUNT(*) > 1;" | only_mine
 }
 
-recalc_changes() { sql "SELECT campaigns_recalculate()"; }
+recalc_changes() {
+	if [ -z "$MY_CLIENTS" ]; then sql "SELECT campaigns_recalculate()"; return; fi
+	sql "SELECT coalesce(sum(campaigns_recalculate(id)), 0) FROM clients WHERE id IN ($MY_CLIENTS)"
+}

@@ -15,6 +15,7 @@ C1=ca$$ C2=cb$$
 sql "INSERT INTO clients (slug, name) VALUES ('$C1', 'Campaigns one'), ('$C2', 'Campaigns two')" >/dev/null
 A=$(sql "SELECT id FROM clients WHERE slug = '$C1'")
 B=$(sql "SELECT id FROM clients WHERE slug = '$C2'")
+MY_CLIENTS="'$A', '$B'"
 at() { date -u -d "$1" +%Y-%m-%dT%H:%M:%S.%3NZ; }
 T0=$(at '-10 min') T1=$(at '-5 min')
 # ev CLIENT LEAD TYPE [METADATA] [EXTRA FIELDS]: one event through the API

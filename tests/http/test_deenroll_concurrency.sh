@@ -30,7 +30,8 @@ done
 check "an admin logs in to the portal" login "conc-$$@example.com" "concurrency-password-$$"
 browse GET /campaigns
 CSRF=$(field csrf)
-MINE="client_id IN ('${CID[${SLUGS[0]}]}', '${CID[${SLUGS[1]}]}')"
+MY_CLIENTS="'${CID[${SLUGS[0]}]}', '${CID[${SLUGS[1]}]}'"
+MINE="client_id IN ($MY_CLIENTS)"
 echo "de-enrollment runs by: $DEENROLL_WITH; $ROUNDS rounds, $PER_CLIENT leads per client and round"
 
 # post FILE JSON: one log-activity request; its status appended to FILE
