@@ -7,3 +7,9 @@ DROP FUNCTION de_enrollment_stuck_leads(uuid);
 DROP FUNCTION get_leads_for_de_enrollment(uuid, integer);
 DROP TABLE de_enrollment_lead_log;
 DROP TABLE de_enrollment_runs;
+-- The de-enrollment alerts' states go (a condition still holding is
+-- alerted once more after going up again).
+DELETE FROM alert_state WHERE condition !~ '^[a-z_]{1,64}$';
+ALTER TABLE alert_state DROP CONSTRAINT alert_state_condition_check;
+ALTER TABLE alert_state ADD CONSTRAINT alert_state_condition_check
+	CHECK (condition ~ '^[a-z_]{1,64}$');

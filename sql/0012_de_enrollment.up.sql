@@ -56,7 +56,12 @@ CREATE INDEX de_enrollment_lead_log_processed ON de_enrollment_lead_log
 
 -- A client's leads that have received every message of their campaign
 -- and are still active: a locked batch, skipping leads another run holds.
--- Locks last until the caller's transaction ends.
+-- Locks last until the caller's transaction ends. Taken in the order of
+-- the partial index leads_in_campaign (0011), which holds only leads still
+-- in a campaign: ORDER BY id walked the primary key past every lead
+-- completed before, so each batch cost more than the last. ROWS 100 (a
+-- batch, not the 1,000 PostgreSQL assumes of a set-returning function):
+-- with 1,000 the batch's UPDATE of leads hashed the whole table.
 CREATE FUNCTION get_leads_for_de_enrollment(p_client_id uuid,
     p_batch_size integer DEFAULT 100)
 RETURNS TABLE (lead_id uuid, campaign_id uuid, current_message_position integer,
@@ -70,10 +75,12 @@ LANGUAGE sql AS $$
 	  AND l.is_active AND l.completed_at IS NULL
 	  AND l.campaign_link_id IS NOT NULL
 	  AND l.current_message_position >= jsonb_array_length(c.messages)
-	ORDER BY l.id
+	ORDER BY l.client_id, l.campaign_link_id, l.current_message_position,
+	    l.id
 	LIMIT p_batch_size
 	FOR UPDATE OF l SKIP LOCKED
-$$;
+$$
+ROWS 100;
 
 -- The SOP's stuck leads: finished their sequence, still active.
 CREATE FUNCTION de_enrollment_stuck_leads(p_client_id uuid) RETURNS bigint
@@ -92,6 +99,19 @@ $$;
 -- campaign_history, a lead-log row and a CAMPAIGN_COMPLETED event each; the
 -- campaigns' counts follow through the leads trigger). Adds the batch to
 -- the run's row. Returns the leads it completed.
+--
+-- A journey completed again — after the SOP's rollback restored leads from
+-- a backup but kept the log, say — keeps the log row and event it has
+-- (ON CONFLICT DO NOTHING): without that, the same keys were a unique
+-- violation, the batch rolled back, and every later run of that client
+-- failed on the same leads (tests/http/test_runbook_deenroll.sh).
+--
+-- The batch's commit does not wait for its WAL flush (for its transaction
+-- only): a run is about a thousand batches, and each flush was part of
+-- what the run paid over the set-based floor. Safe: a batch is one
+-- transaction, so a crash loses it whole and the next run completes its
+-- leads; the run's row is closed by a synchronous commit, which flushes
+-- every batch before it (the WAL is flushed in order).
 CREATE FUNCTION process_de_enrollment_batch(p_run_id uuid, p_client_id uuid,
     p_batch_size integer DEFAULT 100)
 RETURNS integer
@@ -99,6 +119,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	v_done	integer;
 BEGIN
+	PERFORM set_config('synchronous_commit', 'off', true);
 	WITH batch AS (
 		SELECT * FROM get_leads_for_de_enrollment(p_client_id, p_batch_size)
 	), l AS (
@@ -112,6 +133,7 @@ BEGIN
 		    l.messages_received, l.current_message_position,
 		    l.total_messages, l.enrolled_at
 		FROM l
+		ON CONFLICT DO NOTHING
 		RETURNING lead_id
 	), ev AS (
 		INSERT INTO lead_activity_log (client_id, lead_id, event_type,
@@ -128,6 +150,7 @@ BEGIN
 		        'messages_received', l.messages_received,
 		        'total_messages', l.total_messages)
 		FROM l JOIN campaigns c ON c.id = l.campaign_link_id
+		ON CONFLICT DO NOTHING
 		RETURNING lead_id
 	), upd AS (
 		UPDATE leads t
@@ -213,6 +236,12 @@ BEGIN
 	RETURN v_logs + v_runs;
 END
 $$;
+
+-- The job's alerts are kept once per condition and client in alert_state
+-- (0005), keyed 'deenroll:<client uuid>:<check>'.
+ALTER TABLE alert_state DROP CONSTRAINT alert_state_condition_check;
+ALTER TABLE alert_state ADD CONSTRAINT alert_state_condition_check
+	CHECK (condition ~ '^[a-z0-9_:.-]{1,100}$');
 
 GRANT SELECT, INSERT, UPDATE ON de_enrollment_runs TO minicrm_app;
 GRANT SELECT, INSERT ON de_enrollment_lead_log TO minicrm_app;
