@@ -9,7 +9,8 @@
 #   2. the set-based floor: one statement doing the run's updates and
 #      inserts for every client at once (bench/deenroll_floor.sql);
 #   3. one full run as the job does it: `minicrm deenroll` (bin/minicrm,
-#      or BENCH_CLI; its wall time and max RSS), and the same batches by
+#      or BENCH_CLI; its wall time and max RSS) with its default two
+#      workers (DE_ENROLLMENT_WORKERS) and with one, and the same batches by
 #      SQL (tests/deenroll_loop.sql); 2 and 3 take turns
 #      BENCH_DEENROLL_ROUNDS times (2), and the best of each is compared;
 #   4. the CLI's memory with 10,000 and with 100,000 finished leads;
@@ -78,13 +79,14 @@ superuser "CREATE DATABASE deenroll_tpl OWNER minicrm_owner" >/dev/null
 DATABASE_URL=$(owner_url deenroll_tpl) bin/minicrm migrate up >/dev/null
 t0=$(now_ms)
 psql "$(owner_url deenroll_tpl)" -qX -f bench/deenroll_data.sql >/dev/null
-psql "$(owner_url deenroll_tpl)" -qX -c "VACUUM ANALYZE"
+psql "$(owner_url deenroll_tpl)" -qX -c "VACUUM ANALYZE clients, campaigns, leads, lead_activity_log, activity_counts"
 LOAD=$(( $(now_ms) - t0 ))
 read -r LEADS FINISHED <<<"$(psql "$(owner_url deenroll_tpl)" -qAtX -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE current_message_position >= 5) FROM leads")"
 say "data: $LEADS leads of 100 clients, $FINISHED finished, built in $(secs "$LOAD") s (set-based, vacuumed)"
 
-# cli_run NAME → sets CLI_MS, CLI_RSS (MB)
+# cli_run NAME [WORKERS] → sets CLI_MS, CLI_RSS (MB)
 cli_run() {
+	DE_ENROLLMENT_WORKERS=${2:-2} \
 	MINICRM_APP_DATABASE_URL=$(app_url "$1") DATABASE_URL=$(owner_url "$1") \
 		/usr/bin/time -o "$out/time-$1.txt" -f '%e %M' "$CLI" deenroll \
 		> "$out/cli-$1.txt" 2>&1
@@ -99,7 +101,7 @@ min() { printf '%s\n' "$@" | sort -n | head -n 1; }
 # shared machine the load moves during a run, so each is measured ROUNDS
 # times, alternating, and the best of each compared.
 ROUNDS=${BENCH_DEENROLL_ROUNDS:-2}
-FLOORS=() LOOPS=() RUNS=()
+FLOORS=() LOOPS=() RUNS=() RUNS1=()
 for ((k = 1; k <= ROUNDS; k++)); do
 	fresh deenroll_floor
 	t0=$(now_ms)
@@ -121,14 +123,21 @@ for ((k = 1; k <= ROUNDS; k++)); do
 		cli_run deenroll_cli
 		verify deenroll_cli "$FINISHED"
 		RUNS+=("$CLI_MS") RSS100=$CLI_RSS
-		say "round $k: minicrm deenroll (all 100 clients):          $(secs "$CLI_MS") s, max RSS $CLI_RSS MB"
+		say "round $k: minicrm deenroll (all 100 clients, 2 workers): $(secs "$CLI_MS") s, max RSS $CLI_RSS MB"
+
+		fresh deenroll_cli
+		cli_run deenroll_cli 1
+		verify deenroll_cli "$FINISHED"
+		RUNS1+=("$CLI_MS")
+		say "round $k: minicrm deenroll (one worker):                $(secs "$CLI_MS") s, max RSS $CLI_RSS MB"
 	fi
 done
 FLOOR=$(min "${FLOORS[@]}") LOOP=$(min "${LOOPS[@]}")
 say "best of $ROUNDS: floor $(secs "$FLOOR") s; run by SQL $(secs "$LOOP") s ($(ratio "$LOOP" "$FLOOR")x, $(leads_per_s "$LOOP") leads/s)"
 if [ -n "$CLI" ]; then
 	RUN=$(min "${RUNS[@]}")
-	say "best of $ROUNDS: minicrm deenroll $(secs "$RUN") s ($(ratio "$RUN" "$FLOOR")x the floor, $(leads_per_s "$RUN") leads/s)"
+	RUN1=$(min "${RUNS1[@]}")
+	say "best of $ROUNDS: minicrm deenroll $(secs "$RUN") s ($(ratio "$RUN" "$FLOOR")x the floor, $(leads_per_s "$RUN") leads/s); one worker $(secs "$RUN1") s ($(ratio "$RUN1" "$FLOOR")x)"
 
 	# --- 4. memory: 10,000 finished leads instead of 100,000
 	fresh deenroll_10k

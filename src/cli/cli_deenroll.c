@@ -284,6 +284,7 @@ cli_deenroll(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	opts.stop = &stop_requested;
 	opts.triggered_by = "cli";
+	opts.workers = deenroll_workers();
 	if (isatty(STDERR_FILENO)) {
 		opts.progress = show_progress;
 		opts.progress_ctx = &last;

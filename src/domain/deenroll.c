@@ -9,6 +9,7 @@
  * 'partial' if it had more. The stop flag is firmer: the client in hand
  * stops after its batch ('partial'), the clients after it are not begun.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,26 @@
 #define DEENROLL_BATCH_MAX	10000
 #define DEENROLL_RUNTIME_MAX	(24L * 3600 * 1000)
 #define DEENROLL_RETRIES	3	/* a batch lost to a deadlock */
+#define DEENROLL_WORKERS_MAX	16
+
+/* What the workers of one call share; lock guards next, the report's
+ * totals and the progress callback. */
+struct pool {
+	pthread_mutex_t			 lock;
+	const struct deenroll_options	*o;
+	const struct db_deenroll_client	*rows;
+	size_t				 n;
+	size_t				 next;	/* the next client to begin */
+	struct deenroll_report		*report;
+	long				 size, max_ms;
+	double				 t0;
+};
+
+struct worker {
+	struct pool	*pool;
+	struct db	*db;
+	pthread_t	 thread;
+};
 
 const char *
 deenroll_status_name(enum deenroll_status s)
@@ -57,6 +78,13 @@ deenroll_batch_size(void)
 }
 
 long
+deenroll_workers(void)
+{
+	return config_get_long("DE_ENROLLMENT_WORKERS", 2, 1,
+	    DEENROLL_WORKERS_MAX);
+}
+
+long
 deenroll_max_runtime(void)
 {
 	return config_get_long("DE_ENROLLMENT_MAX_RUNTIME",
@@ -86,12 +114,6 @@ ms_since(double t0)
 	return (long)((clock_mono() - t0) * 1000.0);
 }
 
-static void
-progress(const struct deenroll_options *o, const struct deenroll_client *c)
-{
-	if (o->progress != NULL)
-		o->progress(o->progress_ctx, c);
-}
 
 /* Keep why c failed: what went wrong, then the database's message, cut
  * to the room the report has. */
@@ -143,10 +165,11 @@ dry_run_one(struct db *db, struct deenroll_client *c)
 
 /* One client's run, batch after batch, its row opened and closed. */
 static void
-run_one(struct db *db, const struct deenroll_options *o, long size,
-    double t0, long max_ms, struct deenroll_client *c)
+run_one(struct db *db, struct pool *p, struct deenroll_client *c)
 {
+	const struct deenroll_options *o = p->o;
 	const char	*by = o->triggered_by != NULL ? o->triggered_by : "cli";
+	long		 size = p->size;
 	double		 started = clock_mono();
 	long		 done;
 	int		 rc;
@@ -159,7 +182,7 @@ run_one(struct db *db, const struct deenroll_options *o, long size,
 	}
 	for (;;) {
 		if (c->batches > 0 && ((o->stop != NULL && *o->stop) ||
-		    ms_since(t0) >= max_ms)) {
+		    ms_since(p->t0) >= p->max_ms)) {
 			c->status = DEENROLL_PARTIAL;
 			break;
 		}
@@ -178,7 +201,11 @@ run_one(struct db *db, const struct deenroll_options *o, long size,
 			c->status = DEENROLL_SUCCESS;
 			break;
 		}
-		progress(o, c);
+		if (o->progress != NULL) {
+			pthread_mutex_lock(&p->lock);
+			o->progress(o->progress_ctx, c);
+			pthread_mutex_unlock(&p->lock);
+		}
 	}
 	c->duration_ms = ms_since(started);
 	if ((rc = db_deenroll_run_close(db, c->run_id,
@@ -192,54 +219,121 @@ run_one(struct db *db, const struct deenroll_options *o, long size,
 	}
 }
 
+
+/* Take clients in order until none is left or the stop flag is up: the
+ * clients begun are always a prefix of the list. */
+static void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct pool		*p = w->pool;
+	const struct deenroll_options *o = p->o;
+	struct deenroll_client	*c;
+	size_t			 i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->next == p->n || (o->stop != NULL && *o->stop)) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+
+		c = &p->report->clients[i];
+		snprintf(c->client_id, sizeof(c->client_id), "%s",
+		    p->rows[i].id);
+		snprintf(c->client_slug, sizeof(c->client_slug), "%s",
+		    p->rows[i].slug);
+		c->status = DEENROLL_SUCCESS;
+		if (o->dry_run)
+			dry_run_one(w->db, c);
+		else
+			run_one(w->db, p, c);
+		c->finished = true;
+		if (c->status == DEENROLL_FAILED)
+			log_warn("deenroll %s: run failed: %s", c->client_slug,
+			    c->error);
+
+		pthread_mutex_lock(&p->lock);
+		if (c->status == DEENROLL_FAILED)
+			p->report->failed++;
+		else if (c->status == DEENROLL_PARTIAL)
+			p->report->partial++;
+		p->report->de_enrolled += c->de_enrolled;
+		if (o->progress != NULL)
+			o->progress(o->progress_ctx, c);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/*
+ * Clients are independent (each its own campaigns, so two batches of two
+ * clients never wait on each other's rows): with workers > 1 they run at
+ * once, each worker on a connection of its own, the caller's db the first.
+ * A run is then bound by the database's cores, not by one backend's: a
+ * batch's per-lead work is already at the set-based floor's
+ * (docs/scaling.md). A connection that cannot be opened leaves fewer
+ * workers, not a failure.
+ */
 int
 deenroll_run(struct db *db, const struct deenroll_options *o,
     struct deenroll_report *report)
 {
 	struct db_deenroll_client	*rows = NULL;
-	struct deenroll_client		*c;
-	double				 t0 = clock_mono();
-	long				 size, max_ms;
-	size_t				 n, i;
+	struct pool			 p;
+	struct worker			 w[DEENROLL_WORKERS_MAX];
+	struct db			 extra[DEENROLL_WORKERS_MAX];
+	size_t				 n, i, nw = 1, started;
 	int				 rc;
 
 	memset(report, 0, sizeof(*report));
-	size = o->batch_size > 0 ? o->batch_size : deenroll_batch_size();
-	max_ms = o->max_runtime_ms > 0 ? o->max_runtime_ms :
-	    deenroll_max_runtime();
 	if (o->client_id != NULL && !lead_uuid_valid(o->client_id))
 		return DB_OK;	/* no such client: no runs */
 	if ((rc = db_deenroll_clients(db, o->client_id, &rows, &n)) != DB_OK)
 		return rc;
-	if (n > 0 && (report->clients = calloc(n, sizeof(*c))) == NULL) {
+	if (n > 0 && (report->clients = calloc(n,
+	    sizeof(*report->clients))) == NULL) {
 		free(rows);
 		snprintf(db->error, sizeof(db->error), "out of memory");
 		return DB_ERROR;
 	}
-	for (i = 0; i < n; i++) {
-		/* Stopped: the clients not begun are not run (nor reported). */
-		if (o->stop != NULL && *o->stop)
+	memset(&p, 0, sizeof(p));
+	pthread_mutex_init(&p.lock, NULL);
+	p.o = o;
+	p.rows = rows;
+	p.n = n;
+	p.report = report;
+	p.t0 = clock_mono();
+	p.size = o->batch_size > 0 ? o->batch_size : deenroll_batch_size();
+	p.max_ms = o->max_runtime_ms > 0 ? o->max_runtime_ms :
+	    deenroll_max_runtime();
+
+	w[0] = (struct worker){ .pool = &p, .db = db };
+	memset(extra, 0, sizeof(extra));
+	for (i = 1; i < (size_t)o->workers && i < DEENROLL_WORKERS_MAX &&
+	    i < n; i++) {
+		if (db_open_app(&extra[i]) != 0 || db_ensure(&extra[i]) !=
+		    DB_OK) {
+			log_warn("deenroll: worker %zu has no connection (%s); "
+			    "running with %zu", i + 1, extra[i].error, nw);
+			db_close(&extra[i]);
 			break;
-		report->nclients = i + 1;
-		c = &report->clients[i];
-		snprintf(c->client_id, sizeof(c->client_id), "%s", rows[i].id);
-		snprintf(c->client_slug, sizeof(c->client_slug), "%s",
-		    rows[i].slug);
-		c->status = DEENROLL_SUCCESS;
-		if (o->dry_run)
-			dry_run_one(db, c);
-		else
-			run_one(db, o, size, t0, max_ms, c);
-		c->finished = true;
-		if (c->status == DEENROLL_FAILED) {
-			report->failed++;
-			log_warn("deenroll %s: run failed: %s", c->client_slug,
-			    c->error);
-		} else if (c->status == DEENROLL_PARTIAL)
-			report->partial++;
-		report->de_enrolled += c->de_enrolled;
-		progress(o, c);
+		}
+		w[nw] = (struct worker){ .pool = &p, .db = &extra[i] };
+		nw++;
 	}
+	for (started = 1; started < nw; started++)
+		if (pthread_create(&w[started].thread, NULL, worker_main,
+		    &w[started]) != 0)
+			break;
+	worker_main(&w[0]);
+	for (i = 1; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	for (i = 1; i < nw; i++)
+		db_close(&extra[i]);
+	report->nclients = p.next;
+	pthread_mutex_destroy(&p.lock);
 	free(rows);
 	return DB_OK;
 }

@@ -43,10 +43,15 @@ struct deenroll_options {
 	const char		*triggered_by;
 	/* Checked between batches (may be NULL). */
 	volatile sig_atomic_t	*stop;
-	/* Called after each batch and at each run's end (may be NULL). */
+	/* Called after each batch and at each run's end (may be NULL); with
+	 * workers > 1 from their threads, one call at a time. */
 	void			(*progress)(void *ctx,
 				    const struct deenroll_client *client);
 	void			*progress_ctx;
+	/* Clients run at once, each worker on a connection of its own (the
+	 * caller's is one of them): 0 or 1 one at a time (the API, the
+	 * portal); deenroll_workers() for the CLI and the worker. */
+	long			 workers;
 };
 
 /* One client's run. */
@@ -165,6 +170,8 @@ const char	*deenroll_level_name(enum deenroll_level);
  * up to a day), as a run with 0 in its options reads them. */
 long	deenroll_batch_size(void);
 long	deenroll_max_runtime(void);
+/* DE_ENROLLMENT_WORKERS (default 2, 1 to 16): clients run at once. */
+long	deenroll_workers(void);
 
 /* Is there a client with this id? 1, 0 (also for a malformed id), or a
  * negative db_status. */

@@ -99,6 +99,7 @@ job_deenroll(struct job_run *run)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.triggered_by = "worker";
+	opts.workers = deenroll_workers();
 	opts.stop = run->stop;
 	if ((rc = deenroll_run(run->db, &opts, &rep)) != DB_OK) {
 		deenroll_report_free(&rep);

@@ -137,6 +137,13 @@ expect_eq "$(stuck "$F")" 3 "its leads are untouched (the batch rolled back whol
 expect_eq "$(sql "SELECT count(*) FROM de_enrollment_lead_log WHERE client_id = '$F'")" 0 "...and not logged"
 expect_eq "$(stuck "$B")$(stuck "$G")" 00 "the other clients' leads were all completed"
 expect_eq "$(counts "$G")" 0/3000 "the big campaign: 3000 completed"
+# Two workers (DE_ENROLLMENT_WORKERS' default): while one completed the
+# big client, the other began the clients after it.
+expect_eq "$(sql "SELECT count(*) > 0 FROM de_enrollment_runs g
+	JOIN de_enrollment_runs o ON o.client_id <> g.client_id
+	 AND o.run_at > g.run_at AND o.run_at < g.finished_at
+	WHERE g.client_id = '$G' AND g.leads_de_enrolled = 2990")" t \
+	"two workers: another client's run began while the big client's ran"
 
 # --- two runs at once split the leads, never complete one twice -----------
 sql "INSERT INTO leads (client_id, external_id, campaign_link_id, current_message_position, is_active, opted_out)
