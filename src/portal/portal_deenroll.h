@@ -31,12 +31,14 @@ void	deenroll_flash_add(struct visit *, json_object *data);
 
 /*
  * The handlers, for admin.c's route table: GET /de-enrollment, GET
- * /de-enrollment/export.csv, POST /de-enrollment/run, GET
+ * /de-enrollment/export.csv, GET /de-enrollment/health.csv, POST
+ * /de-enrollment/run, GET
  * /de-enrollment/runs/{uuid}, GET /de-enrollment/runs/{uuid}/export.csv;
  * {uuid} is checked by the router (PORTAL_ARG_RUN_UUID).
  */
 void	deenroll_page(struct visit *);
 void	deenroll_export(struct visit *);
+void	deenroll_health_export(struct visit *);
 void	deenroll_run_now(struct visit *);
 void	deenroll_run_page(struct visit *);
 void	deenroll_run_export(struct visit *);

@@ -5,6 +5,7 @@
  * SOP's thresholds, as `minicrm deenroll --health-check` and the alerts
  * judge them); the run is deenroll_run, as the worker's.
  *
+ *   GET  /de-enrollment/health.csv  the health table as CSV
  *   POST /de-enrollment/run   admins: run de-enrollment now for
  *                             client_id (a uuid) or, without one, every
  *                             client; 303 to the runs with the result
@@ -13,10 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "csv.h"
 #include "deenroll.h"
 #include "json_put.h"
 #include "lead_filters.h"
 #include "log.h"
+#include "portal_csv.h"
 #include "portal_deenroll.h"
 #include "validate.h"
 
@@ -122,6 +125,63 @@ deenroll_health_add(struct visit *v, json_object *data)
 	json_object_object_add(data, "thresholds", thresholds_json());
 	deenroll_health_free(&h);
 	return DB_OK;
+}
+
+/* One client's health as a CSV row: the figures as numbers (empty where
+ * there is none), the level and the thresholds it is past in words. */
+static void
+health_csv(struct buf *out, const struct deenroll_health_row *h)
+{
+	char	 text[32];
+
+	csv_cell(out, h->client_slug, true);
+	csv_cell(out, h->client_id, false);
+	csv_cell(out, deenroll_level_name(h->level), false);
+	portal_csv_int(out, h->runs_24h, false);
+	portal_csv_int(out, h->successful_runs_24h, false);
+	portal_csv_int(out, h->failed_runs_24h, false);
+	portal_csv_int(out, h->partial_runs_24h, false);
+	snprintf(text, sizeof(text), "%.1f", h->success_rate_24h);
+	csv_cell(out, h->has_success_rate ? text : "", false);
+	snprintf(text, sizeof(text), "%.1f", h->hours_since_success);
+	csv_cell(out, h->has_hours_since_success ? text : "", false);
+	snprintf(text, sizeof(text), "%ld", h->avg_duration_ms_24h);
+	csv_cell(out, h->has_avg_duration ? text : "", false);
+	portal_csv_int(out, h->leads_de_enrolled_24h, false);
+	portal_csv_int(out, h->stuck_leads, false);
+	csv_cell(out, h->last_run_at, false);
+	csv_cell(out, h->last_success_at, false);
+	csv_cell(out, h->summary, false);
+	csv_end_row(out);
+}
+
+/* GET /de-enrollment/health.csv: 200 text/csv, one row per client (the
+ * page's health table); 503 or 500 if the figures cannot be read. */
+void
+deenroll_health_export(struct visit *v)
+{
+	struct deenroll_health	 h;
+	struct buf		 out = BUF_INIT;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = deenroll_health_read(&v->w->db, NULL, &h)) != DB_OK) {
+		deenroll_health_free(&h);
+		portal_send_db_error(v, rc);
+		return;
+	}
+	if (portal_csv_begin(v, "de-enrollment-health.csv", &out,
+	    "client,client_id,level,runs_24h,successful_runs_24h,"
+	    "failed_runs_24h,partial_runs_24h,success_rate_24h,"
+	    "hours_since_success,avg_duration_ms_24h,leads_de_enrolled_24h,"
+	    "stuck_leads,last_run_at,last_success_at,summary\r\n") == 0) {
+		for (i = 0; i < h.nrows; i++)
+			health_csv(&out, &h.rows[i]);
+		if (portal_csv_flush(v, &out, "de-enrollment health") == -1)
+			log_warn("de-enrollment health export not sent whole");
+	}
+	buf_free(&out);
+	deenroll_health_free(&h);
 }
 
 void

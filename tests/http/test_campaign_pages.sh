@@ -259,6 +259,13 @@ check "...its success rate, under no threshold" grep -qF '<td class="success-rat
 check "six failed runs are past the SOP's five, marked" grep -qF '<td class="failed past">6</td>' <<<"$(health_row "$C2")"
 check "...and a 0 % success rate too" grep -qF '<td class="success-rate past">0.0 %</td>' <<<"$(health_row "$C2")"
 check "...its level is a warning at least" grep -qE '<td class="level">(warning|error)</td>' <<<"$(health_row "$C2")"
+check "the health table links its CSV" grep -qF 'href="/de-enrollment/health.csv"' <<<"$BODY"
+request GET "/de-enrollment/health.csv" -b "$JAR"
+expect_status 200 "the health table as CSV"
+check "...header" grep -q '^client,client_id,level,runs_24h,successful_runs_24h,failed_runs_24h,partial_runs_24h,success_rate_24h,hours_since_success,avg_duration_ms_24h,leads_de_enrolled_24h,stuck_leads,' <<<"$BODY"
+check "...the client: ok or notice, one stuck lead, 100 % success" grep -qE "^$C,[0-9a-f-]{36},(ok|notice),[0-9]+,[0-9]+,0,0,100.0,[0-9.]+,[0-9]+,[0-9]+,1," <<<"$BODY"
+check "...six failed runs, 0 % success" grep -qE "^$C2,[0-9a-f-]{36},(warning|error),[0-9]+,0,6,0,0.0," <<<"$BODY"
+browse GET /de-enrollment
 check "an admin sees Run now" grep -q '<form id="run-now"' <<<"$BODY"
 CSRF=$(field csrf)
 RUNS=$(sql "SELECT count(*) FROM de_enrollment_runs")

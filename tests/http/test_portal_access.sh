@@ -40,6 +40,7 @@ ROUTES=(
 	"GET /de-enrollment"
 	"GET /de-enrollment?client=default&status=success&from=2020-01-01&to=2099-12-31"
 	"GET /de-enrollment/export.csv?status=success"
+	"GET /de-enrollment/health.csv"
 	"GET /de-enrollment/runs/{run}"
 	"GET /de-enrollment/runs/{run}/export.csv"
 	"POST /leads/{lead}/note message=a+note+from+the+access+test"
