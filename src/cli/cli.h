@@ -6,6 +6,8 @@
 #ifndef MINICRM_CLI_H
 #define MINICRM_CLI_H
 
+#include <signal.h>
+
 #include "db.h"
 
 int	cli_migrate(int argc, char **argv);
@@ -24,5 +26,12 @@ int	cli_campaigns(int argc, char **argv);
  * prints why and returns -1 if none is or the connection fails.
  */
 int	cli_connect(struct db *, const char *setting, const char *fallback);
+
+/*
+ * Catch SIGINT and SIGTERM into a flag and return it, for a long command's
+ * stop (checked between units of work). No SA_RESTART: a signal cuts a
+ * sleep short. The flag lives as long as the process.
+ */
+volatile sig_atomic_t	*cli_stop_on_signals(void);
 
 #endif

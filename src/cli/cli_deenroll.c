@@ -37,15 +37,6 @@
 #include "db_deenroll.h"
 #include "deenroll.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static int
 deenroll_usage(void)
 {
@@ -208,7 +199,7 @@ migrate_stuck(struct db *db, struct deenroll_options *o)
 			goto dbfail;
 		for (left = 0, i = 0; i < after.nclients; i++)
 			left += after.clients[i].evaluated;
-		if (left == 0 || run.de_enrolled == 0 || stop_requested)
+		if (left == 0 || run.de_enrolled == 0 || *o->stop)
 			break;
 		deenroll_report_free(&run);
 		deenroll_report_free(&after);
@@ -242,7 +233,6 @@ cli_deenroll(int argc, char **argv)
 {
 	struct deenroll_options	 opts;
 	struct deenroll_report	 rep;
-	struct sigaction	 sa;
 	struct timespec		 last = { 0, 0 };
 	struct db		 db;
 	bool			 health = false, migrate = false;
@@ -278,11 +268,7 @@ cli_deenroll(int argc, char **argv)
 		db_close(&db);
 		return rc;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	opts.stop = &stop_requested;
+	opts.stop = cli_stop_on_signals();
 	opts.triggered_by = "cli";
 	opts.workers = deenroll_workers();
 	if (isatty(STDERR_FILENO)) {

@@ -36,15 +36,6 @@
 #include "replay.h"
 #include "validate.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 static int
 replay_usage(void)
 {
@@ -81,7 +72,6 @@ cli_replay(int argc, char **argv)
 	struct replay_options	 opts;
 	struct replay_result	 r;
 	struct progress		 progress;
-	struct sigaction	 sa;
 	struct db		 db;
 	long			 n;
 	int			 i, rc;
@@ -104,11 +94,7 @@ cli_replay(int argc, char **argv)
 			return replay_usage();
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	opts.stop = &stop_requested;
+	opts.stop = cli_stop_on_signals();
 	if (isatty(STDERR_FILENO)) {
 		opts.progress = show_progress;
 		opts.progress_ctx = &progress;
@@ -127,7 +113,7 @@ cli_replay(int argc, char **argv)
 	    "dead %ld%s%s\n", opts.dry_run ? " (dry run)" : "", r.taken,
 	    r.logged, r.duplicates, r.failed, r.dead,
 	    opts.dry_run ? "; nothing was changed" : "",
-	    stop_requested ? "; stopped early" : "");
+	    *opts.stop ? "; stopped early" : "");
 	if (rc != DB_OK)
 		return 1;
 	if (opts.id != NULL && r.taken == 0) {

@@ -22,28 +22,6 @@
 #include "supervisor.h"
 #include "worker.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void
-on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-/* No SA_RESTART: a signal cuts a sleep short. */
-static void
-catch_stop_signals(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
 /*
  * The worker process, in each child the master starts. It begins with
  * the stop signals blocked (supervisor.h): a SIGTERM that came meanwhile
@@ -53,16 +31,17 @@ catch_stop_signals(void)
 static int
 worker_child(void *arg)
 {
-	sigset_t	 stops;
+	volatile sig_atomic_t	*stop;
+	sigset_t		 stops;
 
 	(void)arg;
 	alert_init();
-	catch_stop_signals();
+	stop = cli_stop_on_signals();
 	sigemptyset(&stops);
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGINT);
 	sigprocmask(SIG_UNBLOCK, &stops, NULL);
-	return worker_run(&stop_requested);
+	return worker_run(stop);
 }
 
 int
@@ -134,8 +113,7 @@ cli_job(int argc, char **argv)
 	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
 		return JOB_FAILED;
 	alert_init();
-	catch_stop_signals();
-	out = job_run(job, &db, &stop_requested);
+	out = job_run(job, &db, cli_stop_on_signals());
 	db_close(&db);
 	return out;
 }

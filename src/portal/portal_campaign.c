@@ -40,7 +40,8 @@ static const struct {
 };
 #define NSTATES	(sizeof(states) / sizeof(states[0]))
 
-/* The state the query asks for ("active" if none); NULL if it is not one. */
+/* The state the query asks for ("active" if none); NULL, having answered
+ * 400, if it is not one. */
 static const char *
 state_read(struct visit *v)
 {
@@ -52,7 +53,26 @@ state_read(struct visit *v)
 	for (i = 0; i < NSTATES; i++)
 		if (strcmp(s, states[i].name) == 0)
 			return states[i].name;
+	portal_send_error(v, 400, "The state must be active, stuck, "
+	    "completed, opted_out, inactive or all.");
 	return NULL;
+}
+
+/* The path's campaign (the caller frees it), or NULL having answered 404,
+ * or 503/500 if the database failed. */
+static struct db_campaign *
+campaign_read(struct visit *v)
+{
+	struct db_campaign	*c;
+	int			 rc;
+
+	if ((rc = db_campaign_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return NULL;
+	}
+	if (c == NULL)
+		portal_send_error(v, 404, "There is no such campaign.");
+	return c;
 }
 
 /* The tabs: [{name, label, leads, selected, url}]. */
@@ -216,25 +236,16 @@ campaign_page(struct visit *v)
 	json_object		*data;
 	int			 rc;
 
-	if (state == NULL) {
-		portal_send_error(v, 400, "The state must be active, stuck, "
-		    "completed, opted_out, inactive or all.");
+	if (state == NULL)
 		return;
-	}
 	if (after != NULL && *after == '\0')
 		after = NULL;
 	if (after != NULL && !lead_uuid_valid(after)) {
 		portal_send_error(v, 400, "The page marker is not a lead id.");
 		return;
 	}
-	if ((rc = db_campaign_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
-		portal_send_db_error(v, rc);
+	if ((c = campaign_read(v)) == NULL)
 		return;
-	}
-	if (c == NULL) {
-		portal_send_error(v, 404, "There is no such campaign.");
-		return;
-	}
 	data = portal_page_data(v);
 	json_object_object_add(data, "campaign", campaign_json(c));
 	free(c);
@@ -281,19 +292,10 @@ campaign_leads_export(struct visit *v)
 	size_t			 n, i;
 	int			 rc;
 
-	if (state == NULL) {
-		portal_send_error(v, 400, "The state must be active, stuck, "
-		    "completed, opted_out, inactive or all.");
+	if (state == NULL)
 		return;
-	}
-	if ((rc = db_campaign_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
-		portal_send_db_error(v, rc);
+	if ((c = campaign_read(v)) == NULL)
 		return;
-	}
-	if (c == NULL) {
-		portal_send_error(v, 404, "There is no such campaign.");
-		return;
-	}
 	free(c);
 	if ((rc = db_campaign_leads(&v->w->db, v->arg[0], state, NULL,
 	    EXPORT_BATCH, &rows, &n)) != DB_OK) {
