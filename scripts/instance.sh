@@ -86,6 +86,11 @@ pg_up() {
 			logging_collector = off
 		PGCONF
 	fi
+	# The nurture runbook's weekly review reads pg_stat_statements; a
+	# cluster made before it was loaded gets it at its next start.
+	grep -q "^shared_preload_libraries = 'pg_stat_statements'" "$pg/data/postgresql.conf" ||
+		echo "shared_preload_libraries = 'pg_stat_statements'" |
+		as_pg tee -a "$pg/data/postgresql.conf" >/dev/null
 	if ! as_pg "$pg_bin/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
 		as_pg "$pg_bin/pg_ctl" -D "$pg/data" -l "$pg/log/postgres.log" -w -t 60 start >/dev/null ||
 			die "PostgreSQL did not start; see $pg/log/postgres.log"
@@ -107,7 +112,10 @@ pg_up() {
 		ALTER ROLE minicrm_n8n LOGIN PASSWORD :'n8n_pw';
 		SELECT 'CREATE DATABASE minicrm OWNER minicrm_owner'
 		  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'minicrm') \gexec
+		GRANT pg_read_all_stats TO minicrm_owner;
 		SQL
+	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d minicrm -qAt -v ON_ERROR_STOP=1 \
+		-c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
 	write_conf "postgresql://minicrm_owner:$owner_pw@/minicrm?host=$sock" \
 		"postgresql://minicrm_app:$app_pw@/minicrm?host=$sock" "$owner_pw" "$app_pw" \
 		"postgresql://minicrm_n8n:$n8n_pw@/minicrm?host=$sock" "$n8n_pw"

@@ -16,5 +16,11 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_deenroll.def"
 #include "sql_campaign_pages.def"
 #include "sql_deenroll_pages.def"
+#include "sql_nurture.def"
+#include "sql_nurture_schedule.def"
+#include "sql_nurture_send.def"
+#include "sql_nurture_events.def"
+#include "sql_nurture_analytics.def"
+#include "sql_nurture_pages.def"
 #undef STMT
 };
