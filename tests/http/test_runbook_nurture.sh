@@ -99,8 +99,8 @@ sed 's/SELECT lead_id FROM leads/SELECT id FROM leads/' "$STMTS/$S_STOP.sql" > "
 expect_eq "$(diff "$STMTS/$S_STOP.sql" "$TMP/stop_fixed.sql" | grep -c '^[<>]')" 2 "the corrected statement differs from the runbook's in one line"
 check "the corrected statement is the one docs/nurture.md gives, word for word" python3 -c '
 import sys
-stmt = open(sys.argv[1]).read().strip()
-sys.exit(stmt not in open(sys.argv[2]).read())' "$TMP/stop_fixed.sql" "$TOP/docs/nurture.md"
+def text(p): return "\n".join(l.rstrip() for l in open(p).read().splitlines())
+sys.exit(text(sys.argv[1]).strip() not in text(sys.argv[2]))' "$TMP/stop_fixed.sql" "$TOP/docs/nurture.md"
 
 # The day boundary: "today" rows are at most 10 minutes old and yesterday's
 # are near its midnight; in the first quarter hour of a day wait it out.
