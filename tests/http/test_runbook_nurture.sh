@@ -44,6 +44,32 @@
 #   re-sent event is refused on arrival and total always equals unique
 #   events; the "duplicates" query lists distinct events of one kind for one
 #   e-mail (a lead who opened twice), not duplicates.
+#
+# The statements (in the runbook's order, numbered as sop_sql.awk does) and
+# the data each needs to mean something, all loaded below by SQL:
+#   001 yesterday's volume       yesterday's sends in each state, scheduled and actual times
+#   002 active enrolments        enrolments active (overdue, due soon, later), paused, finished
+#   003 errors per workflow      workflow_errors today and yesterday
+#   004 engagement               campaign_analytics for yesterday (019's and a loaded row)
+#   005 failure rate             sends created in the last 5 minutes (and none: 22012)
+#   006 workflow stopped         workflow_executions, the scheduler's 20 minutes old
+#   007 low engagement           campaign_analytics joined to nurture_campaigns
+#   008 unsubscribe rate         unsubscribe events yesterday and today, sends yesterday
+#   009 stuck queued             queued sends an hour late, 30 minutes late, due tomorrow
+#   010 failure reasons          failed sends today and yesterday, two reasons
+#   011 "duplicate" events       a send opened twice (two events)
+#   012 total vs unique events   today's events, one re-sent by SendGrid
+#   013 bounce rate              a bounce among yesterday's sends
+#   014 leads bouncing twice     hard and soft bounces, two leads over the line, one under
+#   015 mark invalid             one lead with hard bounces
+#   016 stop campaigns (WRONG)   that one invalid lead among 8 enrolments of 2 clients
+#   017 leads missing data       leads without a name or an e-mail in two clients
+#   018 last analytics date      an analytics row 3 days old, then the rollup's
+#   019 analytics INSERT         yesterday's sends with opens and clicks, their enrolments
+#   020-025 REINDEX, ANALYZE     nothing: the tables as they are
+#   026 slow queries             the statements above, as pg_stat_statements saw them
+#   027 scheduling per minute    sends queued today in five different minutes
+#   028 sending per minute       sends sent today in two different minutes
 source "$(dirname "$0")/lib.sh"
 
 RUNBOOK=$TOP/docs/sop/nurture-runbook.md
