@@ -7,10 +7,10 @@
 #   make psql    psql on the instance's database
 
 CC      ?= cc
-PKGS     = json-c libpq libsodium libcurl
+PKGS     = json-c libpq libsodium libcurl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread \
-           $(shell pkg-config --cflags json-c libsodium libcurl 2>/dev/null)
+           $(shell pkg-config --cflags json-c libsodium libcurl libcrypto 2>/dev/null)
 # libpq's headers are the database layer's alone: only the stores in
 # src/db/ read query results (docs/hacking.md), and elsewhere an include
 # of libpq-fe.h does not compile. The tests and benchmarks may use them.
