@@ -284,6 +284,27 @@ head -c 1100000 /dev/zero | tr '\0' ' ' >"$TMP/huge.json"
 post "$TMP/huge.json"
 expect_status 413 "over 1 MiB: 413"
 
+# --- the same batch four times at once (SendGrid retrying while the first
+# post is still in flight): each event stored once, no deadlock.
+python3 - "$TMP/race.json" "$S" "$T" <<'PY'
+import json, sys, hashlib, uuid
+path, s, t = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kinds = ["delivered", "open", "click", "deferred", "bounce"]
+sends = [str(uuid.UUID(hashlib.md5((k + s).encode()).hexdigest())) for k in ("engaged", "blocked", "dropped", "deferred")]
+json.dump([{"email": "r@example.com", "timestamp": t + i, "event": kinds[i % 5], "type": "blocked",
+            "sg_event_id": "race-%s-%d" % (s, i), "email_send_id": sends[i % 4]} for i in range(400)], open(path, "w"))
+PY
+E2=$(events)
+for i in 1 2 3 4; do
+	# each its own answer files (request writes $TMP/body)
+	(R=$TMP; TMP=$R/r$i; mkdir -p "$TMP"; post "$R/race.json" "" "$R/sendgrid.pem"; echo "$STATUS $BODY" >"$R/race.$i") &
+done
+wait
+expect_eq "$(cat "$TMP"/race.? | cut -d' ' -f1 | sort | uniq -c | tr -s ' ')" " 4 200" "four posts of one batch at once: all 200"
+expect_eq "$(cat "$TMP"/race.? | cut -d' ' -f2- | jq -s 'map(.stored) | add')/$(cat "$TMP"/race.? | cut -d' ' -f2- | jq -s 'map(.duplicates) | add')" "400/1200" \
+	"...400 stored once between them, 1,200 duplicates"
+expect_eq "$(($(events) - E2))" 400 "400 more rows, not 1,600"
+
 # --- the database down: 503, SendGrid retries; then stored ---------------
 printf '[{"email":"d@example.com","timestamp":%s,"event":"delivered","sg_event_id":"down%s"}]' "$T" "$S" >"$TMP/down.json"
 pg_control stop
