@@ -232,6 +232,21 @@ check "...and EMAIL_CLICKED" grep -q '<td class="event-type">EMAIL_CLICKED</td>'
 check "the hostile url is escaped on the page" grep -q '&lt;script&gt;alert(' <<<"$BODY"
 check "...never raw" bash -c '! grep -q "<script>alert" <<<"$0"' "$BODY"
 
+# --- the signature is over the bytes as sent: whitespace, CRLF, raw UTF-8,
+# and a chunked upload (nginx passes the body on unchanged)
+printf '[ \r\n {"email":"w@example.com", "timestamp":%s,\t"event":"open","sg_event_id":"ws1%s","note":"\xc3\xa9\xe2\x80\xa8"}\r\n]\r\n  ' "$T" "$S" >"$TMP/ws.json"
+post "$TMP/ws.json"
+expect_status 200 "a body with CRLF, tabs, raw UTF-8 and trailing blanks verifies"
+expect_json '.stored == 1' "...and is stored"
+printf '[{"email":"w@example.com","timestamp":%s,"event":"open","sg_event_id":"ws2%s"}]' "$T" "$S" >"$TMP/chunked.json"
+TS=$(date +%s)
+SIG=$( (printf '%s' "$TS"; cat "$TMP/chunked.json") | openssl dgst -sha256 -sign "$TMP/sendgrid.pem" | base64 -w0)
+request POST $URL -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+	-H "X-Twilio-Email-Event-Webhook-Signature: $SIG" -H "X-Twilio-Email-Event-Webhook-Timestamp: $TS" \
+	--data-binary @"$TMP/chunked.json"
+expect_status 200 "a chunked upload verifies"
+expect_json '.stored == 1' "...and is stored"
+
 # --- an event refused alone; the others stored -------------------------------
 python3 - "$TMP/mixed.json" "$S" "$T" <<'PY'
 import json, sys
