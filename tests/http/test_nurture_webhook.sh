@@ -23,12 +23,13 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TMP/other.
 PUB=$(openssl pkey -in "$TMP/sendgrid.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
 check "a P-256 key pair" test -n "$PUB"
 
-# post FILE [TIMESTAMP] [KEY]: the file as SendGrid posts it, signed over
-# the timestamp's text and the raw body.
+# post FILE [TIMESTAMP] [KEY]: the file as SendGrid posts it (its content
+# type and user agent), signed over the timestamp's text and the raw body.
 post() {
 	local ts=${2:-$(date +%s)} key=${3:-$TMP/sendgrid.pem} sig
 	sig=$( (printf '%s' "$ts"; cat "$1") | openssl dgst -sha256 -sign "$key" | base64 -w0)
-	request POST $URL -H 'Content-Type: application/json' \
+	request POST $URL -H 'Content-Type: application/json;charset=utf-8' \
+		-H 'User-Agent: SendGrid Event API' \
 		-H "X-Twilio-Email-Event-Webhook-Signature: $sig" \
 		-H "X-Twilio-Email-Event-Webhook-Timestamp: $ts" --data-binary @"$1"
 }
