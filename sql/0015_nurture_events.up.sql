@@ -39,6 +39,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	v_started	timestamptz := clock_timestamp();
 	v_new		bigint[];
+	v_leads		bigint[];
+	v_sends		uuid[];
 BEGIN
 	received := jsonb_array_length(p_events);
 
@@ -70,17 +72,28 @@ BEGIN
 		                   OFFSET 0) s ON true
 		ORDER BY ev.hash
 		ON CONFLICT (event_hash) DO NOTHING
-		RETURNING x.id, x.email_send_id
+		RETURNING x.id, x.email_send_id, x.lead_id, x.event_type,
+		    x.bounce_type
 	)
+	-- What the rest needs from the new events, in this one pass: their
+	-- ids, the sends they name, the few that change a lead.
 	SELECT coalesce(array_agg(ins.id), '{}'),
-	       count(*) FILTER (WHERE ins.email_send_id IS NULL)
-	INTO v_new, unknown_sends
+	       count(*) FILTER (WHERE ins.email_send_id IS NULL),
+	       array_agg(DISTINCT ins.email_send_id)
+	           FILTER (WHERE ins.email_send_id IS NOT NULL),
+	       array_agg(ins.id) FILTER (WHERE ins.lead_id IS NOT NULL
+	           AND (ins.event_type IN ('unsubscribe', 'group_unsubscribe',
+	                                   'spamreport')
+	                OR (ins.event_type = 'bounce'
+	                    AND ins.bounce_type = 'hard')))
+	INTO v_new, unknown_sends, v_sends, v_leads
 	FROM ins;
 	stored := cardinality(v_new);
 	duplicates := received - stored;
 
 	IF stored > 0 THEN
-		PERFORM nurture_events_apply(v_new);
+		PERFORM nurture_events_apply(v_new, coalesce(v_sends, '{}'),
+		    coalesce(v_leads, '{}'));
 	END IF;
 
 	INSERT INTO workflow_executions (workflow_name, status,
@@ -103,21 +116,21 @@ SET jit = off
 SET max_parallel_workers_per_gather = 0;
 
 -- What the events p_ids (email_events rows just stored) change: their
--- sends, leads, enrolments and timelines (see above).
-CREATE FUNCTION nurture_events_apply(p_ids bigint[]) RETURNS void
+-- sends (p_sends), leads, enrolments and timelines (see above). p_leads:
+-- those of them that change a lead (a hard bounce, an opt-out), a few in
+-- a thousand, so the statements for them read only these.
+CREATE FUNCTION nurture_events_apply(p_ids bigint[], p_sends uuid[],
+	p_leads bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM 1 FROM email_sends
-	WHERE id IN (SELECT email_send_id FROM email_events
-	             WHERE id = ANY (p_ids) AND email_send_id IS NOT NULL)
+	PERFORM 1 FROM email_sends WHERE id = ANY (p_sends)
 	ORDER BY id FOR NO KEY UPDATE;
-	PERFORM 1 FROM leads
-	WHERE id IN (SELECT lead_id FROM email_events
-	             WHERE id = ANY (p_ids) AND lead_id IS NOT NULL
-	               AND (event_type IN ('unsubscribe', 'group_unsubscribe',
-	                                   'spamreport')
-	                    OR bounce_type = 'hard'))
-	ORDER BY id FOR UPDATE;
+	IF cardinality(p_leads) > 0 THEN
+		PERFORM 1 FROM leads
+		WHERE id IN (SELECT lead_id FROM email_events
+		             WHERE id = ANY (p_leads))
+		ORDER BY id FOR UPDATE;
+	END IF;
 
 	-- The sends: several events of one send in one post are one change.
 	UPDATE email_sends s
@@ -162,49 +175,49 @@ BEGIN
 	  AND (a.delivered IS NOT NULL OR a.opens > 0 OR a.clicks > 0
 	       OR a.bounce IS NOT NULL OR a.dropped IS NOT NULL);
 
-	-- A hard bounce: the address is no good (the runbook's Issue 3 fix).
-	UPDATE leads l
-	SET metadata = jsonb_set(l.metadata, '{email_invalid}', 'true'),
-	    updated_at = now()
-	WHERE l.id IN (SELECT lead_id FROM email_events
-	               WHERE id = ANY (p_ids) AND bounce_type = 'hard'
-	                 AND event_type = 'bounce' AND lead_id IS NOT NULL)
-	  AND l.metadata->'email_invalid' IS DISTINCT FROM 'true'::jsonb;
+	-- A hard bounce or an opt-out: a few events in a thousand, and most
+	-- posts have none (then the timelines below are all that is left).
+	IF cardinality(p_leads) > 0 THEN
+		-- A hard bounce: the address is no good (the runbook's Issue
+		-- 3 fix).
+		UPDATE leads l
+		SET metadata = jsonb_set(l.metadata, '{email_invalid}', 'true'),
+		    updated_at = now()
+		WHERE l.id IN (SELECT lead_id FROM email_events
+		               WHERE id = ANY (p_leads) AND event_type = 'bounce')
+		  AND l.metadata->'email_invalid' IS DISTINCT FROM 'true'::jsonb;
 
-	-- Unsubscribed or reported spam: no more e-mail, from any campaign.
-	INSERT INTO lead_preferences AS p (lead_id, organization_id,
-	    email_opt_out, opted_out_at, opt_out_reason, updated_at)
-	SELECT DISTINCT ON (x.lead_id) x.lead_id, l.client_id, true,
-	    x.event_timestamp,
-	    CASE x.event_type WHEN 'spamreport' THEN 'sendgrid: spam report'
-	                    WHEN 'group_unsubscribe'
-	                        THEN 'sendgrid: group unsubscribe'
-	                    ELSE 'sendgrid: unsubscribe' END,
-	    now()
-	FROM email_events x JOIN leads l ON l.id = x.lead_id
-	WHERE x.id = ANY (p_ids)
-	  AND x.event_type IN ('unsubscribe', 'group_unsubscribe', 'spamreport')
-	ORDER BY x.lead_id, x.event_timestamp
-	ON CONFLICT (lead_id) DO UPDATE
-	SET email_opt_out = true, opted_out_at = EXCLUDED.opted_out_at,
-	    opt_out_reason = EXCLUDED.opt_out_reason, updated_at = now()
-	WHERE NOT p.email_opt_out;
+		-- Unsubscribed or reported spam: no more e-mail, from any
+		-- campaign.
+		INSERT INTO lead_preferences AS p (lead_id, organization_id,
+		    email_opt_out, opted_out_at, opt_out_reason, updated_at)
+		SELECT DISTINCT ON (x.lead_id) x.lead_id, l.client_id, true,
+		    x.event_timestamp,
+		    CASE x.event_type
+		        WHEN 'spamreport' THEN 'sendgrid: spam report'
+		        WHEN 'group_unsubscribe' THEN 'sendgrid: group unsubscribe'
+		        ELSE 'sendgrid: unsubscribe' END,
+		    now()
+		FROM email_events x JOIN leads l ON l.id = x.lead_id
+		WHERE x.id = ANY (p_leads) AND x.event_type <> 'bounce'
+		ORDER BY x.lead_id, x.event_timestamp
+		ON CONFLICT (lead_id) DO UPDATE
+		SET email_opt_out = true, opted_out_at = EXCLUDED.opted_out_at,
+		    opt_out_reason = EXCLUDED.opt_out_reason, updated_at = now()
+		WHERE NOT p.email_opt_out;
 
-	-- Their open enrolments end, with the first reason that came.
-	UPDATE lead_campaign_enrollments e
-	SET status = 'completed', completion_reason = r.reason,
-	    completed_at = now(), next_send_at = NULL, updated_at = now()
-	FROM (SELECT DISTINCT ON (lead_id) lead_id,
-	          CASE event_type WHEN 'bounce' THEN 'invalid_email'
-	                          WHEN 'spamreport' THEN 'spam_report'
-	                          ELSE 'unsubscribed' END AS reason
-	      FROM email_events
-	      WHERE id = ANY (p_ids) AND lead_id IS NOT NULL
-	        AND (event_type IN ('unsubscribe', 'group_unsubscribe',
-	                            'spamreport')
-	             OR (event_type = 'bounce' AND bounce_type = 'hard'))
-	      ORDER BY lead_id, event_timestamp) r
-	WHERE e.lead_id = r.lead_id AND e.status IN ('active', 'paused');
+		-- Their open enrolments end, with the first reason that came.
+		UPDATE lead_campaign_enrollments e
+		SET status = 'completed', completion_reason = r.reason,
+		    completed_at = now(), next_send_at = NULL, updated_at = now()
+		FROM (SELECT DISTINCT ON (lead_id) lead_id,
+		          CASE event_type WHEN 'bounce' THEN 'invalid_email'
+		                          WHEN 'spamreport' THEN 'spam_report'
+		                          ELSE 'unsubscribed' END AS reason
+		      FROM email_events WHERE id = ANY (p_leads)
+		      ORDER BY lead_id, event_timestamp) r
+		WHERE e.lead_id = r.lead_id AND e.status IN ('active', 'paused');
+	END IF;
 
 	-- The leads' timelines, and OPTED_OUT for the campaigns trigger.
 	INSERT INTO lead_activity_log (client_id, lead_id, event_type,
@@ -256,4 +269,4 @@ SET jit = off
 SET max_parallel_workers_per_gather = 0;
 
 GRANT EXECUTE ON FUNCTION nurture_events_store(jsonb, jsonb),
-	nurture_events_apply(bigint[]) TO minicrm_app;
+	nurture_events_apply(bigint[], uuid[], bigint[]) TO minicrm_app;
