@@ -7,10 +7,10 @@
 #   make psql    psql on the instance's database
 
 CC      ?= cc
-PKGS     = json-c libpq libsodium libcurl
+PKGS     = json-c libpq libsodium libcurl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread \
-           $(shell pkg-config --cflags json-c libsodium libcurl 2>/dev/null)
+           $(shell pkg-config --cflags json-c libsodium libcurl libcrypto 2>/dev/null)
 # libpq's headers are the database layer's alone: only the stores in
 # src/db/ read query results (docs/hacking.md), and elsewhere an include
 # of libpq-fe.h does not compile. The tests and benchmarks may use them.
@@ -48,7 +48,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest bench-health bench-deenroll
+BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -131,6 +131,9 @@ bench-health: all
 
 bench-deenroll: all
 	@bench/deenroll.sh
+
+bench-nurture-webhook: all
+	@bench/nurture_webhook.sh
 
 clean:
 	rm -rf build bin $(FCGI)

@@ -6,6 +6,7 @@
  *   GET  /api/internal/activity-health  the SOP's health figures
  *   POST /api/internal/de-enrollment/run     x-api-key; run de-enrollment now
  *   GET  /api/internal/de-enrollment/health  x-api-key; its health, judged
+ *   POST /api/webhooks/sendgrid         SendGrid's signature; its events
  *   GET  /health, /readyz               database readiness
  *   GET  /healthz                       liveness (no database)
  *
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "activity.h"
 #include "apikey.h"
@@ -29,7 +31,9 @@
 #include "group_commit.h"
 #include "health.h"
 #include "log.h"
+#include "nurture_events.h"
 #include "retry_intake.h"
+#include "sendgrid_signature.h"
 
 /* Shared by the workers: the group committer that stores their events. */
 static struct activity_store store;
@@ -47,6 +51,7 @@ enum route {
 	ROUTE_ACTIVITY_HEALTH,
 	ROUTE_DEENROLL_RUN,
 	ROUTE_DEENROLL_HEALTH,
+	ROUTE_SENDGRID_EVENTS,
 	ROUTE_HEALTH,
 	ROUTE_READYZ,
 	ROUTE_HEALTHZ,
@@ -60,6 +65,7 @@ static void	retry_queue(struct api_worker *, struct http_request *);
 static void	activity_health(struct api_worker *, struct http_request *);
 static void	deenroll_run_now(struct api_worker *, struct http_request *);
 static void	deenroll_health(struct api_worker *, struct http_request *);
+static void	sendgrid_events(struct api_worker *, struct http_request *);
 static void	ready(struct api_worker *, struct http_request *);
 static void	alive(struct api_worker *, struct http_request *);
 
@@ -73,6 +79,7 @@ static const struct {
 	[ROUTE_ACTIVITY_HEALTH] = { "/api/internal/activity-health", "GET", activity_health },
 	[ROUTE_DEENROLL_RUN] =	 { "/api/internal/de-enrollment/run", "POST", deenroll_run_now },
 	[ROUTE_DEENROLL_HEALTH] = { "/api/internal/de-enrollment/health", "GET", deenroll_health },
+	[ROUTE_SENDGRID_EVENTS] = { "/api/webhooks/sendgrid", "POST", sendgrid_events },
 	[ROUTE_HEALTH] =	 { "/health", "GET", ready },
 	[ROUTE_READYZ] =	 { "/readyz", "GET", ready },
 	[ROUTE_HEALTHZ] =	 { "/healthz", "GET", alive },
@@ -472,6 +479,148 @@ deenroll_health(struct api_worker *w, struct http_request *req)
 	}
 	send_and_free(req, 200, deenroll_health_json(&h));
 	deenroll_health_free(&h);
+}
+
+/* A FastCGI parameter of the request (a header: "HTTP_X_…"), or NULL. */
+static const char *
+request_param(struct http_request *req, const char *name)
+{
+	return FCGX_GetParam(name, req->fcgi->envp);
+}
+
+/* The header a signature problem is about, for the 401's errors. */
+static const char *
+signature_field(enum sendgrid_sig_status st)
+{
+	switch (st) {
+	case SENDGRID_SIG_NO_KEY:
+	case SENDGRID_SIG_BAD_KEY:
+		return "SENDGRID_WEBHOOK_PUBLIC_KEY";
+	case SENDGRID_SIG_BAD_TIMESTAMP:
+	case SENDGRID_SIG_STALE:
+	case SENDGRID_SIG_FUTURE:
+		return "X-Twilio-Email-Event-Webhook-Timestamp";
+	default:
+		return "X-Twilio-Email-Event-Webhook-Signature";
+	}
+}
+
+/* Is the post signed by SendGrid's key (SENDGRID_WEBHOOK_PUBLIC_KEY),
+ * recently (SENDGRID_WEBHOOK_MAX_AGE)? true, or false having answered
+ * 401 naming the problem. */
+static bool
+sendgrid_signed(struct http_request *req)
+{
+	enum sendgrid_sig_status	 st;
+	json_object			*errors;
+
+	st = sendgrid_signature_verify(
+	    config_get("SENDGRID_WEBHOOK_PUBLIC_KEY"),
+	    request_param(req, "HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE"),
+	    request_param(req, "HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP"),
+	    req->body.data, req->body.len, time(NULL),
+	    config_get_long("SENDGRID_WEBHOOK_MAX_AGE", SENDGRID_SIG_MAX_AGE,
+	    1, 7 * 86400));
+	if (st == SENDGRID_SIG_OK)
+		return true;
+	if (st == SENDGRID_SIG_NO_KEY || st == SENDGRID_SIG_BAD_KEY)
+		log_error("sendgrid webhook: %s",
+		    sendgrid_signature_message(st));
+	else
+		log_warn("sendgrid webhook: refused a post from %s: %s",
+		    req->remote_addr, sendgrid_signature_message(st));
+	errors = json_object_new_array();
+	event_error(errors, signature_field(st),
+	    sendgrid_signature_message(st));
+	send_and_free(req, 401, event_error_body(
+	    sendgrid_signature_message(st), errors));
+	return false;
+}
+
+/* A post's outcome as the API answers it (the caller frees it). */
+static json_object *
+sendgrid_answer(const struct nurture_events_result *r, int *status)
+{
+	json_object *obj;
+
+	switch (r->verdict) {
+	case NURTURE_EVENTS_STORED:
+		*status = 200;
+		obj = json_object_new_object();
+		json_object_object_add(obj, "received",
+		    json_object_new_int64(r->received));
+		json_object_object_add(obj, "stored",
+		    json_object_new_int64(r->stored));
+		json_object_object_add(obj, "duplicates",
+		    json_object_new_int64(r->duplicates));
+		json_object_object_add(obj, "unknown_sends",
+		    json_object_new_int64(r->unknown_sends));
+		json_object_object_add(obj, "refused",
+		    json_object_new_int64(r->refused));
+		json_object_object_add(obj, "errors", r->errors != NULL ?
+		    json_object_get(r->errors) : json_object_new_array());
+		return obj;
+	case NURTURE_EVENTS_BAD_BODY:
+		*status = 400;
+		return event_error_body(r->message, NULL);
+	case NURTURE_EVENTS_DB_FAILED:
+		/* SendGrid posts again on a 5xx: for a day. */
+		if (r->db_rc == DB_UNAVAILABLE || r->db_rc == DB_RETRY) {
+			*status = 503;
+			return event_error_body("database unavailable; retry "
+			    "later", NULL);
+		}
+		break;
+	case NURTURE_EVENTS__MAX:
+		break;
+	}
+	*status = 500;
+	return event_error_body("internal error; nothing was stored", NULL);
+}
+
+/*
+ * POST /api/webhooks/sendgrid: SendGrid's Event Webhook, a JSON array of
+ * events. No API key (SendGrid cannot send ours): the signature is the
+ * authentication, checked over the raw body before anything is parsed.
+ * 200 with the counts once committed (an event refused alone is in
+ * "errors"), 400 not a JSON array (nothing written), 401 unsigned, badly
+ * signed, stale or future timestamp, no key configured (nothing
+ * written), 411/413 length (1 MiB), 415 type, 503 database unavailable
+ * (SendGrid retries), 500.
+ */
+static void
+sendgrid_events(struct api_worker *w, struct http_request *req)
+{
+	struct nurture_events_result	 result;
+	json_object			*answer;
+	int				 status;
+
+	if (!http_is_json(req)) {
+		http_send_error(req, 415, "Content-Type must be "
+		    "application/json", NULL);
+		return;
+	}
+	switch (http_read_body(req, NURTURE_EVENTS_MAX_BODY)) {
+	case 0:
+		break;
+	case 411:
+		http_send_error(req, 411, "a JSON body is required", NULL);
+		return;
+	case 413:
+		http_send_error(req, 413, "the body is larger than 1 MiB",
+		    NULL);
+		return;
+	default:
+		http_send_error(req, 400, "the body could not be read", NULL);
+		return;
+	}
+	if (!sendgrid_signed(req))
+		return;
+	nurture_events_ingest(&w->db, req->body.data, req->body.len,
+	    &result);
+	answer = sendgrid_answer(&result, &status);
+	nurture_events_result_free(&result);
+	send_and_free(req, status, answer);
 }
 
 /* GET /health, /readyz: 200 if the database answers, else 503. */

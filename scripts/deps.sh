@@ -35,7 +35,7 @@ done
 run_packages=(
 	# build
 	build-essential pkg-config libfcgi-dev libpq-dev libjson-c-dev
-	libsodium-dev libcurl4-openssl-dev
+	libsodium-dev libcurl4-openssl-dev libssl-dev
 	# run (curl: scripts/instance.sh waits for /readyz with it)
 	postgresql postgresql-contrib nginx curl
 )
