@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <libpq-fe.h>
 
 #include "db_nurture_send.h"
@@ -61,15 +62,44 @@ settle(struct db *db, enum stmt st, const char *const *params)
 	return rc;
 }
 
-int
-db_nurture_send_sent(struct db *db, const char *id, const char *claimed_by,
-    const char *message_id, const char *to_email, const char *subject,
-    const char *body)
+static void
+put(json_object *o, const char *key, const char *value)
 {
-	const char	*params[6] = { id, claimed_by, message_id, to_email,
-			    subject, body };
+	json_object_object_add(o, key, value != NULL ?
+	    json_object_new_string(value) : NULL);
+}
 
-	return settle(db, STMT_NURTURE_SEND_SENT, params);
+long
+db_nurture_send_sent_many(struct db *db, const char *claimed_by,
+    const struct db_nurture_sent *sends, size_t n)
+{
+	json_object	*all = json_object_new_array(), *one;
+	const char	*params[2] = { NULL, claimed_by };
+	PGresult	*res;
+	size_t		 i;
+	long		 settled;
+	int		 rc;
+
+	/* The batch as one JSON parameter: json-c writes it, the statement
+	 * reads it with jsonb_to_recordset; no SQL text is built. */
+	for (i = 0; i < n; i++) {
+		one = json_object_new_object();
+		put(one, "id", sends[i].id);
+		put(one, "message_id", sends[i].message_id);
+		put(one, "to_email", sends[i].to_email);
+		put(one, "subject", sends[i].subject);
+		put(one, "body", sends[i].body);
+		json_object_array_add(all, one);
+	}
+	params[0] = json_object_to_json_string_ext(all,
+	    JSON_C_TO_STRING_PLAIN);
+	rc = db_exec(db, STMT_NURTURE_SEND_SENT_MANY, params, &res);
+	json_object_put(all);
+	if (rc != DB_OK)
+		return rc;
+	settled = (long)db_store_int(res, 0, 0);
+	PQclear(res);
+	return settled;
 }
 
 int

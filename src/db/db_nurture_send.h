@@ -57,18 +57,29 @@ int	db_nurture_send_claim(struct db *, long limit, const char *claimed_by,
 	    struct db_nurture_claim **rows, size_t *n)
 	    __attribute__((warn_unused_result));
 
+/* One accepted send, for db_nurture_send_sent_many. */
+struct db_nurture_sent {
+	const char	*id;
+	const char	*message_id;	/* "" if none */
+	const char	*to_email;
+	const char	*subject;
+	const char	*body;
+};
+
 /*
- * Settle send id as sent (message_id from SendGrid, "" if none) with what
- * went out, and its EMAIL_SENT row. Returns 1 settled, 0 the row was no
- * longer claimed by claimed_by (nothing written), or a db_status.
+ * Settle sends[0..n) as sent, with what went out, and their EMAIL_SENT
+ * rows, in one statement. Returns how many were settled (one no longer
+ * claimed by claimed_by is left alone), or a db_status.
  */
-int	db_nurture_send_sent(struct db *, const char *id,
-	    const char *claimed_by, const char *message_id,
-	    const char *to_email, const char *subject, const char *body)
+long	db_nurture_send_sent_many(struct db *, const char *claimed_by,
+	    const struct db_nurture_sent *sends, size_t n)
 	    __attribute__((warn_unused_result));
 
-/* As db_nurture_send_sent, for a failure: reason, and what was rendered
- * (NULL: not). Writes EMAIL_FAILED. */
+/*
+ * Settle send id as failed: reason, and what was rendered (NULL: not),
+ * and its EMAIL_FAILED row. Returns 1 settled, 0 the row was no longer
+ * claimed by claimed_by (nothing written), or a db_status.
+ */
 int	db_nurture_send_failed(struct db *, const char *id,
 	    const char *claimed_by, const char *reason, const char *to_email,
 	    const char *subject, const char *body)

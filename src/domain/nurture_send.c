@@ -144,22 +144,31 @@ end_run(struct run *r, enum nurture_send_end end, const char *reason)
 	snprintf(r->rep->reason, sizeof(r->rep->reason), "%s", reason);
 }
 
-/* A settle that failed in the database ends the run: the send stays
- * claimed, which is never sent twice. */
-static void
-settled(struct run *r, int rc, const struct db_nurture_claim *c)
-{
-	char	 why[400];
+/*
+ * What became of one claimed send in a batch, written when the batch is
+ * settled: in one transaction after its calls, so a batch costs one
+ * commit (and a crash during its calls leaves its rows claimed, never
+ * sent twice).
+ */
+enum outcome { OUT_NONE, OUT_SENT, OUT_FAILED, OUT_RETRY, OUT_RELEASE };
 
-	if (rc == 0)
-		log_warn("nurture sender: send %s was no longer claimed by "
-		    "%s when it was settled (released by an operator?)",
-		    c->id, r->o->sender_id);
-	if (rc >= 0)
-		return;
-	snprintf(why, sizeof(why), "send %s could not be settled: %s (%s)",
-	    c->id, db_status_text(rc), r->db->error);
-	end_run(r, NURTURE_SEND_DB_FAILED, why);
+struct pending {
+	enum outcome	 kind;
+	char		*subject;	/* rendered (owned), NULL if not */
+	char		*body;
+	char		 message_id[128];
+	char		 reason[800];	/* failed: why; retry/release: error */
+	double		 retry_in;	/* retry/release: seconds, < 0 keep */
+};
+
+static void
+set_out(struct pending *p, enum outcome kind, const char *reason,
+    double retry_in)
+{
+	p->kind = kind;
+	snprintf(p->reason, sizeof(p->reason), "%s", reason != NULL ?
+	    reason : "");
+	p->retry_in = retry_in;
 }
 
 /* The workflow_errors row of one e-mail that failed. */
@@ -180,29 +189,105 @@ note_failure(struct run *r, const struct db_nurture_claim *c,
 	json_object_put(ctx);
 }
 
-static void
-fail_send(struct run *r, const struct db_nurture_claim *c, const char *reason,
-    const char *subject, const char *body)
+/* One settle statement; 1, 0 (the claim is no longer ours) or a
+ * db_status. */
+static int
+settle_one(struct run *r, const struct db_nurture_claim *c,
+    const struct pending *p)
 {
-	int	 rc;
+	const char	*sid = r->o->sender_id;
 
-	rc = db_nurture_send_failed(r->db, c->id, r->o->sender_id, reason,
-	    c->email, subject, body);
-	if (rc == 1) {
-		r->rep->failed++;
-		note_failure(r, c, reason);
+	switch (p->kind) {
+	case OUT_FAILED:
+		return db_nurture_send_failed(r->db, c->id, sid, p->reason,
+		    c->email, p->subject, p->body);
+	case OUT_RETRY:
+		return db_nurture_send_release(r->db, c->id, sid, p->retry_in,
+		    0, p->reason);
+	case OUT_RELEASE:	/* never called, or not accepted: no attempt */
+		return db_nurture_send_release(r->db, c->id, sid, p->retry_in,
+		    -1, p->reason[0] != '\0' ? p->reason : NULL);
+	default:
+		return 1;
 	}
-	settled(r, rc, c);
 }
 
-/* Give a claimed send back: retry_in < 0 keeps its due time; delta -1
- * when the call was never made. */
-static void
-release(struct run *r, const struct db_nurture_claim *c, double retry_in,
-    int delta, const char *error)
+/* The batch's accepted sends, in one statement. Returns how many were
+ * settled or a db_status. */
+static long
+settle_sent(struct run *r, const struct db_nurture_claim *rows,
+    const struct pending *p, size_t n)
 {
-	settled(r, db_nurture_send_release(r->db, c->id, r->o->sender_id,
-	    retry_in, delta, error), c);
+	struct db_nurture_sent	*sent;
+	size_t			 i, k = 0;
+	long			 rc;
+
+	if ((sent = calloc(n, sizeof(*sent))) == NULL) {
+		snprintf(r->db->error, sizeof(r->db->error), "out of memory");
+		return DB_ERROR;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i].kind == OUT_SENT)
+			sent[k++] = (struct db_nurture_sent){ rows[i].id,
+			    p[i].message_id, rows[i].email, p[i].subject,
+			    p[i].body };
+	rc = k > 0 ? db_nurture_send_sent_many(r->db, r->o->sender_id, sent,
+	    k) : 0;
+	if (rc >= 0 && (size_t)rc < k)
+		log_warn("nurture sender: %zu sent e-mails were no longer "
+		    "claimed by %s when they were settled (released by an "
+		    "operator?)", k - (size_t)rc, r->o->sender_id);
+	free(sent);
+	return rc;
+}
+
+/* Settle the batch in one transaction — the accepted ones in one
+ * statement, the others one by one — and count what it settled. A
+ * failure ends the run and leaves the batch claimed. */
+static void
+settle(struct run *r, const struct db_nurture_claim *rows,
+    const struct pending *p, size_t n)
+{
+	long	 count[OUT_RELEASE + 1] = { 0 }, sent;
+	char	 why[400];
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = db_begin(r->db)) != DB_OK)
+		goto fail;
+	if ((sent = settle_sent(r, rows, p, n)) < 0) {
+		rc = (int)sent;
+		db_rollback(r->db);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i].kind == OUT_SENT)
+			continue;
+		if ((rc = settle_one(r, &rows[i], &p[i])) < 0) {
+			db_rollback(r->db);
+			goto fail;
+		}
+		if (rc == 0)
+			log_warn("nurture sender: send %s was no longer claimed "
+			    "by %s when it was settled (released by an "
+			    "operator?)", rows[i].id, r->o->sender_id);
+		else
+			count[p[i].kind]++;
+		if (rc == 1 && p[i].kind == OUT_FAILED)
+			note_failure(r, &rows[i], p[i].reason);
+	}
+	if ((rc = db_commit(r->db)) != DB_OK)
+		goto fail;
+	r->rep->sent += sent;
+	r->rep->failed += count[OUT_FAILED];
+	r->rep->retried += count[OUT_RETRY];
+	r->rep->released += count[OUT_RELEASE];
+	return;
+fail:
+	snprintf(why, sizeof(why), "a batch of %zu sends could not be settled "
+	    "(they stay claimed): %s (%s)", n, db_status_text(rc),
+	    r->db->error);
+	end_run(r, NURTURE_SEND_DB_FAILED, why);
 }
 
 /* How long to wait for a 429's reset: seconds from now, at least 1. */
@@ -216,111 +301,195 @@ reset_wait(const struct nurture_mail_result *res)
 	return (double)(res->reset_at - now);
 }
 
-/* Call the mailer for c (rendered), waiting out 429s; settle. */
+/* SendGrid refused the key: pause the sender, end the run. */
 static void
-send_one(struct run *r, const struct db_nurture_claim *c,
-    const struct nurture_render_result *text)
+key_refused(struct run *r, long status)
 {
-	struct nurture_mail		 m = {
-		c->id, c->lead_id, c->campaign_id, (long)c->step_number,
-		c->email, c->from_email, c->from_name, text->subject, text->body
-	};
-	struct nurture_mail_result	 res;
-	char				 why[700];
-	double				 wait;
-	int				 tries = 0, rc;
+	char	 why[300];
 
-	for (;;) {
-		memset(&res, 0, sizeof(res));
-		window_add(&r->win, clock_mono());
-		r->o->mail(r->o->mail_ctx, &m, &res);
-		if (res.status != NURTURE_MAIL_RATE_LIMITED)
-			break;
-		r->rep->rate_limited++;
-		wait = reset_wait(&res);
-		if (++tries >= NURTURE_SEND_429_TRIES ||
-		    wait > NURTURE_SEND_429_WAIT_MAX) {
-			release(r, c, wait, -1, res.reason);
-			snprintf(why, sizeof(why), "%s; the rest waits for the "
-			    "next run", res.reason);
-			end_run(r, NURTURE_SEND_RATE_LIMITED, why);
-			return;
-		}
-		log_info("nurture sender: SendGrid rate limit: waiting %.0f s",
-		    wait);
-		pause_for(r->o, wait);
-		if (stopping(r->o)) {
-			release(r, c, -1, -1, NULL);
-			r->rep->released++;
-			end_run(r, NURTURE_SEND_STOPPED, "stopped by a signal");
-			return;
-		}
-	}
-	switch (res.status) {
+	if (r->rep->end == NURTURE_SEND_KEY_REFUSED)
+		return;
+	r->rep->key_status = status;
+	snprintf(why, sizeof(why), "SendGrid refused the API key (HTTP %ld): "
+	    "the sender is paused until an operator resumes it", status);
+	if (nurture_set_paused(r->db, NURTURE_SWITCH_SENDER, true, why,
+	    "nurture-sender") != DB_OK)
+		log_error("nurture sender: cannot pause the sender: %s",
+		    r->db->error);
+	end_run(r, NURTURE_SEND_KEY_REFUSED, why);
+}
+
+/* What an answer means for claimed send c; 1 if it was a 429 (to try
+ * again), else 0. */
+static int
+judge(struct run *r, const struct db_nurture_claim *c,
+    const struct nurture_mail_result *res, struct pending *p)
+{
+	char	 why[800];
+
+	switch (res->status) {
 	case NURTURE_MAIL_ACCEPTED:
-		rc = db_nurture_send_sent(r->db, c->id, r->o->sender_id,
-		    res.message_id, c->email, text->subject, text->body);
-		if (rc == 1)
-			r->rep->sent++;
-		settled(r, rc, c);
-		break;
+		p->kind = OUT_SENT;
+		snprintf(p->message_id, sizeof(p->message_id), "%s",
+		    res->message_id);
+		return 0;
+	case NURTURE_MAIL_RATE_LIMITED:
+		r->rep->rate_limited++;
+		set_out(p, OUT_RELEASE, res->reason, reset_wait(res));
+		return 1;
 	case NURTURE_MAIL_REFUSED:
-		fail_send(r, c, res.reason, text->subject, text->body);
-		break;
+		set_out(p, OUT_FAILED, res->reason, -1);
+		return 0;
 	case NURTURE_MAIL_KEY_REFUSED:
-		release(r, c, -1, -1, res.reason);
-		r->rep->key_status = res.http_status;
-		snprintf(why, sizeof(why), "SendGrid refused the API key "
-		    "(HTTP %ld): the sender is paused until an operator "
-		    "resumes it", res.http_status);
-		rc = nurture_set_paused(r->db, NURTURE_SWITCH_SENDER, true, why,
-		    "nurture-sender");
-		if (rc != DB_OK)
-			log_error("nurture sender: cannot pause the sender: %s",
-			    r->db->error);
-		end_run(r, NURTURE_SEND_KEY_REFUSED, why);
-		break;
+		set_out(p, OUT_RELEASE, res->reason, -1);
+		key_refused(r, res->http_status);
+		return 0;
+	case NURTURE_MAIL_NOT_CALLED:
+		set_out(p, OUT_RELEASE, NULL, -1);
+		return 0;
 	default:	/* 5xx, timeout, no connection: later */
 		if (c->attempts >= NURTURE_SEND_MAX_ATTEMPTS) {
 			snprintf(why, sizeof(why), "%s (after %lld attempts)",
-			    res.reason, c->attempts);
-			fail_send(r, c, why, text->subject, text->body);
-			break;
-		}
-		release(r, c, backoff[c->attempts > 0 ? c->attempts - 1 : 0],
-		    0, res.reason);
-		r->rep->retried++;
-		break;
+			    res->reason, c->attempts);
+			set_out(p, OUT_FAILED, why, -1);
+		} else
+			set_out(p, OUT_RETRY, res->reason, backoff[c->attempts >
+			    0 ? c->attempts - 1 : 0]);
+		return 0;
 	}
 }
 
-/* One claimed send: blocked, personalization, the call. */
+/*
+ * Call the mailer for the sends listed in todo[0..n) (indexes into rows
+ * and p), all at once; those answered 429 again after the reset, up to
+ * NURTURE_SEND_429_TRIES times, as long as the wait is short.
+ */
 static void
-process(struct run *r, const struct db_nurture_claim *c)
+call(struct run *r, const struct db_nurture_claim *rows, struct pending *p,
+    size_t *todo, size_t n)
 {
-	struct nurture_render_input	 in = {
-		c->first_name, c->last_name, c->name, c->email, c->phone,
-		c->external_id, c->metadata, c->campaign_name,
-		(long)c->step_number, c->subject_template, c->body_template
-	};
-	struct nurture_render_result	 text;
+	struct nurture_mail		*mails;
+	struct nurture_mail_result	*res;
+	size_t				 i, k, again;
+	double				 wait;
+	int				 tries = 0;
+	char				 why[700];
 
-	if (c->blocked != NULL) {
-		fail_send(r, c, c->blocked, NULL, NULL);
+	mails = calloc(n, sizeof(*mails));
+	res = calloc(n, sizeof(*res));
+	if (mails == NULL || res == NULL) {
+		for (i = 0; i < n; i++)
+			set_out(&p[todo[i]], OUT_RELEASE, NULL, -1);
+		end_run(r, NURTURE_SEND_DB_FAILED, "out of memory");
+		goto out;
+	}
+	while (n > 0) {
+		for (i = 0; i < n; i++) {
+			const struct db_nurture_claim *c = &rows[todo[i]];
+
+			mails[i] = (struct nurture_mail){ c->id, c->lead_id,
+			    c->campaign_id, (long)c->step_number, c->email,
+			    c->from_email, c->from_name, p[todo[i]].subject,
+			    p[todo[i]].body };
+			window_add(&r->win, clock_mono());
+		}
+		memset(res, 0, n * sizeof(*res));
+		r->o->mail(r->o->mail_ctx, mails, n, res);
+		wait = 0;
+		for (i = again = 0; i < n; i++) {
+			k = todo[i];
+			if (judge(r, &rows[k], &res[i], &p[k]) == 1) {
+				todo[again++] = k;
+				if (p[k].retry_in > wait)
+					wait = p[k].retry_in;
+			}
+		}
+		if ((n = again) == 0)
+			break;
+		if (r->over || ++tries >= NURTURE_SEND_429_TRIES ||
+		    wait > NURTURE_SEND_429_WAIT_MAX) {
+			snprintf(why, sizeof(why), "%.500s; the rest waits for "
+			    "the next run", p[todo[0]].reason);
+			end_run(r, NURTURE_SEND_RATE_LIMITED, why);
+			break;
+		}
+		log_info("nurture sender: SendGrid's rate limit: waiting %.0f s "
+		    "to send %zu e-mails again", wait, n);
+		pause_for(r->o, wait);
+		if (stopping(r->o)) {
+			for (i = 0; i < n; i++)
+				set_out(&p[todo[i]], OUT_RELEASE, NULL, -1);
+			end_run(r, NURTURE_SEND_STOPPED, "stopped by a signal");
+			break;
+		}
+	}
+out:
+	free(mails);
+	free(res);
+}
+
+/* One claimed batch: what must not go and what does not render fail
+ * without a call; the rest goes out at once; then all are settled. */
+static void
+run_batch(struct run *r, const struct db_nurture_claim *rows, size_t n)
+{
+	struct nurture_render_result	 text;
+	struct pending			*p;
+	size_t				*todo, ntodo = 0, i;
+
+	p = calloc(n, sizeof(*p));
+	todo = calloc(n, sizeof(*todo));
+	if (p == NULL || todo == NULL) {
+		free(p);
+		free(todo);
+		end_run(r, NURTURE_SEND_DB_FAILED, "out of memory");
 		return;
 	}
-	if (nurture_render(&in, &text) != NURTURE_RENDER_OK)
-		fail_send(r, c, text.reason, NULL, NULL);
-	else
-		send_one(r, c, &text);
-	nurture_render_free(&text);
+	for (i = 0; i < n; i++) {
+		const struct db_nurture_claim	*c = &rows[i];
+		struct nurture_render_input	 in = {
+			c->first_name, c->last_name, c->name, c->email,
+			c->phone, c->external_id, c->metadata,
+			c->campaign_name, (long)c->step_number,
+			c->subject_template, c->body_template
+		};
+
+		if (r->over || stopping(r->o)) {
+			/* Claimed but not called: back as if never claimed. */
+			set_out(&p[i], OUT_RELEASE, NULL, -1);
+			continue;
+		}
+		if (c->blocked != NULL) {
+			set_out(&p[i], OUT_FAILED, c->blocked, -1);
+			continue;
+		}
+		if (nurture_render(&in, &text) != NURTURE_RENDER_OK) {
+			set_out(&p[i], OUT_FAILED, text.reason, -1);
+			nurture_render_free(&text);
+			continue;
+		}
+		p[i].subject = text.subject;	/* now p's */
+		p[i].body = text.body;
+		todo[ntodo++] = i;
+	}
+	if (ntodo > 0)
+		call(r, rows, p, todo, ntodo);
+	if (stopping(r->o))
+		end_run(r, NURTURE_SEND_STOPPED, "stopped by a signal");
+	settle(r, rows, p, n);
+	for (i = 0; i < n; i++) {
+		free(p[i].subject);
+		free(p[i].body);
+	}
+	free(p);
+	free(todo);
 }
 
 static void
 run_batches(struct run *r)
 {
 	struct db_nurture_claim	*rows;
-	size_t			 n, i;
+	size_t			 n;
 	long			 batch = r->o->batch > 0 ? r->o->batch :
 				    NURTURE_SEND_BATCH, left;
 	int			 rc;
@@ -347,23 +516,11 @@ run_batches(struct run *r)
 			end_run(r, NURTURE_SEND_DB_FAILED, why);
 			break;
 		}
-		if (n == 0) {
-			free(rows);
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			/* Claimed but not called (the run ends): back to
-			 * the queue as if never claimed. */
-			if (r->over || stopping(r->o)) {
-				end_run(r, NURTURE_SEND_STOPPED,
-				    "stopped by a signal");
-				release(r, &rows[i], -1, -1, NULL);
-				r->rep->released++;
-				continue;
-			}
-			process(r, &rows[i]);
-		}
+		if (n > 0)
+			run_batch(r, rows, n);
 		free(rows);
+		if (n == 0)
+			break;
 	}
 }
 

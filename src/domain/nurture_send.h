@@ -3,8 +3,10 @@
  * Sender", docs/nurture.md, docs/worker.md). Unless the sender switch is
  * paused, the run is recorded (workflow_executions), then batch after
  * batch: due queued sends are claimed (committed before any call),
- * rendered (nurture_render.h), handed to the mailer (SendGrid, given by
- * the caller: the domain knows no HTTP) and settled by its answer:
+ * rendered (nurture_render.h), handed to the mailer all at once (SendGrid
+ * over a few connections, given by the caller: the domain knows no HTTP)
+ * and, once every answer is in, settled in one transaction, each by its
+ * answer:
  *
  *   accepted          sent, with SendGrid's message id; EMAIL_SENT
  *   refused (4xx)     failed with SendGrid's reason; EMAIL_FAILED
@@ -33,6 +35,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "db.h"
 
@@ -57,7 +60,9 @@ enum nurture_mail_status {
 	NURTURE_MAIL_REFUSED,		/* another 4xx: this e-mail is wrong */
 	NURTURE_MAIL_SERVER_ERROR,	/* 5xx, or an answer that makes no sense */
 	NURTURE_MAIL_TIMEOUT,		/* no answer in time */
-	NURTURE_MAIL_TRANSPORT		/* no connection */
+	NURTURE_MAIL_TRANSPORT,		/* no connection */
+	NURTURE_MAIL_NOT_CALLED		/* not sent: the key was refused on
+					 * an earlier one of the batch */
 };
 
 struct nurture_mail_result {
@@ -69,19 +74,24 @@ struct nurture_mail_result {
 	char		 reason[512];	/* unless ACCEPTED: one line, no secret */
 };
 
-/* The mailer: sends one e-mail, fills *result. */
-typedef void	nurture_mail_fn(void *ctx, const struct nurture_mail *,
-		    struct nurture_mail_result *result);
+/* The mailer: sends mails[0..n) — at once, as many at a time as it
+ * can — and fills results[0..n), the answer to each. */
+typedef void	nurture_mail_fn(void *ctx, const struct nurture_mail *mails,
+		    size_t n, struct nurture_mail_result *results);
 
 #define NURTURE_SEND_MAX_ATTEMPTS	5	/* server errors: then failed */
-#define NURTURE_SEND_BATCH		10	/* sends claimed at a time */
+#define NURTURE_SEND_BATCH		10	/* sends claimed at a time: called
+						 * at once, settled in one
+						 * transaction */
 #define NURTURE_SEND_429_WAIT_MAX	60	/* seconds waited for a 429 */
 #define NURTURE_SEND_429_TRIES		3	/* 429s for one e-mail per run */
 
 struct nurture_send_options {
 	const char		*sender_id;	/* claimed_by: "host:pid" */
 	long			 max_per_minute;	/* 0: no cap */
-	long			 batch;		/* 0: NURTURE_SEND_BATCH */
+	long			 batch;		/* 0: NURTURE_SEND_BATCH; a crash
+						 * during its calls leaves that
+						 * many claimed */
 	volatile sig_atomic_t	*stop;		/* may be NULL */
 	nurture_mail_fn		*mail;
 	void			*mail_ctx;

@@ -2,7 +2,8 @@
  * job nurture-sender: the e-mail sender ("Lead Nurture - Email Sender",
  * nurture_send.h) every NURTURE_SENDER_INTERVAL seconds (60), through
  * SendGrid (sendgrid.h), at most N8N_MAX_EMAILS_PER_MINUTE (100; 0: no
- * cap) e-mails a minute. Without SENDGRID_API_KEY it sends nothing and
+ * cap) e-mails a minute, NURTURE_SENDER_CONNECTIONS (4) calls at a time,
+ * claimed in batches of four per connection (at least 10). Without SENDGRID_API_KEY it sends nothing and
  * says so. When SendGrid refuses the key the sender pauses itself and
  * the condition "nurture:sendgrid_key" is alerted once (to
  * NURTURE_ALERT_WEBHOOK, else ALERT_WEBHOOK_URL), cleared by the first
@@ -68,6 +69,9 @@ job_nurture_send(struct job_run *run)
 	opts.sender_id = sender;
 	opts.max_per_minute = config_get_long("N8N_MAX_EMAILS_PER_MINUTE", 100,
 	    0, 100000);
+	/* A batch keeps every connection busy for a few rounds. */
+	opts.batch = sg.connections * 4 > NURTURE_SEND_BATCH ?
+	    sg.connections * 4 : NURTURE_SEND_BATCH;
 	opts.stop = run->stop;
 	opts.mail = sendgrid_send;
 	opts.mail_ctx = &sg;

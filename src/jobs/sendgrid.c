@@ -20,6 +20,7 @@ struct answer {
 	struct buf	 body;
 	char		 message_id[128];
 	long long	 reset_at;
+	char		 curlerr[CURL_ERROR_SIZE];
 };
 
 static size_t
@@ -77,6 +78,7 @@ sendgrid_open(struct sendgrid *sg, char *err, size_t errsz)
 	struct buf	 auth = BUF_INIT, endpoint = BUF_INIT;
 	CURLU		*u;
 	char		*host = NULL;
+	long		 i;
 
 	memset(sg, 0, sizeof(*sg));
 	if (key == NULL || *key == '\0') {
@@ -108,29 +110,52 @@ sendgrid_open(struct sendgrid *sg, char *err, size_t errsz)
 	if (sg->headers != NULL)
 		sg->headers = curl_slist_append(sg->headers,
 		    "Content-Type: application/json");
+	/* No "Expect: 100-continue" for a body over 1 KB: a round trip more
+	 * per e-mail, for a body SendGrid reads anyway. */
+	if (sg->headers != NULL)
+		sg->headers = curl_slist_append(sg->headers, "Expect:");
 	/* The key's copy in the buffer is wiped, not just freed. */
 	if (auth.data != NULL)
 		memset(auth.data, 0, auth.cap);
 	buf_free(&auth);
 	buf_free(&endpoint);
-	if (sg->headers == NULL || (sg->curl = curl_easy_init()) == NULL) {
-		sendgrid_close(sg);
-		snprintf(err, errsz, "out of memory");
-		return -1;
-	}
+	sg->connections = config_get_long("NURTURE_SENDER_CONNECTIONS",
+	    SENDGRID_CONNECTIONS_DEFAULT, 1, SENDGRID_CONNECTIONS_MAX);
+	if (sg->headers == NULL || (sg->multi = curl_multi_init()) == NULL ||
+	    (sg->easy = calloc((size_t)sg->connections, sizeof(CURL *))) ==
+	    NULL)
+		goto nomem;
+	for (i = 0; i < sg->connections; i++)
+		if ((sg->easy[i] = curl_easy_init()) == NULL)
+			goto nomem;
+	curl_multi_setopt(sg->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    sg->connections);
+	curl_multi_setopt(sg->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    sg->connections);
 	return 0;
+nomem:
+	sendgrid_close(sg);
+	snprintf(err, errsz, "out of memory");
+	return -1;
 }
 
 void
 sendgrid_close(struct sendgrid *sg)
 {
+	long	 i;
+
 	if (sg == NULL)
 		return;
-	if (sg->curl != NULL)
-		curl_easy_cleanup(sg->curl);
+	for (i = 0; sg->easy != NULL && i < sg->connections; i++)
+		if (sg->easy[i] != NULL)
+			curl_easy_cleanup(sg->easy[i]);
+	if (sg->multi != NULL)
+		curl_multi_cleanup(sg->multi);
 	curl_slist_free_all(sg->headers);
+	free(sg->easy);
 	free(sg->endpoint);
-	sg->curl = NULL;
+	sg->easy = NULL;
+	sg->multi = NULL;
 	sg->headers = NULL;
 	sg->endpoint = NULL;
 }
@@ -218,42 +243,47 @@ error_messages(const struct buf *answer, char *out, size_t outsz)
 			*p = ' ';
 }
 
-void
-sendgrid_send(void *ctx, const struct nurture_mail *m,
-    struct nurture_mail_result *r)
+/* Set easy up to post m, its answer into a. */
+static void
+start(const struct sendgrid *sg, CURL *c, const struct nurture_mail *m,
+    struct answer *a)
 {
-	struct sendgrid	*sg = ctx;
-	CURL		*c = sg->curl;
-	struct answer	 a;
-	json_object	*body;
-	char		 curlerr[CURL_ERROR_SIZE] = "", said[400];
-	CURLcode	 rc;
-	long		 code = 0;
+	json_object	*body = request_body(sg, m);
 
-	memset(r, 0, sizeof(*r));
-	memset(&a, 0, sizeof(a));
-	body = request_body(sg, m);
+	buf_reset(&a->body);
+	a->message_id[0] = a->curlerr[0] = '\0';
+	a->reset_at = 0;
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, sg->endpoint);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, sg->headers);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+	curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS,
 	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+	json_object_put(body);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, sg->timeout <
 	    SENDGRID_CONNECT_MAX ? sg->timeout : SENDGRID_CONNECT_MAX);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, sg->timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curlerr);
-	rc = curl_easy_perform(c);
-	json_object_put(body);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, a->curlerr);
+}
+
+/* The outcome of a finished transfer (rc, and c's status) into *r. */
+static void
+finish(const struct sendgrid *sg, CURL *c, CURLcode rc,
+    const struct answer *a, struct nurture_mail_result *r)
+{
+	char	 said[400];
+	long	 code = 0;
+
+	memset(r, 0, sizeof(*r));
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	r->http_status = code;
-	error_messages(&a.body, said, sizeof(said));
+	error_messages(&a->body, said, sizeof(said));
 	/* libcurl's messages name the host and port, never a header. */
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		r->status = NURTURE_MAIL_TIMEOUT;
@@ -262,14 +292,14 @@ sendgrid_send(void *ctx, const struct nurture_mail *m,
 	} else if (rc != CURLE_OK) {
 		r->status = NURTURE_MAIL_TRANSPORT;
 		snprintf(r->reason, sizeof(r->reason), "SendGrid: %s",
-		    curlerr[0] ? curlerr : curl_easy_strerror(rc));
+		    a->curlerr[0] ? a->curlerr : curl_easy_strerror(rc));
 	} else if (code >= 200 && code <= 299) {
 		r->status = NURTURE_MAIL_ACCEPTED;
 		snprintf(r->message_id, sizeof(r->message_id), "%s",
-		    a.message_id);
+		    a->message_id);
 	} else if (code == 429) {
 		r->status = NURTURE_MAIL_RATE_LIMITED;
-		r->reset_at = a.reset_at;
+		r->reset_at = a->reset_at;
 		snprintf(r->reason, sizeof(r->reason), "SendGrid: rate limited "
 		    "(HTTP 429)");
 	} else if (code == 401 || code == 403) {
@@ -285,5 +315,73 @@ sendgrid_send(void *ctx, const struct nurture_mail *m,
 		snprintf(r->reason, sizeof(r->reason), "SendGrid: HTTP %ld%s%s",
 		    code, said[0] ? ": " : "", said);
 	}
-	buf_free(&a.body);
+}
+
+void
+sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
+    struct nurture_mail_result *results)
+{
+	struct sendgrid	*sg = ctx;
+	size_t		 conns = (size_t)sg->connections, next = 0, done = 0;
+	size_t		 s, *mail_of;
+	struct answer	*a;
+	bool		*busy;
+	CURLMsg		*msg;
+	int		 running = 0, left;
+	bool		 refused = false;
+
+	a = calloc(conns, sizeof(*a));
+	mail_of = calloc(conns, sizeof(*mail_of));
+	busy = calloc(conns, sizeof(*busy));
+	if (a == NULL || mail_of == NULL || busy == NULL) {
+		for (s = 0; s < n; s++) {
+			memset(&results[s], 0, sizeof(results[s]));
+			results[s].status = NURTURE_MAIL_TRANSPORT;
+			snprintf(results[s].reason, sizeof(results[s].reason),
+			    "SendGrid: not called: out of memory");
+		}
+		goto out;
+	}
+	while (done < n) {
+		/* A refused key is refused for every e-mail: the rest of the
+		 * batch is not sent with it. */
+		for (; refused && next < n; next++, done++) {
+			memset(&results[next], 0, sizeof(results[next]));
+			results[next].status = NURTURE_MAIL_NOT_CALLED;
+		}
+		for (s = 0; s < conns && next < n; s++) {
+			if (busy[s])
+				continue;
+			start(sg, sg->easy[s], &mails[next], &a[s]);
+			mail_of[s] = next++;
+			busy[s] = true;
+			curl_multi_add_handle(sg->multi, sg->easy[s]);
+		}
+		curl_multi_perform(sg->multi, &running);
+		while ((msg = curl_multi_info_read(sg->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (s = 0; s < conns && sg->easy[s] !=
+			    msg->easy_handle; s++)
+				;
+			if (s == conns)
+				continue;
+			finish(sg, sg->easy[s], msg->data.result, &a[s],
+			    &results[mail_of[s]]);
+			if (results[mail_of[s]].status ==
+			    NURTURE_MAIL_KEY_REFUSED)
+				refused = true;
+			curl_multi_remove_handle(sg->multi, sg->easy[s]);
+			busy[s] = false;
+			done++;
+		}
+		if (done < n && running > 0)
+			curl_multi_poll(sg->multi, NULL, 0, 1000, NULL);
+	}
+out:
+	for (s = 0; a != NULL && s < conns; s++)
+		buf_free(&a[s].body);
+	free(a);
+	free(mail_of);
+	free(busy);
 }

@@ -16,7 +16,8 @@
  *
  * The API key (SENDGRID_API_KEY) goes in the Authorization header and
  * nowhere else: no log line and no reason carries it, nor the URL's path.
- * The connection is kept open between calls.
+ * A batch of e-mails goes out over NURTURE_SENDER_CONNECTIONS (4)
+ * connections at once, kept open between calls and batches.
  */
 #ifndef MINICRM_SENDGRID_H
 #define MINICRM_SENDGRID_H
@@ -29,8 +30,13 @@
 #define SENDGRID_URL_DEFAULT	"https://api.sendgrid.com"
 #define SENDGRID_TIMEOUT_DEFAULT 10	/* seconds */
 
+#define SENDGRID_CONNECTIONS_DEFAULT 4	/* NURTURE_SENDER_CONNECTIONS */
+#define SENDGRID_CONNECTIONS_MAX 32
+
 struct sendgrid {
-	void			*curl;		/* CURL * */
+	void			*multi;		/* CURLM * */
+	void			**easy;		/* CURL *[connections] */
+	long			 connections;	/* calls in flight at most */
 	struct curl_slist	*headers;	/* with the key: never logged */
 	char			*endpoint;	/* …/v3/mail/send */
 	char			 host[256];	/* for reasons and logs */
@@ -49,8 +55,9 @@ int	sendgrid_open(struct sendgrid *, char *err, size_t errsz)
 /* Release what sendgrid_open allocated; NULL-safe, twice-safe. */
 void	sendgrid_close(struct sendgrid *);
 
-/* The mailer (nurture_mail_fn): ctx is the struct sendgrid. */
-void	sendgrid_send(void *ctx, const struct nurture_mail *,
-	    struct nurture_mail_result *);
+/* The mailer (nurture_mail_fn): ctx is the struct sendgrid; mails[0..n)
+ * at most connections at a time, each answer into results[i]. */
+void	sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
+	    struct nurture_mail_result *results);
 
 #endif

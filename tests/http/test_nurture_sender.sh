@@ -187,9 +187,11 @@ C5=$(campaign "Keys $S" "Hi {{first_name}}" "<p>{{first_name}}</p>")
 K1=$(queue "$C5" "$(lead k1 "k1-$S@example.com" Kim "" '{}')")
 K2=$(queue "$C5" "$(lead k2 "k2-$S@example.com" Kai "" '{}')")
 N=$(got 'length')
-sender SENDGRID_API_KEY="SG.revoked-$S.secret"
+# One connection: the calls go one at a time, so the first refusal stops
+# the rest (with more, the calls already in flight are refused together).
+sender SENDGRID_API_KEY="SG.revoked-$S.secret" NURTURE_SENDER_CONNECTIONS=1
 expect_eq "$RC" 0 "a refused key: the run itself did its job (exit 0)"
-expect_eq "$(got 'length')" $((N + 1)) "one call: the first e-mail's, refused"
+expect_eq "$(got 'length')" $((N + 1)) "one call: the first e-mail's, refused; the second never called"
 expect_eq "$(sql "SELECT count(*) FROM email_sends WHERE id IN ('$K1', '$K2') AND send_status = 'queued' AND claimed_at IS NULL AND attempts = 0")" 2 \
 	"both e-mails queued again, unclaimed, no attempt counted"
 expect_eq "$(sql "SELECT paused || ' | ' || reason || ' | ' || changed_by FROM nurture_control WHERE name = 'sender'")" \
