@@ -12,11 +12,12 @@
 #   2. BENCH_SENDS (5,000) queued sends of 5,000 leads (set-based SQL, as
 #      the scheduler would queue them; a 1.5 KB HTML step with five tokens
 #      from the lead's columns and metadata), sent by one run of `minicrm
-#      job run nurture-sender`: claimed, rendered, posted, settled with
-#      EMAIL_SENT in each lead's timeline. Checked: every send sent with a
-#      message id, one EMAIL_SENT each, the stand-in received each once.
-# Reported: sends/s, the best of each, and the ratio to the one-connection
-# ceiling.
+#      job run nurture-sender`: claimed, rendered, posted over its four
+#      connections, settled with EMAIL_SENT in each lead's timeline; with
+#      the default batch (16) and with NURTURE_SENDER_BATCH=BENCH_BATCH
+#      (100). Checked: every send sent with a message id, one EMAIL_SENT
+#      each, the stand-in received each once.
+# Reported: sends/s, the best of each, and the ratios to the ceilings.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -90,28 +91,40 @@ floor() {
 	RPS=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$log")
 }
 
-FLOORS=() FLOORS4=() RUNS=()
-for ((k = 1; k <= ROUNDS; k++)); do
+# sender BATCH → SPS (sends/s), RSS (MB): one run over a fresh queue of
+# $N, checked
+sender() {
 	queue
+	local t0 ms kb sent ids events got
 	t0=$(now_ms)
 	N8N_MAX_EMAILS_PER_MINUTE=0 SENDGRID_API_URL=$SG SENDGRID_API_KEY=bench-key \
-	MINICRM_APP_DATABASE_URL=$APP_URL PGOPTIONS="${BENCH_PGOPTIONS:-}" \
-		/usr/bin/time -o "$out/time.txt" -f '%e %M' bin/minicrm job run nurture-sender >"$out/run-$k.txt" 2>&1
+	MINICRM_APP_DATABASE_URL=$APP_URL NURTURE_SENDER_BATCH=$1 \
+		/usr/bin/time -o "$out/time.txt" -f '%e %M' bin/minicrm job run nurture-sender >"$out/run.txt" 2>&1
 	ms=$(( $(now_ms) - t0 ))
-	read -r _ KB <"$out/time.txt"
-	read -r SENT IDS EVENTS <<<"$(q "SELECT count(*) FILTER (WHERE send_status = 'sent'),
+	cat "$out/run.txt" >>"$out/runs.txt"
+	read -r _ kb <"$out/time.txt"
+	read -r sent ids events <<<"$(q "SELECT count(*) FILTER (WHERE send_status = 'sent'),
 	    count(*) FILTER (WHERE sendgrid_message_id IS NOT NULL),
 	    (SELECT count(*) FROM lead_activity_log WHERE event_type = 'EMAIL_SENT')
 	    FROM email_sends" | tr '|' ' ')"
-	GOT=$(curl -sS "$SG/_count" | jq .count)
+	got=$(curl -sS "$SG/_count" | jq .count)
 	curl -sS -X POST "$SG/_reset" >/dev/null
-	if [ "$SENT $IDS $EVENTS $GOT" != "$N $N $N $N" ]; then
-		say "!! round $k: sent, message ids, EMAIL_SENT, received = $SENT $IDS $EVENTS $GOT (wanted $N each); see $out/run-$k.txt"
+	if [ "$sent $ids $events $got" != "$N $N $N $N" ]; then
+		say "!! batch $1: sent, message ids, EMAIL_SENT, received = $sent $ids $events $got (wanted $N each); see $out/runs.txt"
 		exit 1
 	fi
-	RUNS+=("$(awk -v n="$N" -v ms="$ms" 'BEGIN { printf "%.0f", n / ms * 1000 }')")
-	say "round $k: minicrm job run nurture-sender: $N sent in $(awk -v ms="$ms" 'BEGIN { printf "%.2f", ms / 1000 }') s = ${RUNS[-1]} sends/s, max RSS $(awk -v kb="$KB" 'BEGIN { printf "%.1f", kb / 1024 }') MB"
+	SPS=$(awk -v n="$N" -v ms="$ms" 'BEGIN { printf "%.0f", n / ms * 1000 }')
+	RSS=$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')
+	TOOK=$(awk -v ms="$ms" 'BEGIN { printf "%.2f", ms / 1000 }')
+}
 
+BIG=${BENCH_BATCH:-100}
+FLOORS=() FLOORS4=() RUNS=() RUNSB=()
+for ((k = 1; k <= ROUNDS; k++)); do
+	sender ""; RUNS+=("$SPS")
+	say "round $k: minicrm job run nurture-sender (default batch, 4 connections): $N sent in $TOOK s = $SPS sends/s, max RSS $RSS MB"
+	sender "$BIG"; RUNSB+=("$SPS")
+	say "round $k: the same, NURTURE_SENDER_BATCH=$BIG:                     $N sent in $TOOK s = $SPS sends/s, max RSS $RSS MB"
 	if [ "$k" -eq 1 ]; then
 		q "SELECT json_build_object('personalizations', json_build_array(json_build_object('to',
 		     json_build_array(json_build_object('email', to_email)))),
@@ -128,9 +141,9 @@ for ((k = 1; k <= ROUNDS; k++)); do
 	say "round $k: floor, the stand-in's ceiling (wrk, same request): ${FLOORS[-1]} req/s on 1 connection, ${FLOORS4[-1]} on 4"
 done
 
-RUN=$(max "${RUNS[@]}") FLOOR=$(max "${FLOORS[@]}") FLOOR4=$(max "${FLOORS4[@]}")
+RUN=$(max "${RUNS[@]}") RUNB=$(max "${RUNSB[@]}") FLOOR=$(max "${FLOORS[@]}") FLOOR4=$(max "${FLOORS4[@]}")
 {
 echo
-echo "best of $ROUNDS: sender $RUN sends/s; the stand-in's ceiling $FLOOR req/s on one connection ($FLOOR4 on 4)"
-echo "ratio sender / ceiling (one connection, as the sender calls): $(ratio "$RUN" "$FLOOR")x"
+echo "best of $ROUNDS: sender $RUN sends/s (batch $BIG: $RUNB); the stand-in's ceiling $FLOOR req/s on one connection ($FLOOR4 on 4)"
+echo "ratio sender / ceiling on one connection: $(ratio "$RUN" "$FLOOR")x (batch $BIG: $(ratio "$RUNB" "$FLOOR")x); / ceiling on 4: $(ratio "$RUN" "$FLOOR4")x ($(ratio "$RUNB" "$FLOOR4")x)"
 } | tee -a "$out/summary.txt"

@@ -3,7 +3,8 @@
  * nurture_send.h) every NURTURE_SENDER_INTERVAL seconds (60), through
  * SendGrid (sendgrid.h), at most N8N_MAX_EMAILS_PER_MINUTE (100; 0: no
  * cap) e-mails a minute, NURTURE_SENDER_CONNECTIONS (4) calls at a time,
- * claimed in batches of four per connection (at least 10). Without SENDGRID_API_KEY it sends nothing and
+ * claimed in batches of NURTURE_SENDER_BATCH (four per connection, at
+ * least 10: the most a crash during the calls can leave claimed). Without SENDGRID_API_KEY it sends nothing and
  * says so. When SendGrid refuses the key the sender pauses itself and
  * the condition "nurture:sendgrid_key" is alerted once (to
  * NURTURE_ALERT_WEBHOOK, else ALERT_WEBHOOK_URL), cleared by the first
@@ -69,9 +70,10 @@ job_nurture_send(struct job_run *run)
 	opts.sender_id = sender;
 	opts.max_per_minute = config_get_long("N8N_MAX_EMAILS_PER_MINUTE", 100,
 	    0, 100000);
-	/* A batch keeps every connection busy for a few rounds. */
-	opts.batch = sg.connections * 4 > NURTURE_SEND_BATCH ?
-	    sg.connections * 4 : NURTURE_SEND_BATCH;
+	/* By default a batch keeps every connection busy for four rounds. */
+	opts.batch = config_get_long("NURTURE_SENDER_BATCH",
+	    sg.connections * 4 > NURTURE_SEND_BATCH ? sg.connections * 4 :
+	    NURTURE_SEND_BATCH, 1, 1000);
 	opts.stop = run->stop;
 	opts.mail = sendgrid_send;
 	opts.mail_ctx = &sg;
