@@ -241,32 +241,36 @@ settle_sent(struct run *r, const struct db_nurture_claim *rows,
 	return rc;
 }
 
-/* Settle the batch in one transaction — the accepted ones in one
- * statement, the others one by one — and count what it settled. A
- * failure ends the run and leaves the batch claimed. */
+/*
+ * Settle the batch in one transaction — the accepted ones in one
+ * statement, the others one by one — and count what it settled; in the
+ * same transaction claim the next batch (limit > 0: up to that many) into
+ * *next (free() it), so a batch costs one commit. A failure ends the run
+ * and leaves the batch claimed (nothing of the next is).
+ */
 static void
 settle(struct run *r, const struct db_nurture_claim *rows,
-    const struct pending *p, size_t n)
+    const struct pending *p, size_t n, long limit,
+    struct db_nurture_claim **next, size_t *nnext)
 {
 	long	 count[OUT_RELEASE + 1] = { 0 }, sent;
 	char	 why[400];
 	size_t	 i;
 	int	 rc;
 
+	*next = NULL;
+	*nnext = 0;
 	if ((rc = db_begin(r->db)) != DB_OK)
 		goto fail;
 	if ((sent = settle_sent(r, rows, p, n)) < 0) {
 		rc = (int)sent;
-		db_rollback(r->db);
-		goto fail;
+		goto rollback;
 	}
 	for (i = 0; i < n; i++) {
 		if (p[i].kind == OUT_SENT)
 			continue;
-		if ((rc = settle_one(r, &rows[i], &p[i])) < 0) {
-			db_rollback(r->db);
-			goto fail;
-		}
+		if ((rc = settle_one(r, &rows[i], &p[i])) < 0)
+			goto rollback;
 		if (rc == 0)
 			log_warn("nurture sender: send %s was no longer claimed "
 			    "by %s when it was settled (released by an "
@@ -276,6 +280,9 @@ settle(struct run *r, const struct db_nurture_claim *rows,
 		if (rc == 1 && p[i].kind == OUT_FAILED)
 			note_failure(r, &rows[i], p[i].reason);
 	}
+	if (limit > 0 && (rc = db_nurture_send_claim(r->db, limit,
+	    r->o->sender_id, next, nnext)) != DB_OK)
+		goto rollback;
 	if ((rc = db_commit(r->db)) != DB_OK)
 		goto fail;
 	r->rep->sent += sent;
@@ -283,11 +290,39 @@ settle(struct run *r, const struct db_nurture_claim *rows,
 	r->rep->retried += count[OUT_RETRY];
 	r->rep->released += count[OUT_RELEASE];
 	return;
+rollback:
+	db_rollback(r->db);
 fail:
+	free(*next);
+	*next = NULL;
+	*nnext = 0;
 	snprintf(why, sizeof(why), "a batch of %zu sends could not be settled "
 	    "(they stay claimed): %s (%s)", n, db_status_text(rc),
 	    r->db->error);
 	end_run(r, NURTURE_SEND_DB_FAILED, why);
+}
+
+/* How many sends to claim next (up to batch), or 0 when the run ends
+ * here: stopped, or the minute's allowance used. */
+static long
+next_claim(struct run *r, long batch)
+{
+	long	 left;
+	char	 why[300];
+
+	if (r->over)
+		return 0;
+	if (stopping(r->o)) {
+		end_run(r, NURTURE_SEND_STOPPED, "stopped by a signal");
+		return 0;
+	}
+	if ((left = window_left(&r->win)) <= 0) {
+		snprintf(why, sizeof(why), "N8N_MAX_EMAILS_PER_MINUTE (%ld) "
+		    "reached; the rest waits for the next run", r->win.cap);
+		end_run(r, NURTURE_SEND_RATE_CAP, why);
+		return 0;
+	}
+	return left < batch ? left : batch;
 }
 
 /* How long to wait for a 429's reset: seconds from now, at least 1. */
@@ -429,14 +464,18 @@ out:
 }
 
 /* One claimed batch: what must not go and what does not render fail
- * without a call; the rest goes out at once; then all are settled. */
+ * without a call; the rest goes out at once; then all are settled, and
+ * the next batch claimed (into *next, *nnext; free() it). */
 static void
-run_batch(struct run *r, const struct db_nurture_claim *rows, size_t n)
+run_batch(struct run *r, const struct db_nurture_claim *rows, size_t n,
+    long batch, struct db_nurture_claim **next, size_t *nnext)
 {
 	struct nurture_render_result	 text;
 	struct pending			*p;
 	size_t				*todo, ntodo = 0, i;
 
+	*next = NULL;
+	*nnext = 0;
 	p = calloc(n, sizeof(*p));
 	todo = calloc(n, sizeof(*todo));
 	if (p == NULL || todo == NULL) {
@@ -474,9 +513,7 @@ run_batch(struct run *r, const struct db_nurture_claim *rows, size_t n)
 	}
 	if (ntodo > 0)
 		call(r, rows, p, todo, ntodo);
-	if (stopping(r->o))
-		end_run(r, NURTURE_SEND_STOPPED, "stopped by a signal");
-	settle(r, rows, p, n);
+	settle(r, rows, p, n, next_claim(r, batch), next, nnext);
 	for (i = 0; i < n; i++) {
 		free(p[i].subject);
 		free(p[i].body);
@@ -488,40 +525,31 @@ run_batch(struct run *r, const struct db_nurture_claim *rows, size_t n)
 static void
 run_batches(struct run *r)
 {
-	struct db_nurture_claim	*rows;
-	size_t			 n;
+	struct db_nurture_claim	*rows = NULL, *next;
+	size_t			 n = 0, nnext;
 	long			 batch = r->o->batch > 0 ? r->o->batch :
-				    NURTURE_SEND_BATCH, left;
+				    NURTURE_SEND_BATCH, limit;
 	int			 rc;
 	char			 why[400];
 
-	while (!r->over) {
-		if (stopping(r->o)) {
-			end_run(r, NURTURE_SEND_STOPPED, "stopped by a signal");
-			break;
-		}
-		if ((left = window_left(&r->win)) <= 0) {
-			snprintf(why, sizeof(why), "N8N_MAX_EMAILS_PER_MINUTE "
-			    "(%ld) reached; the rest waits for the next run",
-			    r->win.cap);
-			end_run(r, NURTURE_SEND_RATE_CAP, why);
-			break;
-		}
-		rc = db_nurture_send_claim(r->db, left < batch ? left : batch,
-		    r->o->sender_id, &rows, &n);
-		if (rc != DB_OK) {
-			snprintf(why, sizeof(why), "the due sends could not be "
-			    "claimed: %s (%s)", db_status_text(rc),
-			    r->db->error);
-			end_run(r, NURTURE_SEND_DB_FAILED, why);
-			break;
-		}
-		if (n > 0)
-			run_batch(r, rows, n);
-		free(rows);
-		if (n == 0)
-			break;
+	/* The first claim commits alone; each next one with the batch
+	 * before it. */
+	if ((limit = next_claim(r, batch)) == 0)
+		return;
+	if ((rc = db_nurture_send_claim(r->db, limit, r->o->sender_id, &rows,
+	    &n)) != DB_OK) {
+		snprintf(why, sizeof(why), "the due sends could not be "
+		    "claimed: %s (%s)", db_status_text(rc), r->db->error);
+		end_run(r, NURTURE_SEND_DB_FAILED, why);
+		return;
 	}
+	while (n > 0) {
+		run_batch(r, rows, n, batch, &next, &nnext);
+		free(rows);
+		rows = next;
+		n = nnext;
+	}
+	free(rows);
 }
 
 int
