@@ -62,7 +62,8 @@ enum nurture_mail_status {
 	NURTURE_MAIL_TIMEOUT,		/* no answer in time */
 	NURTURE_MAIL_TRANSPORT,		/* no connection */
 	NURTURE_MAIL_NOT_CALLED		/* not sent: the key was refused on
-					 * an earlier one of the batch */
+					 * an earlier one of the batch, or
+					 * the stop flag went up */
 };
 
 struct nurture_mail_result {

@@ -75,6 +75,7 @@ job_nurture_send(struct job_run *run)
 	    sg.connections * 4 > NURTURE_SEND_BATCH ? sg.connections * 4 :
 	    NURTURE_SEND_BATCH, 1, 1000);
 	opts.stop = run->stop;
+	sg.stop = run->stop;
 	opts.mail = sendgrid_send;
 	opts.mail_ctx = &sg;
 	rc = nurture_send_run(run->db, &opts, &rep);

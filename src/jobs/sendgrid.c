@@ -344,7 +344,10 @@ sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
 	}
 	while (done < n) {
 		/* A refused key is refused for every e-mail: the rest of the
-		 * batch is not sent with it. */
+		 * batch is not sent with it; nor after a stop signal (the
+		 * calls in flight finish). */
+		if (sg->stop != NULL && *sg->stop)
+			refused = true;
 		for (; refused && next < n; next++, done++) {
 			memset(&results[next], 0, sizeof(results[next]));
 			results[next].status = NURTURE_MAIL_NOT_CALLED;

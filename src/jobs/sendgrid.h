@@ -22,6 +22,7 @@
 #ifndef MINICRM_SENDGRID_H
 #define MINICRM_SENDGRID_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +43,9 @@ struct sendgrid {
 	char			 host[256];	/* for reasons and logs */
 	long			 timeout;	/* seconds */
 	bool			 sandbox;
+	/* Set by the caller (may be NULL): once it is non-zero no new call
+	 * starts; the rest of a batch is NURTURE_MAIL_NOT_CALLED. */
+	volatile sig_atomic_t	*stop;
 };
 
 /*

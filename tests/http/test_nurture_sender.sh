@@ -301,6 +301,25 @@ check "...saying nothing was sent and why" grep -q "nothing sent: SENDGRID_API_K
 expect_eq "$(send_col "$SN" "send_status || ' ' || attempts || ' ' || (claimed_at IS NULL)")" "queued 0 true" "...the send untouched"
 done_with "$C10"
 
+# --- SIGTERM: the calls in flight finish and are settled, the rest given back
+C11=$(campaign "Stop $S" "Hi {{first_name}}" "<p>{{first_name}}</p>")
+for i in $(seq 20); do queue "$C11" "$(lead "stop$i" "stop$i-$S@example.com" "Stop$i" "" '{}')" >/dev/null; done
+curl -sS -X POST "$SG/_control" -d '{"mode": "slow", "delay": 1}' >/dev/null
+"$TOP/bin/minicrm" job run nurture-sender >"$TMP/log" 2>&1 & STOPPER=$!
+sleep 1.3
+kill -TERM $STOPPER; wait $STOPPER; RC=$?
+curl -sS -X POST "$SG/_control" -d '{"mode": "ok"}' >/dev/null
+expect_eq "$RC" 0 "SIGTERM during a run: exit 0"
+check "the run says it was stopped" grep -q "stopped: stopped by a signal" "$TMP/log"
+read -r SENT BACK HELD <<<"$(sql "SELECT count(*) FILTER (WHERE send_status = 'sent'),
+	count(*) FILTER (WHERE send_status = 'queued' AND claimed_at IS NULL AND attempts = 0),
+	count(*) FILTER (WHERE send_status = 'queued' AND claimed_at IS NOT NULL)
+	FROM email_sends WHERE campaign_id = '$C11'" | tr '|' ' ')"
+check "the calls in flight were sent and settled ($SENT), not all twenty" test "$SENT" -ge 4 -a "$SENT" -lt 20
+expect_eq "$((SENT + BACK)) $HELD" "20 0" "the rest given back, never called (no attempt counted); nothing left claimed"
+expect_eq "$(got "[.[] | select(.body.subject | startswith(\"Hi Stop\"))] | length")" "$SENT" "the stand-in received exactly the ones sent"
+done_with "$C11"
+
 # --- the worker runs it -------------------------------------------------------
 check "minicrm job list names it" bash -c "'$TOP/bin/minicrm' job list | grep -q 'nurture-sender'"
 
