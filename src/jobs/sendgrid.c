@@ -328,7 +328,7 @@ sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
 	bool		*busy;
 	CURLMsg		*msg;
 	int		 running = 0, left;
-	bool		 refused = false;
+	bool		 no_more = false;
 
 	a = calloc(conns, sizeof(*a));
 	mail_of = calloc(conns, sizeof(*mail_of));
@@ -347,8 +347,8 @@ sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
 		 * batch is not sent with it; nor after a stop signal (the
 		 * calls in flight finish). */
 		if (sg->stop != NULL && *sg->stop)
-			refused = true;
-		for (; refused && next < n; next++, done++) {
+			no_more = true;
+		for (; no_more && next < n; next++, done++) {
 			memset(&results[next], 0, sizeof(results[next]));
 			results[next].status = NURTURE_MAIL_NOT_CALLED;
 		}
@@ -357,8 +357,14 @@ sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
 				continue;
 			start(sg, sg->easy[s], &mails[next], &a[s]);
 			mail_of[s] = next++;
+			if (curl_multi_add_handle(sg->multi, sg->easy[s]) !=
+			    CURLM_OK) {
+				finish(sg, sg->easy[s], CURLE_FAILED_INIT, &a[s],
+				    &results[mail_of[s]]);
+				done++;
+				continue;
+			}
 			busy[s] = true;
-			curl_multi_add_handle(sg->multi, sg->easy[s]);
 		}
 		curl_multi_perform(sg->multi, &running);
 		while ((msg = curl_multi_info_read(sg->multi, &left)) != NULL) {
@@ -373,7 +379,7 @@ sendgrid_send(void *ctx, const struct nurture_mail *mails, size_t n,
 			    &results[mail_of[s]]);
 			if (results[mail_of[s]].status ==
 			    NURTURE_MAIL_KEY_REFUSED)
-				refused = true;
+				no_more = true;
 			curl_multi_remove_handle(sg->multi, sg->easy[s]);
 			busy[s] = false;
 			done++;
