@@ -49,17 +49,25 @@ alert_webhook_host(char *out, size_t outsz)
 }
 
 /* The webhook of condition key's messages: the de-enrollment job's
- * ("deenroll:…") go to DE_ENROLLMENT_ALERT_WEBHOOK when it is set, the
- * rest (and those, without it) to ALERT_WEBHOOK_URL. */
+ * ("deenroll:…") go to DE_ENROLLMENT_ALERT_WEBHOOK and e-mail nurture's
+ * ("nurture:…") to NURTURE_ALERT_WEBHOOK when it is set, the rest (and
+ * those, without it) to ALERT_WEBHOOK_URL. */
 static const char *
 webhook_for(const char *key)
 {
+	static const struct { const char *prefix, *setting; } routes[] = {
+		{ "deenroll:", "DE_ENROLLMENT_ALERT_WEBHOOK" },
+		{ "nurture:", "NURTURE_ALERT_WEBHOOK" },
+	};
 	const char	*url;
+	size_t		 i;
 
-	if (key != NULL && strncmp(key, "deenroll:", 9) == 0 &&
-	    (url = config_get("DE_ENROLLMENT_ALERT_WEBHOOK")) != NULL &&
-	    *url != '\0')
-		return url;
+	for (i = 0; key != NULL && i < sizeof(routes) / sizeof(routes[0]);
+	    i++)
+		if (strncmp(key, routes[i].prefix, strlen(routes[i].prefix)) ==
+		    0 && (url = config_get(routes[i].setting)) != NULL &&
+		    *url != '\0')
+			return url;
 	return config_get("ALERT_WEBHOOK_URL");
 }
 

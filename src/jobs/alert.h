@@ -1,7 +1,8 @@
 /*
  * alert: the operators' alerts, sent to a Slack-compatible incoming webhook
  * (ALERT_WEBHOOK_URL; a POST of {"text": "..."}; the de-enrollment job's
- * conditions to DE_ENROLLMENT_ALERT_WEBHOOK when that is set). Without a
+ * conditions to DE_ENROLLMENT_ALERT_WEBHOOK and e-mail nurture's to
+ * NURTURE_ALERT_WEBHOOK when those are set). Without a
  * webhook an alert is only logged.
  *
  * An alert never blocks or fails the job that raises it: the webhook gets
@@ -40,7 +41,8 @@ enum alert_result alert_send(const char *text, char *err, size_t errsz);
 /*
  * alert_send for the condition key's message: to the webhook its kind
  * has (the de-enrollment job's, "deenroll:…", go to
- * DE_ENROLLMENT_ALERT_WEBHOOK if it is set); NULL key: alert_send.
+ * DE_ENROLLMENT_ALERT_WEBHOOK if it is set, e-mail nurture's, "nurture:…",
+ * to NURTURE_ALERT_WEBHOOK); NULL key: alert_send.
  */
 enum alert_result alert_send_for(const char *key, const char *text,
 	    char *err, size_t errsz);

@@ -30,6 +30,9 @@ const struct job jobs[] = {
 	{ "deenroll-cleanup", "DEENROLL_CLEANUP_INTERVAL", 24 * 60 * 60,
 	    job_deenroll_cleanup, "remove de-enrollment runs older than 90 "
 	    "days and lead logs older than 30" },
+	{ "nurture-sender", "NURTURE_SENDER_INTERVAL", 60, job_nurture_send,
+	    "send the due nurture e-mails through SendGrid (at most "
+	    "N8N_MAX_EMAILS_PER_MINUTE a minute)" },
 };
 const size_t jobs_count = sizeof(jobs) / sizeof(jobs[0]);
 

@@ -63,5 +63,6 @@ enum job_outcome	 job_compact(struct job_run *);
 enum job_outcome	 job_prune(struct job_run *);
 enum job_outcome	 job_deenroll(struct job_run *);
 enum job_outcome	 job_deenroll_cleanup(struct job_run *);
+enum job_outcome	 job_nurture_send(struct job_run *);
 
 #endif
