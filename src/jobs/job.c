@@ -30,6 +30,15 @@ const struct job jobs[] = {
 	{ "deenroll-cleanup", "DEENROLL_CLEANUP_INTERVAL", 24 * 60 * 60,
 	    job_deenroll_cleanup, "remove de-enrollment runs older than 90 "
 	    "days and lead logs older than 30" },
+	{ "nurture-scheduler", "NURTURE_SCHEDULER_INTERVAL", 60,
+	    job_nurture_scheduler, "queue the next e-mail of every due "
+	    "nurture enrolment" },
+	{ "nurture-analytics", "NURTURE_ANALYTICS_INTERVAL", 60 * 60,
+	    job_nurture_analytics, "roll yesterday's and today's nurture "
+	    "e-mails up into campaign_analytics" },
+	{ "nurture-alerts", "NURTURE_ALERTS_INTERVAL", 5 * 60,
+	    job_nurture_alerts, "alert on the nurture runbook's detection "
+	    "queries" },
 };
 const size_t jobs_count = sizeof(jobs) / sizeof(jobs[0]);
 
