@@ -83,7 +83,10 @@ batch_with_retry(struct db *db, long size, struct db_nurture_batch *b)
 	}
 }
 
-/* Batches until one comes back short, the time is up or stop. */
+/* Batches until one takes nothing, the time is up or stop. Not until one
+ * comes back short: a step whose delay is 0 makes its enrolment due again
+ * at once, and it is queued in the same run. A batch that took nothing
+ * is not counted. */
 static void
 batches(struct db *db, const struct nurture_schedule_options *o,
     struct nurture_schedule_report *r, double t0)
@@ -106,6 +109,8 @@ batches(struct db *db, const struct nurture_schedule_options *o,
 			fail(r, "a batch failed: ", rc, db);
 			return;
 		}
+		if (b.taken == 0)
+			return;
 		r->batches++;
 		r->taken += b.taken;
 		r->queued += b.queued;
@@ -113,8 +118,6 @@ batches(struct db *db, const struct nurture_schedule_options *o,
 		r->unsubscribed += b.unsubscribed;
 		r->invalid_email += b.invalid_email;
 		r->duration_ms = ms_since(t0);
-		if (b.taken < size)
-			return;
 		if (o->progress != NULL)
 			o->progress(o->progress_ctx, r);
 	}
