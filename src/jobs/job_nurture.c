@@ -113,8 +113,8 @@ silent(struct db *db, const char *which, const char *workflow, bool ran,
 		    "job run nurture-%s", workflow, work_text,
 		    strcmp(which, "scheduler") == 0 ? "SCHEDULER" : "SENDER",
 		    which);
-	snprintf(clear, sizeof(clear), "✅ Resolved: %s runs again (or has "
-	    "nothing to do).", workflow);
+	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): %s runs again (or has "
+	    "nothing to do, or is paused).", workflow);
 	return condition(db, key, active, raise, clear, changed, holding);
 }
 
@@ -146,7 +146,7 @@ engagement(struct db *db, int *changed, int *holding)
 		    "audience and content.", rows[i].campaign_name,
 		    rows[i].open_rate, OPEN_RATE_MIN, rows[i].click_rate,
 		    CLICK_RATE_MIN, rows[i].sent);
-		snprintf(clear, sizeof(clear), "✅ Resolved: campaign "
+		snprintf(clear, sizeof(clear), "✅ Resolved (nurture): campaign "
 		    "\"%.200s\" is no longer below the engagement thresholds "
 		    "(yesterday).", rows[i].campaign_name);
 		rc = condition(db, key, low, raise, clear, changed, holding);
@@ -173,7 +173,7 @@ nurture_conditions(struct db *db, int *changed, int *holding)
 	    "SendGrid's status, the API key, the rate limits and the send "
 	    "queue's failure reasons; pause the sender if SendGrid is down.",
 	    rate, f.failed_5min, f.settled_5min, FAILURE_RATE_MAX);
-	snprintf(clear, sizeof(clear), "✅ Resolved: the e-mail failure rate "
+	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): the e-mail failure rate "
 	    "is back to %.1f%% over the last 5 minutes.", rate);
 	if ((rc = condition(db, "nurture:failure_rate",
 	    f.settled_5min >= FAILURE_MIN_SETTLED && rate > FAILURE_RATE_MAX,
@@ -198,7 +198,7 @@ nurture_conditions(struct db *db, int *changed, int *holding)
 	    "limit; the send queue's failure reasons.", f.queued_over_hour,
 	    f.sender_paused ? " (the sender is paused)" : "");
 	if ((rc = condition(db, "nurture:queued_over_hour",
-	    f.queued_over_hour > 0, raise, "✅ Resolved: no e-mail is queued "
+	    f.queued_over_hour > 0, raise, "✅ Resolved (nurture): no e-mail is queued "
 	    "more than an hour past its time.", changed, holding)) != DB_OK)
 		return rc;
 
@@ -209,7 +209,7 @@ nurture_conditions(struct db *db, int *changed, int *holding)
 	    "Review recent content, frequency and relevance to the audience.",
 	    rate, f.unsubscribes_yesterday, f.sent_yesterday,
 	    UNSUBSCRIBE_RATE_MAX);
-	snprintf(clear, sizeof(clear), "✅ Resolved: yesterday's unsubscribe "
+	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): yesterday's unsubscribe "
 	    "rate is %.2f%%.", rate);
 	if ((rc = condition(db, "nurture:unsubscribe_rate",
 	    f.sent_yesterday >= ENGAGEMENT_MIN_SENT &&
