@@ -48,7 +48,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest bench-health bench-deenroll
+BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-scheduler
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -131,6 +131,9 @@ bench-health: all
 
 bench-deenroll: all
 	@bench/deenroll.sh
+
+bench-nurture-scheduler: all
+	@bench/nurture_scheduler.sh
 
 clean:
 	rm -rf build bin $(FCGI)
