@@ -151,6 +151,26 @@ nurture_enroll_request_free(struct nurture_enroll_request *req)
 	req->n = 0;
 }
 
+/* Does errors already name lead_ids or external_ids? */
+static bool
+names_a_list(json_object *errors)
+{
+	json_object	*field;
+	const char	*name;
+	size_t		 i;
+
+	for (i = 0; i < json_object_array_length(errors); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(errors,
+		    i), "field", &field))
+			continue;
+		name = json_object_get_string(field);
+		if (strcmp(name, "lead_ids") == 0 ||
+		    strcmp(name, "external_ids") == 0)
+			return true;
+	}
+	return false;
+}
+
 json_object *
 nurture_enroll_request_parse(const char *body, size_t len,
     struct nurture_enroll_request *req)
@@ -177,8 +197,8 @@ nurture_enroll_request_parse(const char *body, size_t len,
 	p.req = req;
 	p.jb = &jb;
 	p.lists = false;
-	if (fields_check(&table, jb.root, jb.part, accept, &p, errors) &&
-	    !p.lists)
+	fields_check(&table, jb.root, jb.part, accept, &p, errors);
+	if (!p.lists && !names_a_list(errors))
 		fields_error(errors, "lead_ids", "is required (or "
 		    "external_ids)");
 	json_body_free(&jb);
