@@ -133,7 +133,9 @@ $$;
 -- runbook counts them), bounces (send_status 'bounced'); and the day's
 -- SendGrid unsubscribe and spamreport events (DATE(event_timestamp)), by
 -- the event's campaign or its send's. Rates are percentages of the sends
--- (NULL when none went out). A campaign with a row for that day and no
+-- (NULL when none went out). The day is the session's (as DATE() counts
+-- it), written as a range so the indexes on actual_send_time and
+-- (event_type, event_timestamp) serve it. A campaign with a row for that day and no
 -- activity any more gets zeros, so a rerun after a correction is exact.
 -- Returns the rows written.
 CREATE FUNCTION nurture_analytics_update(p_date date) RETURNS integer
@@ -152,9 +154,9 @@ BEGIN
 		                           THEN es.lead_id END) AS clicks,
 		       count(DISTINCT es.id) FILTER (WHERE es.send_status = 'bounced')
 		           AS bounces
-		FROM lead_campaign_enrollments lce
-		JOIN email_sends es ON es.enrollment_id = lce.id
-		WHERE DATE(es.actual_send_time) = p_date
+		FROM email_sends es
+		WHERE es.actual_send_time >= p_date
+		  AND es.actual_send_time < p_date + 1
 		GROUP BY es.campaign_id
 	), events AS (
 		SELECT coalesce(ev.campaign_id, es.campaign_id) AS campaign_id,
@@ -165,7 +167,8 @@ BEGIN
 		FROM email_events ev
 		LEFT JOIN email_sends es ON es.id = ev.email_send_id
 		WHERE ev.event_type IN ('unsubscribe', 'spamreport')
-		  AND DATE(ev.event_timestamp) = p_date
+		  AND ev.event_timestamp >= p_date
+		  AND ev.event_timestamp < p_date + 1
 		GROUP BY 1
 	), campaigns AS (
 		SELECT campaign_id FROM sends

@@ -21,7 +21,8 @@ int	db_nurture_analytics_update(struct db *, const char *date, long *rows)
 int	db_nurture_analytics_days(struct db *, char yesterday[11],
 	    char today[11]) __attribute__((warn_unused_result));
 
-/* The figures of the runbook's detection queries (STMT_NURTURE_ALERT_FIGURES). */
+/* The figures of the runbook's detection queries
+ * (STMT_NURTURE_ALERT_FIGURES). */
 struct db_nurture_alert_figures {
 	long	settled_5min;		/* sends settled in the last 5 min */
 	long	failed_5min;		/* of them failed */

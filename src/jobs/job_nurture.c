@@ -113,8 +113,8 @@ silent(struct db *db, const char *which, const char *workflow, bool ran,
 		    "job run nurture-%s", workflow, work_text,
 		    strcmp(which, "scheduler") == 0 ? "SCHEDULER" : "SENDER",
 		    which);
-	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): %s runs again (or has "
-	    "nothing to do, or is paused).", workflow);
+	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): %s runs "
+	    "again (or has nothing to do, or is paused).", workflow);
 	return condition(db, key, active, raise, clear, changed, holding);
 }
 
@@ -173,8 +173,8 @@ nurture_conditions(struct db *db, int *changed, int *holding)
 	    "SendGrid's status, the API key, the rate limits and the send "
 	    "queue's failure reasons; pause the sender if SendGrid is down.",
 	    rate, f.failed_5min, f.settled_5min, FAILURE_RATE_MAX);
-	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): the e-mail failure rate "
-	    "is back to %.1f%% over the last 5 minutes.", rate);
+	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): the e-mail "
+	    "failure rate is back to %.1f%% over the last 5 minutes.", rate);
 	if ((rc = condition(db, "nurture:failure_rate",
 	    f.settled_5min >= FAILURE_MIN_SETTLED && rate > FAILURE_RATE_MAX,
 	    raise, clear, changed, holding)) != DB_OK)
@@ -198,8 +198,9 @@ nurture_conditions(struct db *db, int *changed, int *holding)
 	    "limit; the send queue's failure reasons.", f.queued_over_hour,
 	    f.sender_paused ? " (the sender is paused)" : "");
 	if ((rc = condition(db, "nurture:queued_over_hour",
-	    f.queued_over_hour > 0, raise, "✅ Resolved (nurture): no e-mail is queued "
-	    "more than an hour past its time.", changed, holding)) != DB_OK)
+	    f.queued_over_hour > 0, raise, "✅ Resolved (nurture): no e-mail "
+	    "is queued more than an hour past its time.", changed,
+	    holding)) != DB_OK)
 		return rc;
 
 	rate = f.sent_yesterday > 0 ? (double)f.unsubscribes_yesterday *
@@ -209,8 +210,8 @@ nurture_conditions(struct db *db, int *changed, int *holding)
 	    "Review recent content, frequency and relevance to the audience.",
 	    rate, f.unsubscribes_yesterday, f.sent_yesterday,
 	    UNSUBSCRIBE_RATE_MAX);
-	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): yesterday's unsubscribe "
-	    "rate is %.2f%%.", rate);
+	snprintf(clear, sizeof(clear), "✅ Resolved (nurture): yesterday's "
+	    "unsubscribe rate is %.2f%%.", rate);
 	if ((rc = condition(db, "nurture:unsubscribe_rate",
 	    f.sent_yesterday >= ENGAGEMENT_MIN_SENT &&
 	    rate > UNSUBSCRIBE_RATE_MAX, raise, clear, changed, holding)) !=
