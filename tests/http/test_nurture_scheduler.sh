@@ -180,6 +180,59 @@ expect_eq "$(sql "SELECT sum(items_processed) FROM workflow_executions WHERE wor
 expect_eq "$(sql "SELECT count(*) FILTER (WHERE items_processed > 0) >= 2 FROM workflow_executions WHERE workflow_name = '$SCHED' AND started_at >= '$T3'")" t \
 	"the work was split between at least two runs"
 
+# --- time up, a signal, a terminal, a failing batch, the worker ---------------
+M=$(campaign "Many $S" active 0 60)
+sql "INSERT INTO leads (client_id, external_id, email) SELECT '$C', 'many-' || i, 'm' || i || '@example.com' FROM generate_series(1, 3000) i;
+     INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id, next_send_at)
+     SELECT '$C', id, '$M', now() - interval '1 minute' FROM leads WHERE client_id = '$C' AND external_id LIKE 'many-%'" >/dev/null
+OUT=$(NURTURE_SCHEDULER_MAX_RUNTIME=1 NURTURE_SCHEDULER_BATCH=10 minicrm nurture schedule); RC=$?
+expect_eq "$RC" 3 "time up with enrolments left: exit 3"
+check "...the line says partial after one batch" grep -q '^nurture schedule: partial, 3000 due, 10 enrolments taken in 1 batches, 10 sends queued' <<<"$OUT"
+expect_eq "$(sends "$M")" 10 "only that batch was queued"
+if command -v script >/dev/null; then
+	NURTURE_SCHEDULER_BATCH=100 script -qec "'$TOP/bin/minicrm' nurture schedule" /dev/null >"$TMP/tty" 2>&1
+	check "on a terminal: a progress line, rewritten in place" grep -q $'\r.*of 2990 due enrolments taken, [0-9]* sends queued' "$TMP/tty"
+	check "...and the summary line" grep -q 'nurture schedule: done, 2990 due, 2990 enrolments taken in 30 batches' "$TMP/tty"
+else
+	minicrm nurture schedule >/dev/null
+fi
+expect_eq "$(sends "$M")" 3000 "the rest queued by the next run"
+sql "UPDATE lead_campaign_enrollments SET next_send_at = now() - interval '1 minute' WHERE campaign_id = '$M'" >/dev/null
+T5=$(sql "SELECT now()")
+NURTURE_SCHEDULER_BATCH=10 "$TOP/bin/minicrm" nurture schedule >"$TMP/sig" 2>&1 & SIGPID=$!
+for _ in $(seq 100); do [ "$(sql "SELECT count(*) FROM email_sends WHERE campaign_id = '$M' AND step_number = 2")" -gt 20 ] && break; sleep 0.05; done
+kill -TERM $SIGPID; wait $SIGPID; RC=$?
+expect_eq "$RC" 3 "SIGTERM: exit 3 (partial)"
+check "...after whole batches" grep -q '^nurture schedule: partial' "$TMP/sig"
+expect_eq "$(sql "SELECT status || ' ' || (items_processed % 10) FROM workflow_executions WHERE workflow_name = '$SCHED' AND started_at >= '$T5'")" "success 0" \
+	"the run is recorded, whole batches of 10"
+expect_eq "$(( $(sql "SELECT count(*) FROM email_sends WHERE campaign_id = '$M' AND step_number = 2") + $(sql "SELECT count(*) FROM lead_campaign_enrollments WHERE campaign_id = '$M' AND status = 'active'") ))" 3000 \
+	"each enrolment either finished with step 2 queued or still waiting: none half-done"
+# A batch that fails: the run is an error with its reason, the batches
+# before it kept.
+sql "CREATE FUNCTION ns_refuse_$S() RETURNS trigger LANGUAGE plpgsql AS \$\$
+     BEGIN
+	IF NEW.campaign_id = '$M' THEN RAISE EXCEPTION 'ns: sends of this campaign cannot be queued'; END IF;
+	RETURN NEW;
+     END \$\$;
+     CREATE TRIGGER ns_refuse_$S BEFORE INSERT ON email_sends FOR EACH ROW EXECUTE FUNCTION ns_refuse_$S()" >/dev/null
+T6=$(sql "SELECT now()")
+minicrm job run nurture-scheduler 2>"$TMP/fail.log"; RC=$?
+expect_eq "$RC" 1 "a batch that fails: the job fails (exit 1)"
+check "its log line says why" grep -q 'job nurture-scheduler: failed: failed: .*ns: sends of this campaign cannot be queued' "$TMP/fail.log"
+expect_eq "$(sql "SELECT status || ' ' || (error_message LIKE '%cannot be queued%') FROM workflow_executions WHERE workflow_name = '$SCHED' AND started_at >= '$T6'")" "error true" \
+	"the run is recorded as an error"
+expect_eq "$(sql "SELECT count(*) FROM workflow_errors WHERE workflow_name = '$SCHED' AND created_at >= '$T6' AND error_message LIKE '%cannot be queued%'")" 1 \
+	"...and in workflow_errors"
+sql "DROP TRIGGER ns_refuse_$S ON email_sends; DROP FUNCTION ns_refuse_$S()" >/dev/null
+# The worker runs the job on its own.
+NURTURE_SCHEDULER_INTERVAL=1 REPLAY_INTERVAL=0 ALERT_INTERVAL=0 HEALTH_INTERVAL=0 COMPACT_INTERVAL=0 PRUNE_INTERVAL=0 DEENROLL_INTERVAL=0 DEENROLL_CLEANUP_INTERVAL=0 NURTURE_ANALYTICS_INTERVAL=0 NURTURE_ALERTS_INTERVAL=0 \
+	"$TOP/bin/minicrm" worker 2>"$TMP/worker.log" & WPID=$!
+for _ in $(seq 100); do [ "$(sql "SELECT count(*) FROM lead_campaign_enrollments WHERE campaign_id = '$M' AND status = 'active'")" = 0 ] && break; sleep 0.1; done
+kill -TERM $WPID; wait $WPID 2>/dev/null
+expect_eq "$(sql "SELECT count(*) FROM email_sends WHERE campaign_id = '$M' AND step_number = 2")" 3000 "the worker's nurture-scheduler job queued the rest"
+check "it logs the job's line" grep -q 'job nurture-scheduler: done: ' "$TMP/worker.log"
+
 # --- the analytics updater -------------------------------------------------
 # Step 1 of the Welcome campaign went out yesterday: 5 sends, 4 delivered,
 # 2 opened (one lead twice), 1 clicked, 1 bounced; one unsubscribe and one
