@@ -12,7 +12,8 @@
 #      and one UPDATE of the enrolments (bench/nurture_scheduler_floor.sql);
 #   3. one run as the worker does it: `minicrm job run nurture-scheduler`
 #      (its wall time and max RSS), NURTURE_SCHEDULER_BATCH (1,000) at a
-#      time, each batch committed;
+#      time, each batch committed, on its default two connections
+#      (NURTURE_SCHEDULER_WORKERS) and on one;
 #   2 and 3 take turns BENCH_NURTURE_ROUNDS times (2) and the best of each
 #   is compared. Each result is checked: 100,000 sends, one per enrolment,
 #   step 1, due at the enrolment's time; none due left. Target: the run
@@ -73,7 +74,7 @@ DUE=$(psql "$(owner_url nurture_tpl)" -qAtX -c "SELECT count(*) FROM lead_campai
 say "data: $DUE due enrolments in 100 campaigns of 10 clients, built in $(secs "$LOAD") s (set-based, vacuumed)"
 
 ROUNDS=${BENCH_NURTURE_ROUNDS:-2}
-FLOORS=() RUNS=()
+FLOORS=() RUNS=() RUNS1=()
 for ((k = 1; k <= ROUNDS; k++)); do
 	fresh nurture_floor
 	t0=$(now_ms)
@@ -82,23 +83,26 @@ for ((k = 1; k <= ROUNDS; k++)); do
 	verify nurture_floor
 	say "round $k: floor (one INSERT … SELECT and one UPDATE):    $(secs "${FLOORS[-1]}") s"
 
-	fresh nurture_run
-	NURTURE_SCHEDULER_MAX_RUNTIME=600000 \
-	MINICRM_APP_DATABASE_URL=$(app_url nurture_run) DATABASE_URL=$(owner_url nurture_run) \
-		/usr/bin/time -o "$out/time.txt" -f '%e %M' "$CLI" job run nurture-scheduler \
-		> "$out/run-$k.txt" 2>&1
-	read -r RUN_S RUN_KB < "$out/time.txt"
-	RUNS+=("$(awk -v s="$RUN_S" 'BEGIN { printf "%d", s * 1000 }')")
-	RSS=$(awk -v kb="$RUN_KB" 'BEGIN { printf "%.1f", kb / 1024 }')
-	verify nurture_run
-	BATCHES=$(grep -o 'in [0-9]* batches' "$out/run-$k.txt" | grep -o '[0-9]*' || echo '?')
-	say "round $k: minicrm job run nurture-scheduler ($BATCHES batches): $(secs "${RUNS[-1]}") s, max RSS $RSS MB"
+	for workers in 2 1; do
+		fresh nurture_run
+		NURTURE_SCHEDULER_WORKERS=$workers NURTURE_SCHEDULER_MAX_RUNTIME=600000 \
+		MINICRM_APP_DATABASE_URL=$(app_url nurture_run) DATABASE_URL=$(owner_url nurture_run) \
+			/usr/bin/time -o "$out/time.txt" -f '%e %M' "$CLI" job run nurture-scheduler \
+			> "$out/run-$k-$workers.txt" 2>&1
+		read -r RUN_S RUN_KB < "$out/time.txt"
+		MS=$(awk -v s="$RUN_S" 'BEGIN { printf "%d", s * 1000 }')
+		if [ "$workers" = 2 ]; then RUNS+=("$MS"); else RUNS1+=("$MS"); fi
+		RSS=$(awk -v kb="$RUN_KB" 'BEGIN { printf "%.1f", kb / 1024 }')
+		verify nurture_run
+		BATCHES=$(grep -o 'in [0-9]* batches' "$out/run-$k-$workers.txt" | grep -o '[0-9]*' || echo '?')
+		say "round $k: minicrm job run nurture-scheduler, $workers connection(s) ($BATCHES batches): $(secs "$MS") s, max RSS $RSS MB"
+	done
 done
-FLOOR=$(min "${FLOORS[@]}") RUN=$(min "${RUNS[@]}")
+FLOOR=$(min "${FLOORS[@]}") RUN=$(min "${RUNS[@]}") RUN1=$(min "${RUNS1[@]}")
 for db in nurture_floor nurture_run; do superuser "DROP DATABASE IF EXISTS $db" >/dev/null; done
 
 {
 echo
-echo "nurture scheduler, $DUE due enrolments: run $(secs "$RUN") s, floor $(secs "$FLOOR") s, ratio $(ratio "$RUN" "$FLOOR")x (best of $ROUNDS)"
+echo "nurture scheduler, $DUE due enrolments: run $(secs "$RUN") s, floor $(secs "$FLOOR") s, ratio $(ratio "$RUN" "$FLOOR")x (best of $ROUNDS); one connection $(secs "$RUN1") s ($(ratio "$RUN1" "$FLOOR")x)"
 echo "target: under 10 s (got $(secs "$RUN") s; $(awk -v n="$DUE" -v ms="$RUN" 'BEGIN { printf "%.0f", n / ms * 1000 }') enrolments/s)"
 } | tee -a "$out/summary.txt"

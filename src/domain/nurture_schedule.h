@@ -6,8 +6,10 @@
  * workflow_executions row (nurture_run_begin/end), its items the
  * enrolments taken.
  *
- * Two runs at once (two workers, the worker and `minicrm job run`) split
- * the due enrolments: each batch takes them FOR UPDATE SKIP LOCKED, and
+ * A run batches on NURTURE_SCHEDULER_WORKERS connections at once (2: the
+ * database's second core). Two runs at once (two workers, the worker and
+ * `minicrm job run`), like the connections of one run, split the due
+ * enrolments: each batch takes them FOR UPDATE SKIP LOCKED, and
  * a step is queued once per enrolment (UNIQUE (enrollment_id,
  * step_number)).
  *
@@ -50,17 +52,20 @@ struct nurture_schedule_options {
 	long			 batch_size;	/* 0: NURTURE_SCHEDULER_BATCH */
 	long			 max_runtime_ms; /* 0: NURTURE_SCHEDULER_MAX_RUNTIME */
 	volatile sig_atomic_t	*stop;		/* checked between batches */
-	/* After each batch (may be NULL): the report so far. */
+	long			 workers;	/* 0: NURTURE_SCHEDULER_WORKERS */
+	/* After each batch (may be NULL): the report so far; with workers
+	 * > 1 from their threads, one call at a time. */
 	void			(*progress)(void *ctx,
 				    const struct nurture_schedule_report *);
 	void			*progress_ctx;
 };
 
 /*
- * One run on db (a connection the caller opened and closes): fills
- * *report. Returns the report's status. Each batch commits on its own; a
- * failed batch (after retries of a deadlock) ends the run, keeping the
- * batches before it.
+ * One run on db (a connection the caller opened and closes; the other
+ * workers open and close their own, as MINICRM_APP_DATABASE_URL says):
+ * fills *report. Returns the report's status. Each batch commits on its
+ * own; a failed batch (after retries of a deadlock) ends the run, keeping
+ * the batches before it.
  */
 enum nurture_schedule_status nurture_schedule_run(struct db *db,
 	    const struct nurture_schedule_options *opts,
@@ -70,8 +75,10 @@ enum nurture_schedule_status nurture_schedule_run(struct db *db,
 const char	*nurture_schedule_status_name(enum nurture_schedule_status);
 
 /* NURTURE_SCHEDULER_BATCH (1..10000), NURTURE_SCHEDULER_MAX_RUNTIME (ms,
- * 1 ms to an hour). */
+ * 1 ms to an hour), NURTURE_SCHEDULER_WORKERS (connections batching at
+ * once, 1..8, default 2). */
 long	nurture_schedule_batch_size(void);
 long	nurture_schedule_max_runtime(void);
+long	nurture_schedule_workers(void);
 
 #endif
