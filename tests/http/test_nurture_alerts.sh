@@ -11,7 +11,18 @@ HOOK=$TMP/hook
 mkdir -p "$HOOK"
 python3 "$TOP/tests/http/webhook_receiver.py" "$HOOK" &
 HOOK_PID=$!
-trap 'kill $HOOK_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+# On exit this test's campaigns go (with their enrolments, sends and
+# analytics), its event too, and the job runs once more so no condition it
+# raised stays raised for the next test.
+cleanup() {
+	sql "DELETE FROM email_events WHERE event_hash LIKE 'na$S-%';
+	     DELETE FROM nurture_campaigns WHERE organization_id = '$C';
+	     DELETE FROM workflow_executions WHERE workflow_name = 'Lead Nurture - Email Sender' AND started_at >= '$T_START'" >/dev/null
+	ALERT_WEBHOOK_URL=$HOOKURL NURTURE_ALERT_WEBHOOK=$HOOKURL minicrm job run nurture-alerts 2>/dev/null
+	kill $HOOK_PID 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
 for _ in $(seq 50); do [ -f "$HOOK/port" ] && break; sleep 0.1; done
 HOOKURL="http://127.0.0.1:$(cat "$HOOK/port")/services/nurture"
 # The "nurture:" conditions go to NURTURE_ALERT_WEBHOOK, or without it to
@@ -23,6 +34,7 @@ all() { got '[Nn]urture'; }
 runs() { local i; for i in $(seq "$1"); do job; done; }
 
 S=$$
+T_START=$(sql "SELECT now()")
 minicrm client create "na$S" >/dev/null
 C=$(sql "SELECT id FROM clients WHERE slug = 'na$S'")
 sql "DELETE FROM alert_state WHERE condition LIKE 'nurture:%';

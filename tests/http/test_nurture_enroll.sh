@@ -17,6 +17,13 @@ KEY=$(new_key "nurture-$S")
 KEY_A=$(new_key "nurture-a-$S" --client "ne$S-a")
 KEY_B=$(new_key "nurture-b-$S" --client "ne$S-b")
 ENROLMENT='Lead Nurture - Enrollment'
+# On exit this test's campaigns go, with their enrolments (due now: a later
+# test's scheduler must not queue them).
+cleanup() {
+	sql "DELETE FROM nurture_campaigns WHERE organization_id IN ('$A', '$B')" >/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
 
 campaign() {	# CLIENT NAME STATUS FIRST_DELAY|none → id
 	local id

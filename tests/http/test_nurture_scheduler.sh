@@ -44,11 +44,23 @@ run_job() { minicrm job run nurture-scheduler 2>>"$TMP/jobs.log"; RC=$?; }
 sends() { sql "SELECT count(*) FROM email_sends WHERE campaign_id = '$1'"; }
 state() { sql "SELECT status || ' ' || current_step || ' ' || coalesce(completion_reason, '-') FROM lead_campaign_enrollments WHERE id = '$1'"; }
 
-# Other tests leave due enrolments (the instance's worker does not run the
-# scheduler): queue them first, so the counts below are this test's; and
-# the scheduler switch must be on.
-sql "UPDATE nurture_control SET paused = false WHERE name = 'scheduler'" >/dev/null
-minicrm job run nurture-scheduler 2>/dev/null
+# Other tests may leave due enrolments (the instance's worker does not run
+# the scheduler): their campaigns are paused while this test runs, so the
+# counts below are this test's and their enrolments are left as they are
+# (restored on exit); the scheduler switch must be on.
+OTHERS=$(sql "SELECT coalesce(string_agg(quote_literal(id), ','), 'NULL') FROM nurture_campaigns WHERE status = 'active'")
+sql "UPDATE nurture_campaigns SET status = 'paused' WHERE id IN ($OTHERS);
+     UPDATE nurture_control SET paused = false WHERE name = 'scheduler'" >/dev/null
+# On exit, this test's campaigns go (with their enrolments, sends and
+# analytics: a later test's sender must not find them queued) and the
+# others' are active again.
+cleanup() {
+	sql "DELETE FROM email_events WHERE event_hash LIKE 'ns$S-%';
+	     DELETE FROM nurture_campaigns WHERE organization_id = '$C';
+	     UPDATE nurture_campaigns SET status = 'active' WHERE id IN ($OTHERS)" >/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
 
 # --- a three-step campaign: 0, 60 minutes, a day ---------------------------
 A=$(campaign "Welcome $S" active 0 60 1440)
