@@ -14,10 +14,15 @@ HOOK_PID=$!
 # On exit this test's campaigns go (with their enrolments, sends and
 # analytics), its event too, and the job runs once more so no condition it
 # raised stays raised for the next test.
+S=$$
+C=00000000-0000-0000-0000-000000000000
+OTHERS=NULL
+T_START=$(sql "SELECT now()")
 cleanup() {
 	sql "DELETE FROM email_events WHERE event_hash LIKE 'na$S-%';
 	     DELETE FROM nurture_campaigns WHERE organization_id = '$C';
-	     DELETE FROM workflow_executions WHERE workflow_name = 'Lead Nurture - Email Sender' AND started_at >= '$T_START'" >/dev/null
+	     DELETE FROM workflow_executions WHERE workflow_name = 'Lead Nurture - Email Sender' AND started_at >= '$T_START';
+	     UPDATE nurture_campaigns SET status = 'active' WHERE id IN ($OTHERS)" >/dev/null
 	ALERT_WEBHOOK_URL=$HOOKURL NURTURE_ALERT_WEBHOOK=$HOOKURL minicrm job run nurture-alerts 2>/dev/null
 	kill $HOOK_PID 2>/dev/null
 	rm -rf "$TMP"
@@ -33,11 +38,16 @@ all() { got '[Nn]urture'; }
 # runs N: the job N times; the messages it sent must not grow after the first.
 runs() { local i; for i in $(seq "$1"); do job; done; }
 
-S=$$
-T_START=$(sql "SELECT now()")
 minicrm client create "na$S" >/dev/null
 C=$(sql "SELECT id FROM clients WHERE slug = 'na$S'")
+# The conditions are global: this test starts from a quiet state — no
+# nurture condition raised, no recorded scheduler or sender run, other
+# tests' campaigns paused while it runs (restored on exit), both switches
+# on.
+OTHERS=$(sql "SELECT coalesce(string_agg(quote_literal(id), ','), 'NULL') FROM nurture_campaigns WHERE status = 'active'")
 sql "DELETE FROM alert_state WHERE condition LIKE 'nurture:%';
+     DELETE FROM workflow_executions WHERE workflow_name IN ('Lead Nurture - Message Scheduler', 'Lead Nurture - Email Sender');
+     UPDATE nurture_campaigns SET status = 'paused' WHERE id IN ($OTHERS);
      UPDATE nurture_control SET paused = false" >/dev/null
 campaign() {
 	sql "INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email) VALUES ('$C', '$1', 'team@example.com') RETURNING id"

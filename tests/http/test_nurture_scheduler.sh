@@ -204,7 +204,7 @@ expect_eq "$(sends "$M")" 20 "only those batches were queued"
 if command -v script >/dev/null; then
 	NURTURE_SCHEDULER_BATCH=100 script -qec "'$TOP/bin/minicrm' nurture schedule" /dev/null >"$TMP/tty" 2>&1
 	check "on a terminal: a progress line, rewritten in place" grep -q $'\r.*of 2980 due enrolments taken, [0-9]* sends queued' "$TMP/tty"
-	check "...and the summary line" grep -q 'nurture schedule: done, 2980 due, 2980 enrolments taken in 30 batches' "$TMP/tty"
+	check "...and the summary line" grep -q 'nurture schedule: done, 2980 due, 2980 enrolments taken in [0-9]* batches' "$TMP/tty"
 else
 	minicrm nurture schedule >/dev/null
 fi
