@@ -100,7 +100,7 @@ struct pool {
 	struct nurture_schedule_report		*r;
 	long					 size, max_ms;
 	double					 t0;
-	bool					 over;	/* none left, or failed */
+	bool					 over;	/* a batch failed */
 };
 
 struct worker {
@@ -111,7 +111,7 @@ struct worker {
 
 /*
  * Batches until one takes nothing, the time is up, stop, or a batch
- * failed (here or in another worker). Not until one comes back short: a
+ * failed (here or in another worker: a failure ends the run). Not until one comes back short: a
  * step whose delay is 0 makes its enrolment due again at once, and it is
  * queued in the same run. A batch that took nothing is not counted; each
  * worker runs at least one batch.
@@ -136,15 +136,18 @@ worker_main(void *arg)
 			return NULL;
 		rc = batch_with_retry(w->db, p->size, &b);
 		pthread_mutex_lock(&p->lock);
+		stop = false;
 		if (rc != DB_OK) {
 			fail(p->r, "a batch failed: ", rc, w->db);
 			p->over = true;
 		} else if (b.taken == 0) {
-			/* None left: done, even if another worker's time was
-			 * up just before. */
+			/* None left but what another worker holds: this one
+			 * is done (the other goes on until it finds none),
+			 * and so is the run, even if another worker's time
+			 * was up just before. */
 			if (p->r->status == NURTURE_SCHEDULE_PARTIAL)
 				p->r->status = NURTURE_SCHEDULE_DONE;
-			p->over = true;
+			stop = true;
 		} else {
 			p->r->batches++;
 			p->r->taken += b.taken;
@@ -156,7 +159,7 @@ worker_main(void *arg)
 			if (p->o->progress != NULL)
 				p->o->progress(p->o->progress_ctx, p->r);
 		}
-		stop = p->over;
+		stop = stop || p->over;
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
 			return NULL;
