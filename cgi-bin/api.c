@@ -7,6 +7,7 @@
  *   POST /api/internal/de-enrollment/run     x-api-key; run de-enrollment now
  *   GET  /api/internal/de-enrollment/health  x-api-key; its health, judged
  *   POST /api/webhooks/sendgrid         SendGrid's signature; its events
+ *   POST /api/internal/nurture/enroll   x-api-key; leads into a nurture campaign
  *   GET  /health, /readyz               database readiness
  *   GET  /healthz                       liveness (no database)
  *
@@ -32,6 +33,7 @@
 #include "health.h"
 #include "log.h"
 #include "nurture_events.h"
+#include "nurture_intake.h"
 #include "retry_intake.h"
 #include "sendgrid_signature.h"
 
@@ -52,6 +54,7 @@ enum route {
 	ROUTE_DEENROLL_RUN,
 	ROUTE_DEENROLL_HEALTH,
 	ROUTE_SENDGRID_EVENTS,
+	ROUTE_NURTURE_ENROLL,
 	ROUTE_HEALTH,
 	ROUTE_READYZ,
 	ROUTE_HEALTHZ,
@@ -66,6 +69,7 @@ static void	activity_health(struct api_worker *, struct http_request *);
 static void	deenroll_run_now(struct api_worker *, struct http_request *);
 static void	deenroll_health(struct api_worker *, struct http_request *);
 static void	sendgrid_events(struct api_worker *, struct http_request *);
+static void	nurture_enroll_now(struct api_worker *, struct http_request *);
 static void	ready(struct api_worker *, struct http_request *);
 static void	alive(struct api_worker *, struct http_request *);
 
@@ -80,6 +84,7 @@ static const struct {
 	[ROUTE_DEENROLL_RUN] =	 { "/api/internal/de-enrollment/run", "POST", deenroll_run_now },
 	[ROUTE_DEENROLL_HEALTH] = { "/api/internal/de-enrollment/health", "GET", deenroll_health },
 	[ROUTE_SENDGRID_EVENTS] = { "/api/webhooks/sendgrid", "POST", sendgrid_events },
+	[ROUTE_NURTURE_ENROLL] = { "/api/internal/nurture/enroll", "POST", nurture_enroll_now },
 	[ROUTE_HEALTH] =	 { "/health", "GET", ready },
 	[ROUTE_READYZ] =	 { "/readyz", "GET", ready },
 	[ROUTE_HEALTHZ] =	 { "/healthz", "GET", alive },
@@ -621,6 +626,81 @@ sendgrid_events(struct api_worker *w, struct http_request *req)
 	answer = sendgrid_answer(&result, &status);
 	nurture_events_result_free(&result);
 	send_and_free(req, status, answer);
+}
+
+/* An enrolment refused as a whole: {"error", "errors": [{field,
+ * message}]}. */
+static void
+nurture_refuse(struct http_request *req, int status, const char *field,
+    const char *message)
+{
+	json_object *errors = json_object_new_array();
+
+	event_error(errors, field, message);
+	send_and_free(req, status, event_error_body(message, errors));
+}
+
+/*
+ * POST /api/internal/nurture/enroll: leads (lead_ids, or external_ids of
+ * the campaign's client) into a nurture campaign (nurture_intake.h), the
+ * first step due start_at (or now) plus its delay. 201 when some lead was
+ * enrolled, 200 when none was new (already in it, or refused), each with
+ * {campaign_id, enrolled, already, refused}; 400 a bad body (every field
+ * named, nothing written), 401 key, 403 another client's campaign (a key
+ * bound to a client), 404 no such campaign, 409 the campaign is archived
+ * or has no steps, 411, 413, 415, 503.
+ */
+static void
+nurture_enroll_now(struct api_worker *w, struct http_request *req)
+{
+	struct apikey_identity		 who;
+	struct nurture_enroll_request	 er;
+	struct nurture_intake_result	 r;
+	char				 prefix[APIKEY_PREFIX_LEN + 1], by[64];
+	json_object			*bad, *obj;
+
+	if (!read_json_post(w, req, &who))
+		return;
+	if ((bad = nurture_enroll_request_parse(req->body.data, req->body.len,
+	    &er)) != NULL) {
+		nurture_enroll_request_free(&er);
+		send_and_free(req, 400, bad);
+		return;
+	}
+	if (apikey_prefix(req->api_key, prefix) != 0)
+		snprintf(prefix, sizeof(prefix), "?");
+	snprintf(by, sizeof(by), "api:key %s", prefix);
+	nurture_intake_enroll(&w->db, &er, who.client_id, by, &r);
+	nurture_enroll_request_free(&er);
+	switch (r.status) {
+	case NURTURE_INTAKE_OK:
+		break;
+	case NURTURE_INTAKE_NO_CAMPAIGN:
+		nurture_refuse(req, 404, "campaign_id", r.error);
+		return;
+	case NURTURE_INTAKE_OTHER_CLIENT:
+		nurture_refuse(req, 403, "campaign_id", r.error);
+		return;
+	case NURTURE_INTAKE_CLOSED:
+		nurture_refuse(req, 409, "campaign_id", r.error);
+		return;
+	case NURTURE_INTAKE_BAD_INPUT:
+		nurture_refuse(req, 400, "start_at", r.error);
+		return;
+	default:
+		log_error("nurture enroll: %s", r.error);
+		http_send_error(req, 503, "database unavailable; retry later",
+		    NULL);
+		return;
+	}
+	obj = json_object_new_object();
+	json_object_object_add(obj, "campaign_id",
+	    json_object_new_string(er.campaign_id));
+	json_object_object_add(obj, "enrolled",
+	    json_object_new_int64(r.enrolled));
+	json_object_object_add(obj, "already", json_object_new_int64(r.already));
+	json_object_object_add(obj, "refused", json_object_new_int64(r.refused));
+	send_and_free(req, r.enrolled > 0 ? 201 : 200, obj);
 }
 
 /* GET /health, /readyz: 200 if the database answers, else 503. */

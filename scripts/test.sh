@@ -30,6 +30,8 @@ export MINICRM_TEMPLATES=$MINICRM_VAR/templates
 export REPLAY_INTERVAL=0
 # Nor does it de-enroll on its own: test_deenroll.sh counts the runs.
 export DEENROLL_INTERVAL=0
+# Nor the nurture jobs: their tests count the runs, sends and alerts.
+export NURTURE_SCHEDULER_INTERVAL=0 NURTURE_ANALYTICS_INTERVAL=0 NURTURE_ALERTS_INTERVAL=0
 
 only=("$@")
 if [ ${#only[@]} -eq 0 ]; then

@@ -28,6 +28,10 @@ static const struct {
 	    "deenroll [--client-id=ID] [--dry-run | --health-check | "
 	    "--migrate-stuck]" },
 	{ "campaigns", cli_campaigns, "campaigns recalc [--client-id=ID]" },
+	{ "nurture", cli_nurture,
+	    "nurture enroll --campaign ID (--lead ID ... | --leads-file FILE | "
+	    "--all-active-leads) [--start ISO]\n"
+	    "  minicrm nurture schedule | analytics [--date YYYY-MM-DD]" },
 	{ "worker", cli_worker, "worker" },
 	{ "job", cli_job, "job run NAME | list" },
 };

@@ -33,6 +33,15 @@ const struct job jobs[] = {
 	{ "nurture-sender", "NURTURE_SENDER_INTERVAL", 60, job_nurture_send,
 	    "send the due nurture e-mails through SendGrid (at most "
 	    "N8N_MAX_EMAILS_PER_MINUTE a minute)" },
+	{ "nurture-scheduler", "NURTURE_SCHEDULER_INTERVAL", 60,
+	    job_nurture_scheduler, "queue the next e-mail of every due "
+	    "nurture enrolment" },
+	{ "nurture-analytics", "NURTURE_ANALYTICS_INTERVAL", 60 * 60,
+	    job_nurture_analytics, "roll yesterday's and today's nurture "
+	    "e-mails up into campaign_analytics" },
+	{ "nurture-alerts", "NURTURE_ALERTS_INTERVAL", 5 * 60,
+	    job_nurture_alerts, "alert on the nurture runbook's detection "
+	    "queries" },
 };
 const size_t jobs_count = sizeof(jobs) / sizeof(jobs[0]);
 

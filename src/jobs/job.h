@@ -64,5 +64,8 @@ enum job_outcome	 job_prune(struct job_run *);
 enum job_outcome	 job_deenroll(struct job_run *);
 enum job_outcome	 job_deenroll_cleanup(struct job_run *);
 enum job_outcome	 job_nurture_send(struct job_run *);
+enum job_outcome	 job_nurture_scheduler(struct job_run *);
+enum job_outcome	 job_nurture_analytics(struct job_run *);
+enum job_outcome	 job_nurture_alerts(struct job_run *);
 
 #endif
