@@ -248,6 +248,46 @@ expect_eq "$(hooked)" 2 "...and alerts on the warning"
 check "...with the level and the client's line" bash -c "tail -n 1 '$HOOK/received' | grep -q 'De-enrollment health: warning.*Client $D: 50.0% of runs succeeded'"
 sql "DROP TRIGGER n8n_refuse_$$ ON leads; DROP FUNCTION n8n_refuse_$$()" >/dev/null
 
+# 5c. docs/n8n/nurture-enroll.json ("Lead Nurture - Enrollment"), its
+#     Settings pointed at minicrm and its example input filled in as an
+#     operator would: the leads enrolled once (run again: still once, the
+#     execution succeeds with nothing new); an unknown campaign fails the
+#     execution with minicrm's reason.
+NC=$(sql "INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email)
+	  SELECT id, 'n8n nurture $R', 'team@example.test' FROM clients WHERE slug = 'default'
+	  RETURNING id" | head -n 1)
+sql "INSERT INTO nurture_campaign_steps (campaign_id, step_number, subject, body_template, delay_minutes)
+     VALUES ('$NC', 1, 'Hello {{first_name}}', '<p>Hi {{first_name}}</p>', 60)" >/dev/null
+sql "INSERT INTO leads (client_id, external_id, first_name, email)
+     SELECT id, 'n8n-nurture-$R-' || i, 'N' || i, 'n' || i || '.$R@example.test'
+     FROM clients, generate_series(1, 2) i WHERE slug = 'default'" >/dev/null
+# enrol TAG CAMPAIGN: the workflow imported and executed from its manual
+# trigger (2.x: every trigger wired to Example Leads).
+enrol() {
+	jq --arg url "http://127.0.0.1:$PROXY_PORT" --arg c "$2" --arg r "$R" '.id = "minicrmNurtureEnroll" |
+		(.nodes[] | select(.name == "Settings") | .parameters.assignments.assignments[0].value) = $url |
+		(.nodes[] | select(.name == "Example Leads") | .parameters.jsonOutput) =
+			({campaign_id: $c, external_ids: ["n8n-nurture-\($r)-1", "n8n-nurture-\($r)-2"]} | tojson) |
+		(.connections["When Executed by Another Workflow"].main[0][0].node) = "Example Leads"' \
+		"$TOP/docs/n8n/nurture-enroll.json" >"$TMP/nurture.json"
+	n8n import:workflow --input="$TMP/nurture.json" >"$TMP/$1.import" 2>&1 || { RC=99; cp "$TMP/$1.import" "$TMP/$1.out"; return; }
+	n8n execute --id minicrmNurtureEnroll >"$TMP/$1.out" 2>&1
+	RC=$?
+}
+enrolled() { sql "SELECT count(*) FROM lead_campaign_enrollments WHERE campaign_id = '$NC' AND status = 'active' AND enrolled_by LIKE 'api:key %'"; }
+expect_eq "$(jq -r .name "$TOP/docs/n8n/nurture-enroll.json")" "Lead Nurture - Enrollment" "nurture: the workflow has the runbook's name"
+enrol "$R-nurture" "$NC"
+expect_eq "$RC" 0 "nurture: the execution succeeds"
+expect_eq "$(enrolled)" 2 "...and both leads are enrolled, by n8n's key"
+check "...the execution's output has minicrm's counts" grep -q '"enrolled": 2' "$TMP/$R-nurture.out"
+enrol "$R-nurture-again" "$NC"
+expect_eq "$RC" 0 "nurture: run again, the execution succeeds"
+expect_eq "$(enrolled)" 2 "...and nothing is enrolled twice"
+check "...its output says both were already in" grep -q '"already": 2' "$TMP/$R-nurture-again.out"
+enrol "$R-nurture-none" "00000000-0000-4000-8000-000000000000"
+check "nurture: an unknown campaign fails the execution" test "$RC" -ne 0
+check "...with minicrm's reason" grep -q 'minicrm did not enrol the leads: HTTP 404' "$TMP/$R-nurture-none.out"
+
 # 6. n8n's key is revoked: the caller fails, nothing logged nor queued.
 minicrm apikey revoke "$KEYNAME" >/dev/null
 run "$R-revoked" "$(ev "$R-revoked" "rec-$R-revoked")"
