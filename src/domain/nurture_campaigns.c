@@ -301,11 +301,19 @@ add_name(void *closure, const struct tag *t)
 size_t
 nurture_template_names(const char *src, struct buf *out)
 {
+	return nurture_step_names(src, NULL, out);
+}
+
+size_t
+nurture_step_names(const char *subject, const char *body, struct buf *out)
+{
 	struct names names = { out, BUF_INIT, 0 };
 
 	buf_putc(&names.seen, '\n');
-	if (src != NULL)
-		scan(src, add_name, &names);
+	if (subject != NULL)
+		scan(subject, add_name, &names);
+	if (body != NULL)
+		scan(body, add_name, &names);
 	buf_free(&names.seen);
 	return names.n;
 }

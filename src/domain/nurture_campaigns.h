@@ -74,6 +74,10 @@ size_t	nurture_campaign_check(const char *client, const char *name,
  * {{company}}". The template must have compiled. Returns how many.
  */
 size_t	nurture_template_names(const char *src, struct buf *out);
+/* The same for a step: its subject's names, then its body's not named
+ * already (either may be NULL). */
+size_t	nurture_step_names(const char *subject, const char *body,
+	    struct buf *out);
 
 /* What personalization reads of a lead (NULL where it has no value). */
 struct nurture_lead_fields {

@@ -153,11 +153,7 @@ step_json(const struct db_nc_step *s, json_object *edit)
 	delay_text(s->delay, delay, sizeof(delay));
 	json_put_string(o, "delay_text", delay);
 	json_put_string(o, "updated", s->updated);
-	nurture_template_names(s->subject, &names);
-	if (names.len > 0)
-		buf_puts(&names, ", ");
-	nurture_template_names(s->body, &names);
-	/* Names used by both are listed once per template: fine to read. */
+	nurture_step_names(s->subject, s->body, &names);
 	json_put_string(o, "names", names.len > 0 && !buf_failed(&names) ?
 	    buf_str(&names) : NULL);
 	buf_free(&names);

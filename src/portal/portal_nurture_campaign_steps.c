@@ -312,10 +312,7 @@ nurture_step_preview(struct visit *v)
 	json_put_int(s, "number", number);
 	json_put_string(s, "subject", steps[i].subject);
 	json_put_string(s, "body", steps[i].body);
-	nurture_template_names(steps[i].subject, &names);
-	if (names.len > 0)
-		buf_puts(&names, ", ");
-	nurture_template_names(steps[i].body, &names);
+	nurture_step_names(steps[i].subject, steps[i].body, &names);
 	json_put_string(s, "names", names.len > 0 ? buf_str(&names) : NULL);
 	json_object_object_add(data, "step", s);
 	s = json_object_new_object();

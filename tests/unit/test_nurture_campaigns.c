@@ -86,6 +86,10 @@ test_names(void)
 	CHECK_STR("...followed", buf_str(&b), "{{a}}, {{b}}, {{d}}");
 	buf_reset(&b);
 	CHECK_I64("none", nurture_template_names("plain text", &b), 0);
+	buf_reset(&b);
+	CHECK_I64("a step: subject then body, once each", nurture_step_names(
+	    "Hi {{first_name}}", "{{first_name}} at {{company}}", &b), 2);
+	CHECK_STR("...listed", buf_str(&b), "{{first_name}}, {{company}}");
 	buf_free(&b);
 }
 
