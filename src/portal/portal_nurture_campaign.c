@@ -152,6 +152,8 @@ step_json(const struct db_nc_step *s, json_object *edit)
 	json_put_int(o, "delay", s->delay);
 	delay_text(s->delay, delay, sizeof(delay));
 	json_put_string(o, "delay_text", delay);
+	json_object_object_add(o, "first", json_object_new_boolean(
+	    s->number == 1));
 	json_put_string(o, "updated", s->updated);
 	nurture_step_names(s->subject, s->body, &names);
 	json_put_string(o, "names", names.len > 0 && !buf_failed(&names) ?

@@ -90,6 +90,7 @@ check "the names step 1 uses, once each" grep -qF 'Uses <code>{{first_name}}, {{
 check "the names step 2 uses" grep -qF 'Uses <code>{{first_name}}, {{city}}</code>' <<<"$BODY"
 check "step 2's delay in words" grep -qF 'sent 1 day after the step before' <<<"$BODY"
 check "step 3's" grep -qF 'sent 1 h 30 min after the step before' <<<"$BODY"
+check "step 1's" grep -qF 'sent at once on enrolment' <<<"$BODY"
 browse POST "/nurture/campaigns/$NC/steps/3" --data-urlencode "csrf=$CSRF" --data-urlencode "subject=Three" --data-urlencode "body={{/nope}}" --data-urlencode "delay_minutes=90"
 expect_status 400 "an edit that does not compile is refused"
 check "...the step's form open with the message" grep -q 'The body does not compile: line 1, column 1' <<<"$BODY"
