@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_nurture.h"
 #include "db_nurture_campaigns.h"
 #include "json_put.h"
 #include "lead_filters.h"
@@ -321,7 +322,7 @@ nurture_campaign_enrol(struct visit *v)
 	struct db_nc_filter		 f;
 	struct nurture_enroll_result	 res;
 	struct nurture_run		 run;
-	struct db_nc			*c;
+	struct db_nurture_campaign_state state;
 	const char			**ids = NULL;
 	char				 like[2 * SEARCH_MAX + 3];
 	char				 phone[SEARCH_MAX + 3];
@@ -333,25 +334,24 @@ nurture_campaign_enrol(struct visit *v)
 
 	if (filter_read(v, &f, like, phone) == -1)
 		return;
-	if ((rc = db_nc_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
+	if ((rc = db_nurture_campaign_state(&v->w->db, v->arg[0], &state)) <
+	    0) {
 		portal_send_db_error(v, rc);
 		return;
 	}
-	if (c == NULL) {
+	if (rc == 0) {
 		portal_send_error(v, 404, "There is no such nurture campaign.");
 		return;
 	}
-	if (strcmp(c->status, "archived") == 0 || c->steps == 0) {
+	if (strcmp(state.status, "archived") == 0 || state.steps == 0) {
 		extra = json_object_new_object();
-		json_put_string(extra, "error", c->steps == 0 ? "Nothing "
+		json_put_string(extra, "error", state.steps == 0 ? "Nothing "
 		    "enrolled: the campaign has no steps yet." : "Nothing "
 		    "enrolled: the campaign is archived.");
-		free(c);
 		nurture_campaign_render(v, 409, extra);
 		json_object_put(extra);
 		return;
 	}
-	free(c);
 	snprintf(by, sizeof(by), "portal:%s", v->who.email);
 	nurture_run_begin(&v->w->db, NURTURE_ENROLLMENT, &run);
 	memset(&res, 0, sizeof(res));

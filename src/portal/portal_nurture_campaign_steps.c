@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_nurture.h"
 #include "db_nurture_campaigns.h"
 #include "json_put.h"
 #include "lead_filters.h"
@@ -68,23 +69,25 @@ step_refused(struct visit *v, int status, long number,
 	json_object_put(extra);
 }
 
-/* Does the path's campaign exist? If not, the 404 (or 503) was sent. */
+/* Does the path's campaign exist? If not, the 404 (or 503) was sent. Its
+ * number of steps into *steps. (The shared state read, not the page's:
+ * no counts of enrolments and e-mails for a form.) */
 static bool
 campaign_exists(struct visit *v, long long *steps)
 {
-	struct db_nc	*c;
-	int		 rc;
+	struct db_nurture_campaign_state	state;
+	int					rc;
 
-	if ((rc = db_nc_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
+	if ((rc = db_nurture_campaign_state(&v->w->db, v->arg[0], &state)) <
+	    0) {
 		portal_send_db_error(v, rc);
 		return false;
 	}
-	if (c == NULL) {
+	if (rc == 0) {
 		portal_send_error(v, 404, "There is no such nurture campaign.");
 		return false;
 	}
-	*steps = c->steps;
-	free(c);
+	*steps = state.steps;
 	return true;
 }
 
