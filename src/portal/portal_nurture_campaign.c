@@ -195,8 +195,10 @@ steps_json(const struct db_nc_step *steps, size_t n, json_object *extra)
 	return list;
 }
 
+/* An enrolment as the page shows it; steps: the campaign's, for the
+ * link to preview its next e-mail. */
 static json_object *
-enrolment_json(const struct db_nc_enrolment *e)
+enrolment_json(const struct db_nc_enrolment *e, size_t steps)
 {
 	json_object *o = json_object_new_object();
 
@@ -215,6 +217,9 @@ enrolment_json(const struct db_nc_enrolment *e)
 	json_object_object_add(o, "cancellable", json_object_new_boolean(
 	    strcmp(e->status, "active") == 0 ||
 	    strcmp(e->status, "paused") == 0));
+	if (e->step < (long long)steps && (strcmp(e->status, "active") == 0 ||
+	    strcmp(e->status, "paused") == 0))
+		json_put_int(o, "preview_step", e->step + 1);
 	return o;
 }
 
@@ -355,7 +360,7 @@ page_data(struct visit *v, const char *id, const char *status,
 	shown = n > ENROLMENTS_PAGE ? ENROLMENTS_PAGE : n;
 	list = json_object_new_array();
 	for (i = 0; i < shown; i++)
-		json_object_array_add(list, enrolment_json(&rows[i]));
+		json_object_array_add(list, enrolment_json(&rows[i], nsteps));
 	json_object_object_add(data, "enrolments", list);
 	json_object_object_add(data, "has_enrolments",
 	    json_object_new_boolean(shown > 0));

@@ -57,6 +57,10 @@ lead_enrolment_json(const struct db_nc_lead_enrolment *e)
 	json_object_object_add(o, "cancellable", json_object_new_boolean(
 	    strcmp(e->status, "active") == 0 ||
 	    strcmp(e->status, "paused") == 0));
+	/* Its next e-mail, for the preview link. */
+	if (e->step < e->steps && (strcmp(e->status, "active") == 0 ||
+	    strcmp(e->status, "paused") == 0))
+		json_put_int(o, "preview_step", e->step + 1);
 	return o;
 }
 
