@@ -318,12 +318,20 @@ nurture_step_names(const char *subject, const char *body, struct buf *out)
 	return names.n;
 }
 
-/* A column as a view member, unless it has no value. */
+/*
+ * The rules below are the sender's (src/domain/nurture_render.c, on the
+ * sender's branch when this was written): the same view, the same strict
+ * backend, the same plain-text subject. When both are merged, the preview
+ * should call nurture_render() and these go.
+ */
+
+/* A column as a view member: null when SQL NULL (present, so a section
+ * over it is false rather than unresolved). */
 static void
 view_column(json_object *view, const char *key, const char *value)
 {
-	if (value != NULL && *value != '\0')
-		json_object_object_add(view, key, json_object_new_string(value));
+	json_object_object_add(view, key, value != NULL ?
+	    json_object_new_string(value) : NULL);
 }
 
 json_object *
@@ -335,11 +343,8 @@ nurture_preview_view(const struct nurture_lead_fields *l,
 	if (l->metadata != NULL)
 		meta = json_tokener_parse(l->metadata);
 	if (meta != NULL && json_object_is_type(meta, json_type_object)) {
-		json_object_object_foreach(meta, key, val) {
-			if (val != NULL)
-				json_object_object_add(view, key,
-				    json_object_get(val));
-		}
+		json_object_object_foreach(meta, key, val)
+			json_object_object_add(view, key, json_object_get(val));
 	}
 	json_object_put(meta);
 	/* The columns win over metadata keys of the same names. */
@@ -355,6 +360,48 @@ nurture_preview_view(const struct nurture_lead_fields *l,
 	return view;
 }
 
+/*
+ * The json-c backend, except that a value which interpolates as nothing
+ * (null, "") is no value: strict mode then fails naming it where it would
+ * have written nothing. Sections read truthiness, not text, so
+ * {{^company}}…{{/company}} over a null or empty value is a fallback.
+ */
+static const char *
+text_or_nothing(void *closure, mustache_value v, char *scratch, size_t *len)
+{
+	const char *s = mustache_json_backend.text(closure, v, scratch, len);
+
+	return s != NULL && *len > 0 ? s : NULL;
+}
+
+static mustache_value
+member(void *closure, mustache_value v, const char *key)
+{
+	return mustache_json_backend.member(closure, v, key);
+}
+
+static long
+list_len(void *closure, mustache_value v)
+{
+	return mustache_json_backend.list_len(closure, v);
+}
+
+static mustache_value
+list_item(void *closure, mustache_value v, size_t i)
+{
+	return mustache_json_backend.list_item(closure, v, i);
+}
+
+static bool
+truthy(void *closure, mustache_value v)
+{
+	return mustache_json_backend.truthy(closure, v);
+}
+
+static const mustache_backend strict_backend = {
+	member, list_len, list_item, truthy, text_or_nothing
+};
+
 /* Render one template strictly into out; on failure say why in p. */
 static bool
 render_one(const char *field, const char *src, json_object *view,
@@ -363,26 +410,65 @@ render_one(const char *field, const char *src, json_object *view,
 	mustache_template	*t = NULL;
 	mustache_error		 err;
 	const char		*q, *r;
+	int			 rc;
 
-	if (mustache_compile(field, src, strlen(src), NULL, &t, &err) != 0 ||
-	    mustache_render_json(t, view, NULL, MUSTACHE_STRICT, NULL, out,
-	    &err) != 0) {
-		mustache_template_free(t);
-		/* "field:L:C: unresolved name 'company'": the name. */
-		if (err.code == MUSTACHE_ERR_UNRESOLVED &&
-		    (q = strstr(err.message, "name '")) != NULL &&
-		    (r = strrchr(q + 6, '\'')) != NULL) {
-			snprintf(p->missing, sizeof(p->missing), "%.*s",
-			    (int)(r - (q + 6)), q + 6);
-			snprintf(p->error, sizeof(p->error), "personalization: "
-			    "no value for {{%s}} (%s, line %u, column %u)",
-			    p->missing, field, err.line, err.column);
-		} else
-			snprintf(p->error, sizeof(p->error), "%s", err.message);
-		return false;
-	}
+	if ((rc = mustache_compile(field, src, strlen(src), NULL, &t,
+	    &err)) == 0)
+		rc = mustache_render(t, &strict_backend, NULL,
+		    mustache_json_value(view), NULL, MUSTACHE_STRICT, NULL, out,
+		    &err);
 	mustache_template_free(t);
-	return true;
+	if (rc == 0)
+		return true;
+	/* "field:L:C: unresolved name 'company'" (or "name 'x' is a list
+	 * or a map, not a value"): the name. */
+	if (rc == MUSTACHE_ERR_UNRESOLVED &&
+	    (q = strstr(err.message, "name '")) != NULL &&
+	    (r = strchr(q + 6, '\'')) != NULL) {
+		snprintf(p->missing, sizeof(p->missing), "%.*s",
+		    (int)(r - (q + 6)), q + 6);
+		snprintf(p->error, sizeof(p->error), "personalization: no value "
+		    "for {{%s}} (%s, line %u, column %u)", p->missing, field,
+		    err.line, err.column);
+	} else
+		snprintf(p->error, sizeof(p->error), "personalization: the "
+		    "step's %s template is broken: %s", field, err.message);
+	return false;
+}
+
+/* The subject is a header, not HTML: the five entities the engine writes
+ * decoded, line breaks made spaces. In place. */
+static void
+subject_plain(struct buf *b)
+{
+	static const struct { const char *entity; char c; } entities[] = {
+		{ "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' },
+		{ "&quot;", '"' }, { "&#39;", '\'' },
+	};
+	char	*r, *w;
+	size_t	 i, n = 0;
+
+	if (b->len == 0 || buf_failed(b))
+		return;
+	for (r = w = b->data; *r != '\0';) {
+		if (*r == '&') {
+			for (i = 0; i < sizeof(entities) / sizeof(entities[0]);
+			    i++) {
+				n = strlen(entities[i].entity);
+				if (strncmp(r, entities[i].entity, n) == 0)
+					break;
+			}
+			if (i < sizeof(entities) / sizeof(entities[0])) {
+				*w++ = entities[i].c;
+				r += n;
+				continue;
+			}
+		}
+		*w++ = *r == '\r' || *r == '\n' ? ' ' : *r;
+		r++;
+	}
+	*w = '\0';
+	b->len = (size_t)(w - b->data);
 }
 
 void
@@ -392,6 +478,8 @@ nurture_preview_render(const char *subject, const char *body,
 	memset(out, 0, sizeof(*out));
 	out->ok = render_one("subject", subject, view, &out->subject, out) &&
 	    render_one("body", body, view, &out->body, out);
+	if (out->ok)
+		subject_plain(&out->subject);
 }
 
 void

@@ -89,9 +89,10 @@ struct nurture_lead_fields {
 /*
  * The view a step is rendered against for a lead: every key of its
  * metadata, then its columns first_name, last_name, name, email, phone,
- * external_id (a column wins over a metadata key of the same name; an
- * empty or NULL column, or a null metadata value, is no value at all),
- * then campaign_name and step_number. The caller json_object_put()s it.
+ * external_id (a column wins over a metadata key of the same name; a NULL
+ * column is a null), then campaign_name and step_number. A null or empty
+ * value is no value: interpolating it fails the render, naming it; a
+ * section over it is false. The caller json_object_put()s the view.
  */
 json_object	*nurture_preview_view(const struct nurture_lead_fields *,
 		    const char *campaign_name, long step_number);
@@ -99,8 +100,9 @@ json_object	*nurture_preview_view(const struct nurture_lead_fields *,
 /* A step rendered for a lead, or why it cannot be. */
 struct nurture_preview {
 	bool		 ok;
-	struct buf	 subject;
-	struct buf	 body;
+	struct buf	 subject;	/* plain text: entities decoded,
+					 * line breaks made spaces */
+	struct buf	 body;		/* HTML: values escaped */
 	/* "personalization: no value for {{company}} (body, line 2,
 	 * column 5)" or the engine's other error. */
 	char		 error[600];

@@ -119,8 +119,25 @@ test_preview(void)
 	nurture_preview_render("{{phone}}", "b", view, &p);
 	CHECK_STR("an empty column is no value", p.missing, "phone");
 	nurture_preview_free(&p);
-	nurture_preview_render("s", "{{#gone}}x{{/gone}}", view, &p);
+	nurture_preview_render("s", "{{gone}}", view, &p);
 	CHECK_STR("a null metadata value is no value", p.missing, "gone");
+	nurture_preview_free(&p);
+	nurture_preview_render("s", "{{#gone}}x{{/gone}}{{^last_name}}friend"
+	    "{{/last_name}}", view, &p);
+	CHECK_I64("...but a section over it is false, not an error", p.ok, 1);
+	CHECK_STR("...so it can be a fallback", buf_str(&p.body), "friend");
+	nurture_preview_free(&p);
+	nurture_preview_render("{{company}} & {{first_name}}\nx", "b", view,
+	    &p);
+	CHECK_STR("the subject is plain text, one line", buf_str(&p.subject),
+	    "<Acme> & Ann x");
+	nurture_preview_free(&p);
+	nurture_preview_render("{{x}", "b", view, &p);
+	CHECK_I64("a broken template", p.ok, 0);
+	CHECK(strstr(p.error, "template is broken") != NULL);
+	nurture_preview_free(&p);
+	nurture_preview_render("{{nope}}", "b", view, &p);
+	CHECK_STR("an absent name", p.missing, "nope");
 	nurture_preview_free(&p);
 	json_object_put(view);
 }
