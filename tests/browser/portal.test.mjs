@@ -780,7 +780,7 @@ async function runTests(browser) {
 		await open(p, `/de-enrollment?` + new URLSearchParams({ client: XSS[1], status: '' }), 'de-enrollment with a payload client');
 		await inert('de-enrollment with a payload filter');
 	});
-	await test('6h. payloads on the nurture campaign pages', async () => {
+	await test('6i. payloads on the nurture campaign pages', async () => {
 		// A campaign whose every field is a payload, loaded around the
 		// portal's checks (as an import would); the payload lead is in it,
 		// with an e-mail whose subject and failure are payloads.
@@ -811,7 +811,7 @@ async function runTests(browser) {
 		check('nurture campaign: every step body reads literally',
 			bodies.every((b, n) => b === `${XSS[n]} {{first_name}}`), bodies.join(' || '));
 		await inert('nurture campaign');
-		await shot(p, '23-xss-nurture-campaign');
+		await shot(p, '27-xss-nurture-campaign');
 		await open(p, `/nurture/campaigns/${id}/preview?step=2&lead=${xssLead.id}`, 'the payload step previewed');
 		check('preview: the lead\'s payload name is rendered as text', (await text(p, '#rendered-subject')) === XSS[1] &&
 			(await text(p, '#rendered-body')).includes('&lt;script&gt;'), await text(p, '#rendered-body'));
@@ -956,7 +956,7 @@ async function runTests(browser) {
 		await shot(page, '22-de-enrollment-run');
 	});
 
-	await test('12. nurture campaigns: create one and a step in the browser, a broken template refused, the preview names a missing token, enrol the lead', async () => {
+	await test('13. nurture campaigns: create one and a step in the browser, a broken template refused, the preview names a missing token, enrol the lead', async () => {
 		await open(page, '/nurture/campaigns', 'nurture campaigns page');
 		const name = `Browser nurture ${RUN}`;
 		await page.click('details#create-campaign summary');
@@ -986,7 +986,7 @@ async function runTests(browser) {
 		check('its subject is listed', await text(page, 'li#step-1 strong.subject') === 'Hi {{first_name}}');
 		check('...with the names it uses', await text(page, 'li#step-1 p.names code') === '{{first_name}}, {{company}}',
 			await text(page, 'li#step-1 p.names'));
-		await shot(page, '24-nurture-campaign');
+		await shot(page, '28-nurture-campaign');
 
 		await page.fill('form#preview-form [name=lead]', lead.id);
 		await submit(page, 'form#preview-form');
@@ -994,7 +994,7 @@ async function runTests(browser) {
 			await text(page, '#missing-token code.missing') === '{{company}}', await text(page, 'main'));
 		check('...and says the e-mail would not be sent', /no value for \{\{company\}\}/.test(await text(page, '#preview-error')));
 		check('...and shows no rendered e-mail', await count(page, '#rendered-body') === 0);
-		await shot(page, '25-nurture-preview-missing');
+		await shot(page, '29-nurture-preview-missing');
 		sql(`UPDATE leads SET metadata = '{"company": "Analytical Engines"}' WHERE id = :'id'`, { id: lead.id });
 		await page.reload();
 		check('with a company in its metadata the preview renders',
@@ -1012,7 +1012,7 @@ async function runTests(browser) {
 		await submit(page, 'form#nurture-enrol-form');
 		check('enrolling again is one enrolment', /already/.test(await text(page, '#nurture-flash')) &&
 			await count(page, 'table#nurture-enrolments tr.nurture-enrolment') === 1);
-		await shot(page, '26-lead-nurture');
+		await shot(page, '30-lead-nurture');
 
 		await open(page, `/nurture/campaigns/${id}`, 'the campaign again');
 		await submit(page, 'form#pause-form');
