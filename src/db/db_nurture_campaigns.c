@@ -143,20 +143,12 @@ db_nc_step_update(struct db *db, const char *id, long number,
 }
 
 int
-db_nc_step_delete(struct db *db, const char *id, long number, long *moved)
+db_nc_step_delete(struct db *db, const char *id, long number)
 {
 	char		 n[24];
 	const char	*params[2] = { id, num(n, number) };
-	PGresult	*res;
-	int		 rc, deleted;
 
-	*moved = 0;
-	if ((rc = db_exec(db, STMT_NC_STEP_DELETE, params, &res)) != DB_OK)
-		return rc;
-	deleted = db_store_int(res, 0, 0) > 0;
-	*moved = (long)db_store_int(res, 0, 1);
-	PQclear(res);
-	return deleted;
+	return one_value(db, STMT_NC_STEP_DELETE, params, NULL, 0);
 }
 
 int
@@ -251,8 +243,9 @@ db_nc_lead_enrolments(struct db *db, const char *lead,
 		L(DB_FIELD_TEXT, campaign, DB_NCL_CAMPAIGN),
 		L(DB_FIELD_TEXT, campaign_status, DB_NCL_CAMPAIGN_STATUS),
 		L(DB_FIELD_TEXT, status, DB_NCL_STATUS),
-		L(DB_FIELD_INT, step, DB_NCL_STEP),
+		L(DB_FIELD_INT, done, DB_NCL_DONE),
 		L(DB_FIELD_INT, steps, DB_NCL_STEPS),
+		L(DB_FIELD_INT, next_step, DB_NCL_NEXT_STEP),
 		L(DB_FIELD_TEXT_NULL, next_send, DB_NCL_NEXT_SEND),
 		L(DB_FIELD_TEXT_NULL, reason, DB_NCL_REASON),
 		L(DB_FIELD_TEXT, enrolled, DB_NCL_ENROLLED),

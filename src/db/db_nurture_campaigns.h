@@ -90,7 +90,8 @@ int	db_nc_steps(struct db *, const char *id, struct db_nc_step **rows,
 	    size_t *n) __attribute__((warn_unused_result));
 
 /* Add a step after the last (delay in minutes, as text); its number into
- * *number. DB_CONFLICT: another was added at the same moment. */
+ * *number. DB_CONFLICT: another was added at the same moment;
+ * DB_BAD_INPUT: the last step is number 100. */
 int	db_nc_step_add(struct db *, const char *id, const char *subject,
 	    const char *body, const char *delay, long *number)
 	    __attribute__((warn_unused_result));
@@ -101,10 +102,10 @@ int	db_nc_step_update(struct db *, const char *id, long number,
 	    const char *subject, const char *body, const char *delay)
 	    __attribute__((warn_unused_result));
 
-/* Delete step number of campaign id, the later steps moved up one
- * (*moved of them). Returns 1 deleted, 0 no such step, or a db_status. */
-int	db_nc_step_delete(struct db *, const char *id, long number,
-	    long *moved) __attribute__((warn_unused_result));
+/* Delete step number of campaign id (the later ones keep their numbers).
+ * Returns 1 deleted, 0 no such step, or a db_status. */
+int	db_nc_step_delete(struct db *, const char *id, long number)
+	    __attribute__((warn_unused_result));
 
 /*
  * Set campaign id's status to to if it is one of from (a PostgreSQL text
@@ -182,8 +183,8 @@ int	db_nc_analytics(struct db *, const char *id, long days,
 /* The columns of STMT_NC_LEAD_ENROLMENTS. */
 enum db_nc_lead_enrolment_col {
 	DB_NCL_ID, DB_NCL_CAMPAIGN_ID, DB_NCL_CAMPAIGN, DB_NCL_CAMPAIGN_STATUS,
-	DB_NCL_STATUS, DB_NCL_STEP, DB_NCL_STEPS, DB_NCL_NEXT_SEND,
-	DB_NCL_REASON, DB_NCL_ENROLLED, DB_NCL_COMPLETED
+	DB_NCL_STATUS, DB_NCL_DONE, DB_NCL_STEPS, DB_NCL_NEXT_STEP,
+	DB_NCL_NEXT_SEND, DB_NCL_REASON, DB_NCL_ENROLLED, DB_NCL_COMPLETED
 };
 
 struct db_nc_lead_enrolment {
@@ -192,8 +193,9 @@ struct db_nc_lead_enrolment {
 	const char	*campaign;
 	const char	*campaign_status;
 	const char	*status;
-	long long	 step;
-	long long	 steps;
+	long long	 done;		/* steps queued so far */
+	long long	 steps;		/* steps the campaign has */
+	long long	 next_step;	/* the next step's number; 0: none */
 	const char	*next_send;	/* UTC; NULL */
 	const char	*reason;	/* NULL */
 	const char	*enrolled;

@@ -142,10 +142,11 @@ delay_text(long long minutes, char *out, size_t size)
 		snprintf(out + n, size - n, "%s%lld min", n > 0 ? " " : "", m);
 }
 
-/* A step as the page shows it; edit (NULL: none) is the step's form sent
- * back with its errors. */
+/* A step as the page shows it (first: the campaign's first, sent after
+ * the enrolment); edit (NULL: none) is the step's form sent back with its
+ * errors. */
 static json_object *
-step_json(const struct db_nc_step *s, json_object *edit)
+step_json(const struct db_nc_step *s, bool first, json_object *edit)
 {
 	json_object	*o = json_object_new_object(), *form;
 	struct buf	 names = BUF_INIT;
@@ -157,8 +158,7 @@ step_json(const struct db_nc_step *s, json_object *edit)
 	json_put_int(o, "delay", s->delay);
 	delay_text(s->delay, delay, sizeof(delay));
 	json_put_string(o, "delay_text", delay);
-	json_object_object_add(o, "first", json_object_new_boolean(
-	    s->number == 1));
+	json_object_object_add(o, "first", json_object_new_boolean(first));
 	json_put_string(o, "updated", s->updated);
 	nurture_step_names(s->subject, s->body, &names);
 	json_put_string(o, "names", names.len > 0 && !buf_failed(&names) ?
@@ -190,16 +190,20 @@ steps_json(const struct db_nc_step *steps, size_t n, json_object *extra)
 		editing = json_object_get_int64(
 		    json_object_object_get(edit, "number"));
 	for (i = 0; i < n; i++)
-		json_object_array_add(list, step_json(&steps[i],
+		json_object_array_add(list, step_json(&steps[i], i == 0,
 		    steps[i].number == editing ? edit : NULL));
 	return list;
 }
 
-/* An enrolment as the page shows it; steps: the campaign's, for the
- * link to preview its next e-mail. */
+/* An enrolment as the page shows it; steps (n of them, in order): the
+ * campaign's, for the link to preview its next e-mail — the first step
+ * after its current one, as the scheduler picks it. */
 static json_object *
-enrolment_json(const struct db_nc_enrolment *e, size_t steps)
+enrolment_json(const struct db_nc_enrolment *e,
+    const struct db_nc_step *steps, size_t n)
 {
+	size_t i;
+
 	json_object *o = json_object_new_object();
 
 	json_put_string(o, "id", e->id);
@@ -217,9 +221,11 @@ enrolment_json(const struct db_nc_enrolment *e, size_t steps)
 	json_object_object_add(o, "cancellable", json_object_new_boolean(
 	    strcmp(e->status, "active") == 0 ||
 	    strcmp(e->status, "paused") == 0));
-	if (e->step < (long long)steps && (strcmp(e->status, "active") == 0 ||
+	for (i = 0; i < n && steps[i].number <= e->step; i++)
+		;
+	if (i < n && (strcmp(e->status, "active") == 0 ||
 	    strcmp(e->status, "paused") == 0))
-		json_put_int(o, "preview_step", e->step + 1);
+		json_put_int(o, "preview_step", steps[i].number);
 	return o;
 }
 
@@ -295,12 +301,7 @@ flash(struct visit *v)
 		snprintf(text, sizeof(text), "Step %ld saved.", a);
 	else if ((s = portal_query(v, "step_deleted")) != NULL &&
 	    parse_long(s, 1, NURTURE_STEPS_MAX, &a) == 0) {
-		if (parse_long(portal_query(v, "moved") ?
-		    portal_query(v, "moved") : "0", 0, NURTURE_STEPS_MAX,
-		    &b) == -1)
-			b = 0;
-		snprintf(text, sizeof(text), "Step %ld deleted; %ld later "
-		    "step(s) moved up one.", a, b);
+		snprintf(text, sizeof(text), "Step %ld deleted.", a);
 	} else if ((s = portal_query(v, "status_changed")) != NULL &&
 	    (strcmp(s, "active") == 0 || strcmp(s, "paused") == 0 ||
 	    strcmp(s, "archived") == 0))
@@ -360,7 +361,8 @@ page_data(struct visit *v, const char *id, const char *status,
 	shown = n > ENROLMENTS_PAGE ? ENROLMENTS_PAGE : n;
 	list = json_object_new_array();
 	for (i = 0; i < shown; i++)
-		json_object_array_add(list, enrolment_json(&rows[i], nsteps));
+		json_object_array_add(list, enrolment_json(&rows[i], steps,
+		    nsteps));
 	json_object_object_add(data, "enrolments", list);
 	json_object_object_add(data, "has_enrolments",
 	    json_object_new_boolean(shown > 0));

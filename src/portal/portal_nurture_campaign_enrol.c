@@ -48,7 +48,7 @@ lead_enrolment_json(const struct db_nc_lead_enrolment *e)
 	json_put_string(o, "campaign", e->campaign);
 	json_put_string(o, "campaign_status", e->campaign_status);
 	json_put_string(o, "status", e->status);
-	json_put_int(o, "step", e->step);
+	json_put_int(o, "done", e->done);
 	json_put_int(o, "steps", e->steps);
 	json_put_string(o, "next_send", e->next_send);
 	json_put_string(o, "reason", e->reason);
@@ -58,9 +58,9 @@ lead_enrolment_json(const struct db_nc_lead_enrolment *e)
 	    strcmp(e->status, "active") == 0 ||
 	    strcmp(e->status, "paused") == 0));
 	/* Its next e-mail, for the preview link. */
-	if (e->step < e->steps && (strcmp(e->status, "active") == 0 ||
+	if (e->next_step > 0 && (strcmp(e->status, "active") == 0 ||
 	    strcmp(e->status, "paused") == 0))
-		json_put_int(o, "preview_step", e->step + 1);
+		json_put_int(o, "preview_step", e->next_step);
 	return o;
 }
 

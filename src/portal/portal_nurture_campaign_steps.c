@@ -5,8 +5,8 @@
  *                                                    the last
  *   POST /nurture/campaigns/{uuid}/steps/{n}         admins: step n's new
  *                                                    subject, body, delay
- *   POST /nurture/campaigns/{uuid}/steps/{n}/delete  admins: delete step n,
- *                                                    the later ones move up
+ *   POST /nurture/campaigns/{uuid}/steps/{n}/delete  admins: delete step n
+ *                                                    (numbers are kept)
  *   GET  /nurture/campaigns/{uuid}/preview?step=N&lead=ID   step N
  *        rendered for a lead of the campaign's client (its id, or its
  *        external lead id), strictly: a name the lead has no value for is
@@ -91,6 +91,27 @@ campaign_exists(struct visit *v, long long *steps)
 	return true;
 }
 
+/* Has the path's campaign step number? If not, the 404 (or 503) was
+ * sent. */
+static bool
+step_exists(struct visit *v, long number)
+{
+	struct db_nc_step	*steps;
+	size_t			 n, i;
+	int			 rc;
+
+	if ((rc = db_nc_steps(&v->w->db, v->arg[0], &steps, &n)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return false;
+	}
+	for (i = 0; i < n && steps[i].number != number; i++)
+		;
+	free(steps);
+	if (i == n)
+		portal_send_error(v, 404, "The campaign has no such step.");
+	return i < n;
+}
+
 /* One error on one field. */
 static void
 one_error(struct nurture_field_error *e, const char *field,
@@ -140,6 +161,15 @@ nurture_step_add(struct visit *v)
 		step_refused(v, 409, 0, &e, 1);
 		return;
 	}
+	if (rc == DB_BAD_INPUT) {
+		/* Numbers are not reused: after deletions the last may be
+		 * 100 with fewer steps. */
+		one_error(&e, "subject", "The campaign's last step is number "
+		    "100, the highest there is: delete the last step to add "
+		    "another.");
+		step_refused(v, 409, 0, &e, 1);
+		return;
+	}
 	if (rc != DB_OK) {
 		log_error("nurture step add %s: %s", v->arg[0], v->w->db.error);
 		portal_send_db_error(v, rc);
@@ -171,12 +201,8 @@ nurture_step_edit(struct visit *v)
 	int				 rc;
 
 	(void)parse_long(v->arg[1], 1, NURTURE_STEPS_MAX, &number);
-	if (!campaign_exists(v, &steps))
+	if (!campaign_exists(v, &steps) || !step_exists(v, number))
 		return;
-	if (number > steps) {
-		portal_send_error(v, 404, "The campaign has no such step.");
-		return;
-	}
 	if (nurture_step_check(subject, body, delay, &check) > 0) {
 		step_refused(v, 400, number, check.errors, check.nerrors);
 		return;
@@ -200,24 +226,22 @@ nurture_step_edit(struct visit *v)
 }
 
 /*
- * POST /nurture/campaigns/{uuid}/steps/{n}/delete: 303 to the campaign
- * (the later steps moved up one, so the numbers stay 1..n); 404 no such
- * campaign or step; 503. An enrolment keeps its position: one past the
- * deleted step gets what moved into the next place.
+ * POST /nurture/campaigns/{uuid}/steps/{n}/delete: 303 to the campaign;
+ * 404 no such campaign or step; 503. The later steps keep their numbers
+ * (an enrolment goes on to the first step after its current one).
  */
 void
 nurture_step_delete(struct visit *v)
 {
 	long long	 steps;
-	long		 number, moved;
+	long		 number;
 	char		 url[PORTAL_ARG_MAX + 160];
 	int		 rc;
 
 	(void)parse_long(v->arg[1], 1, NURTURE_STEPS_MAX, &number);
 	if (!campaign_exists(v, &steps))
 		return;
-	if ((rc = db_nc_step_delete(&v->w->db, v->arg[0], number, &moved)) <
-	    0) {
+	if ((rc = db_nc_step_delete(&v->w->db, v->arg[0], number)) < 0) {
 		log_error("nurture step delete %s/%ld: %s", v->arg[0], number,
 		    v->w->db.error);
 		portal_send_db_error(v, rc);
@@ -227,10 +251,10 @@ nurture_step_delete(struct visit *v)
 		portal_send_error(v, 404, "The campaign has no such step.");
 		return;
 	}
-	log_info("nurture campaign %s: step %ld deleted by %s (%ld moved)",
-	    v->arg[0], number, v->who.email, moved);
-	snprintf(url, sizeof(url), "/nurture/campaigns/%s?step_deleted=%ld&"
-	    "moved=%ld#steps", v->arg[0], number, moved);
+	log_info("nurture campaign %s: step %ld deleted by %s", v->arg[0],
+	    number, v->who.email);
+	snprintf(url, sizeof(url), "/nurture/campaigns/%s?step_deleted=%ld#"
+	    "steps", v->arg[0], number);
 	portal_redirect(v, url);
 }
 

@@ -106,11 +106,17 @@ check "...saying so" grep -q 'The campaign has no such step.' <<<"$BODY"
 browse POST "/nurture/campaigns/$NC/steps" --data-urlencode "csrf=$CSRF" --data-urlencode "subject=Four" --data-urlencode "body=Fourth" --data-urlencode "delay_minutes=5"
 browse POST "/nurture/campaigns/$NC/steps/3/delete" --data-urlencode "csrf=$CSRF"
 expect_status 303 "delete step 3"
-expect_header "step_deleted=3&moved=1" "...one later step moved up"
-check "the steps are 1..3 again, the fourth now third" test "$(sql "SELECT string_agg(step_number || ':' || subject, ',' ORDER BY step_number) FROM nurture_campaign_steps WHERE campaign_id = '$NC'")" = "1:Hi {{first_name}} $XSS,2:Day two,3:Four"
-browse POST "/nurture/campaigns/$NC/steps/3/delete" --data-urlencode "csrf=$CSRF"
+expect_header "^Location: /nurture/campaigns/$NC\?step_deleted=3#steps" "...back to the campaign"
+check "the others keep their numbers (the scheduler takes the first step after an enrolment's)" test "$(sql "SELECT string_agg(step_number || ':' || subject, ',' ORDER BY step_number) FROM nurture_campaign_steps WHERE campaign_id = '$NC'")" = "1:Hi {{first_name}} $XSS,2:Day two,4:Four"
+browse GET "/nurture/campaigns/$NC?step_deleted=3"
+check "the flash says so" grep -q 'id="flash">Step 3 deleted.' <<<"$BODY"
+check "...steps 1, 2 and 4 listed" test "$(grep -o 'id="step-[0-9]*"' <<<"$BODY" | tr '\n' ' ')" = 'id="step-1" id="step-2" id="step-4" '
 browse POST "/nurture/campaigns/$NC/steps/3/delete" --data-urlencode "csrf=$CSRF"
 expect_status 404 "deleting a step that is gone"
+browse POST "/nurture/campaigns/$NC/steps/3" --data-urlencode "csrf=$CSRF" --data-urlencode "subject=x" --data-urlencode "body=x" --data-urlencode "delay_minutes=0"
+expect_status 404 "editing a step that is gone"
+browse POST "/nurture/campaigns/$NC/steps/4/delete" --data-urlencode "csrf=$CSRF"
+expect_status 303 "delete step 4"
 check "two steps left" test "$(sql "SELECT count(*) FROM nurture_campaign_steps WHERE campaign_id = '$NC'")" = 2
 
 # --- preview -------------------------------------------------------------
@@ -152,7 +158,7 @@ check "the enrolment is a run of Lead Nurture - Enrollment" test "$(sql "SELECT 
 browse GET "/leads/$ANN?nurture=already"
 check "the page says already" grep -q 'id="nurture-flash">The lead is in that campaign already' <<<"$BODY"
 check "...lists the enrolment" grep -q "id=\"nurture-enrolment-" <<<"$BODY"
-check "...its step of the steps" grep -qF '<td class="step">0 / 2</td>' <<<"$BODY"
+check "...no step of two sent yet" grep -qF '<td class="step">0 / 2</td>' <<<"$BODY"
 check "...a link to preview her next e-mail" grep -qF "href=\"/nurture/campaigns/$NC/preview?step=1&amp;lead=$ANN\">preview step 1</a>" <<<"$BODY"
 browse POST "/leads/$OPTED/nurture" --data-urlencode "csrf=$CSRF" --data-urlencode "campaign_id=$NC"
 expect_status 409 "an opted-out lead is refused"
@@ -197,6 +203,14 @@ check "the flash has the counts" grep -q 'id="flash">Enrolled 23 lead(s); 0 alre
 check "the tabs count 24 active" grep -qF 'id="tab-active">Active (24)' <<<"$BODY"
 check "the first page shows 24 enrolments" test "$(grep -c 'class="enrolment"' <<<"$BODY")" = 24
 check "...each with its next e-mail's preview" test "$(grep -c 'class="preview-next"' <<<"$BODY")" = 24
+SET1=$(sql "SELECT e.id FROM lead_campaign_enrollments e JOIN leads l ON l.id = e.lead_id WHERE l.external_id = 'ncS$$-3'")
+sql "UPDATE lead_campaign_enrollments SET current_step = 1 WHERE id = '$SET1'" >/dev/null
+browse GET "/nurture/campaigns/$NC"
+check "one sent step 1: its next is step 2" grep -q "id=\"enrolment-$SET1\".*preview?step=2&amp;lead=" <<<"$BODY"
+sql "UPDATE lead_campaign_enrollments SET current_step = 2 WHERE id = '$SET1'" >/dev/null
+browse GET "/nurture/campaigns/$NC"
+check "...one past the last: nothing to preview" bash -c '! grep -q "id=\"enrolment-$0\".*preview-next" <<<"$1"' "$SET1" "$BODY"
+sql "UPDATE lead_campaign_enrollments SET current_step = 0 WHERE id = '$SET1'" >/dev/null
 browse POST "/nurture/campaigns/$NC/enroll" --data-urlencode "csrf=$CSRF" --data-urlencode "status=nonsense"
 expect_status 400 "a bad filter is refused"
 browse POST "/nurture/campaigns/$NC2/enroll" --data-urlencode "csrf=$CSRF" --data-urlencode "q=setmember"
