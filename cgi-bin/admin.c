@@ -15,6 +15,8 @@
  *                  per day as an SVG chart, the SOP's weekly table
  *   /campaigns, /de-enrollment   campaigns and de-enrollment runs
  *                  (portal_campaign*.c, portal_deenroll*.c)
+ *   /nurture/campaigns, /nurture/enrollments   nurture e-mail campaigns,
+ *                  their steps and enrolments (portal_nurture_campaign*.c)
  *   anonymous      303 to /login (GET) or 403 (POST)
  *   any POST       403 without the session's CSRF token
  *   viewers        403 on every route that changes something
@@ -37,12 +39,14 @@
 #include "log.h"
 #include "mustache.h"
 #include "mustache_json.h"
+#include "nurture_campaigns.h"
 #include "portal.h"
 #include "portal_campaigns.h"
 #include "portal_dashboard.h"
 #include "portal_deenroll.h"
 #include "portal_keys.h"
 #include "portal_leads.h"
+#include "portal_nurture_campaigns.h"
 #include "portal_retry.h"
 #include "session_http.h"
 
@@ -208,6 +212,22 @@ enum portal_route_id {
 	PORTAL_ROUTE_DEENROLL_RUN_NOW,
 	PORTAL_ROUTE_DEENROLL_RUN,
 	PORTAL_ROUTE_DEENROLL_RUN_EXPORT,
+	PORTAL_ROUTE_NURTURE_CAMPAIGNS,
+	PORTAL_ROUTE_NURTURE_CAMPAIGNS_EXPORT,
+	PORTAL_ROUTE_NURTURE_CAMPAIGNS_CREATE,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_ENROLMENTS_EXPORT,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_ANALYTICS_EXPORT,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_PREVIEW,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_PAUSE,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_RESUME,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_ARCHIVE,
+	PORTAL_ROUTE_NURTURE_CAMPAIGN_ENROL,
+	PORTAL_ROUTE_NURTURE_STEP_ADD,
+	PORTAL_ROUTE_NURTURE_STEP_EDIT,
+	PORTAL_ROUTE_NURTURE_STEP_DELETE,
+	PORTAL_ROUTE_LEAD_NURTURE_ENROL,
+	PORTAL_ROUTE_NURTURE_ENROLMENT_CANCEL,
 	PORTAL_ROUTE__MAX
 };
 
@@ -216,6 +236,9 @@ enum portal_route_id {
 #define ROW	{ PORTAL_ARG_RETRY_ID }
 #define CAMPAIGN { PORTAL_ARG_CAMPAIGN_UUID }
 #define RUN	{ PORTAL_ARG_RUN_UUID }
+#define NCAMPAIGN { PORTAL_ARG_NURTURE_CAMPAIGN_UUID }
+#define NSTEP	{ PORTAL_ARG_NURTURE_CAMPAIGN_UUID, PORTAL_ARG_NURTURE_STEP }
+#define ENROLMENT { PORTAL_ARG_ENROLLMENT_UUID }
 #define NOARGS	{ PORTAL_ARG_NONE }
 
 static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
@@ -255,6 +278,22 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_DEENROLL_RUN_NOW] = { PORTAL_POST, "/de-enrollment/run", PORTAL_ADMIN, NOARGS, deenroll_run_now },
 	[PORTAL_ROUTE_DEENROLL_RUN] = { PORTAL_GET, "/de-enrollment/runs/*", PORTAL_ANYONE, RUN, deenroll_run_page },
 	[PORTAL_ROUTE_DEENROLL_RUN_EXPORT] = { PORTAL_GET, "/de-enrollment/runs/*/export.csv", PORTAL_ANYONE, RUN, deenroll_run_export },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGNS] = { PORTAL_GET, "/nurture/campaigns", PORTAL_ANYONE, NOARGS, nurture_campaigns_page },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGNS_EXPORT] = { PORTAL_GET, "/nurture/campaigns/export.csv", PORTAL_ANYONE, NOARGS, nurture_campaigns_export },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGNS_CREATE] = { PORTAL_POST, "/nurture/campaigns", PORTAL_ADMIN, NOARGS, nurture_campaigns_create },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN] = { PORTAL_GET, "/nurture/campaigns/*", PORTAL_ANYONE, NCAMPAIGN, nurture_campaign_page },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_ENROLMENTS_EXPORT] = { PORTAL_GET, "/nurture/campaigns/*/enrollments.csv", PORTAL_ANYONE, NCAMPAIGN, nurture_campaign_enrolments_export },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_ANALYTICS_EXPORT] = { PORTAL_GET, "/nurture/campaigns/*/analytics.csv", PORTAL_ANYONE, NCAMPAIGN, nurture_campaign_analytics_export },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_PREVIEW] = { PORTAL_GET, "/nurture/campaigns/*/preview", PORTAL_ANYONE, NCAMPAIGN, nurture_step_preview },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_PAUSE] = { PORTAL_POST, "/nurture/campaigns/*/pause", PORTAL_ADMIN, NCAMPAIGN, nurture_campaign_pause },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_RESUME] = { PORTAL_POST, "/nurture/campaigns/*/resume", PORTAL_ADMIN, NCAMPAIGN, nurture_campaign_resume },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_ARCHIVE] = { PORTAL_POST, "/nurture/campaigns/*/archive", PORTAL_ADMIN, NCAMPAIGN, nurture_campaign_archive },
+	[PORTAL_ROUTE_NURTURE_CAMPAIGN_ENROL] = { PORTAL_POST, "/nurture/campaigns/*/enroll", PORTAL_ADMIN, NCAMPAIGN, nurture_campaign_enrol },
+	[PORTAL_ROUTE_NURTURE_STEP_ADD] = { PORTAL_POST, "/nurture/campaigns/*/steps", PORTAL_ADMIN, NCAMPAIGN, nurture_step_add },
+	[PORTAL_ROUTE_NURTURE_STEP_EDIT] = { PORTAL_POST, "/nurture/campaigns/*/steps/*", PORTAL_ADMIN, NSTEP, nurture_step_edit },
+	[PORTAL_ROUTE_NURTURE_STEP_DELETE] = { PORTAL_POST, "/nurture/campaigns/*/steps/*/delete", PORTAL_ADMIN, NSTEP, nurture_step_delete },
+	[PORTAL_ROUTE_LEAD_NURTURE_ENROL] = { PORTAL_POST, "/leads/*/nurture", PORTAL_ADMIN, LEAD, lead_nurture_enrol },
+	[PORTAL_ROUTE_NURTURE_ENROLMENT_CANCEL] = { PORTAL_POST, "/nurture/enrollments/*/cancel", PORTAL_ADMIN, ENROLMENT, nurture_enrolment_cancel },
 };
 
 #undef LEAD
@@ -262,6 +301,9 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 #undef ROW
 #undef CAMPAIGN
 #undef RUN
+#undef NCAMPAIGN
+#undef NSTEP
+#undef ENROLMENT
 #undef NOARGS
 
 static const char *const method_names[PORTAL_METHOD__MAX] = {
@@ -290,6 +332,12 @@ static const struct {
 	    "There is no such campaign." },
 	[PORTAL_ARG_RUN_UUID] = { lead_uuid_valid,
 	    "There is no such de-enrollment run." },
+	[PORTAL_ARG_NURTURE_CAMPAIGN_UUID] = { lead_uuid_valid,
+	    "There is no such nurture campaign." },
+	[PORTAL_ARG_NURTURE_STEP] = { nurture_step_number_valid,
+	    "The campaign has no such step." },
+	[PORTAL_ARG_ENROLLMENT_UUID] = { lead_uuid_valid,
+	    "There is no such enrolment." },
 };
 
 /*

@@ -29,6 +29,7 @@ enum stmt {
 #include "sql_nurture_events.def"
 #include "sql_nurture_analytics.def"
 #include "sql_nurture_pages.def"
+#include "sql_nurture_campaigns.def"
 #undef STMT
 	STMT__MAX
 };

@@ -16,6 +16,7 @@
 #include "json_put.h"
 #include "lead_filters.h"
 #include "portal_leads.h"
+#include "portal_nurture_campaigns.h"
 
 #define SEARCH_MAX	200
 
@@ -224,7 +225,8 @@ leads_page(struct visit *v)
 	q.desc = s.desc;
 	q.rows = VIEW_PAGE_ROWS + 1;
 	if ((rc = db_leads_search(&v->w->db, &q, &leads, &n)) != DB_OK ||
-	    (rc = menus(v, data, &s)) != DB_OK) {
+	    (rc = menus(v, data, &s)) != DB_OK ||
+	    (rc = leads_nurture_add(v, data, s.client)) != DB_OK) {
 		db_rollback(&v->w->db);
 		goto db_error;
 	}

@@ -17,6 +17,7 @@
 #include "lead_filters.h"
 #include "log.h"
 #include "portal_leads.h"
+#include "portal_nurture_campaigns.h"
 
 #include <sodium.h>
 
@@ -113,7 +114,8 @@ lead_page(struct visit *v, int status, json_object *extra)
 		goto out;
 	}
 	if ((rc = view_add_types(v, data, vf.f.type)) != DB_OK ||
-	    (rc = lead_campaign_add(v, data)) != DB_OK) {
+	    (rc = lead_campaign_add(v, data)) != DB_OK ||
+	    (rc = lead_nurture_add(v, data)) != DB_OK) {
 		db_rollback(&v->w->db);
 		portal_send_db_error(v, rc);
 		goto out;

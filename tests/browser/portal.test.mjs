@@ -780,6 +780,49 @@ async function runTests(browser) {
 		await open(p, `/de-enrollment?` + new URLSearchParams({ client: XSS[1], status: '' }), 'de-enrollment with a payload client');
 		await inert('de-enrollment with a payload filter');
 	});
+	await test('6i. payloads on the nurture campaign pages', async () => {
+		// A campaign whose every field is a payload, loaded around the
+		// portal's checks (as an import would); the payload lead is in it,
+		// with an e-mail whose subject and failure are payloads.
+		const id = sql(`INSERT INTO nurture_campaigns (organization_id, campaign_name, description, from_email, from_name)
+			VALUES (:'c', :'n', :'d', 'x@example.test', :'f') RETURNING id`,
+			{ c: camp.client, n: `nurture ${XSS[0]} ${XSS[1]} ${RUN}`.slice(0, 200), d: XSS_JOINED, f: XSS[2] });
+		for (let n = 0; n < XSS.length; n++)
+			sql(`INSERT INTO nurture_campaign_steps (campaign_id, step_number, subject, body_template)
+				VALUES (:'id', :'n', :'s', :'b')`, { id, n: n + 1, s: XSS[n], b: `${XSS[n]} {{first_name}}` });
+		sql(`UPDATE leads SET email = 'xss-${RUN}@example.test' WHERE id = :'l'`, { l: xssLead.id });
+		sql(`SELECT nurture_enroll(:'id', ARRAY[:'l']::uuid[], now(), :'by')`, { id, l: xssLead.id, by: XSS[1] });
+		const enrolment = sql(`SELECT id FROM lead_campaign_enrollments WHERE campaign_id = :'id'`, { id });
+		sql(`INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number, send_status,
+			scheduled_send_time, subject, failure_reason) VALUES (:'c', :'e', :'l', :'id', 1, 'failed', now(), :'s', :'s')`,
+			{ c: camp.client, e: enrolment, l: xssLead.id, id, s: XSS_JOINED });
+		await open(p, `/nurture/campaigns?client=${camp.clientSlug}`, 'nurture campaigns page');
+		check('nurture campaigns: the payload name reads literally',
+			(await p.locator('table#nurture-campaigns').textContent()).includes(`nurture ${XSS[0]} ${XSS[1]}`));
+		await inert('nurture campaigns');
+		await open(p, `/nurture/campaigns/${id}`, 'the payload nurture campaign');
+		check('nurture campaign: the name and description read literally',
+			(await text(p, 'h2.campaign-name')).startsWith(`nurture ${XSS[0]} ${XSS[1]}`) &&
+			await text(p, 'p.description') === XSS_JOINED, await text(p, 'h2.campaign-name'));
+		const subjects = await texts(p, 'ol#step-list li.step strong.subject');
+		check('nurture campaign: every step subject reads literally, in order',
+			subjects.length === XSS.length && subjects.every((s, n) => s === XSS[n]), subjects.join(' || '));
+		const bodies = await texts(p, 'ol#step-list li.step pre.body');
+		check('nurture campaign: every step body reads literally',
+			bodies.every((b, n) => b === `${XSS[n]} {{first_name}}`), bodies.join(' || '));
+		await inert('nurture campaign');
+		await shot(p, '27-xss-nurture-campaign');
+		await open(p, `/nurture/campaigns/${id}/preview?step=2&lead=${xssLead.id}`, 'the payload step previewed');
+		check('preview: the lead\'s payload name is rendered as text', (await text(p, '#rendered-subject')) === XSS[1] &&
+			(await text(p, '#rendered-body')).includes('&lt;script&gt;'), await text(p, '#rendered-body'));
+		await inert('nurture preview');
+		await open(p, `/leads/${xssLead.id}`, 'the payload lead (nurture section)');
+		const sends = await p.locator('table#nurture-sends').textContent();
+		check('lead: the e-mail\'s subject and failure read literally', sends.split(XSS_JOINED).length === 3, sends.slice(0, 300));
+		await inert('lead with nurture e-mails');
+		await p.goto(`${BASE}/nurture/campaigns/${id}?` + new URLSearchParams({ status: XSS[1], after: XSS[0] }));
+		await inert('nurture campaign with a payload status (400)');
+	});
 	await xctx.close();
 
 	await test('7. a viewer sees no action forms and is refused a POST', async () => {
@@ -911,6 +954,71 @@ async function runTests(browser) {
 			await text(page, 'dd.triggered-by'));
 		check('its lead log lists the stuck lead', (await texts(page, 'table#lead-log a.lead-link')).includes('Stuck'));
 		await shot(page, '22-de-enrollment-run');
+	});
+
+	await test('13. nurture campaigns: create one and a step in the browser, a broken template refused, the preview names a missing token, enrol the lead', async () => {
+		await open(page, '/nurture/campaigns', 'nurture campaigns page');
+		const name = `Browser nurture ${RUN}`;
+		await page.click('details#create-campaign summary');
+		await page.selectOption('form#nurture-campaign-create select[name=client]', camp.clientSlug);
+		await page.fill('form#nurture-campaign-create [name=name]', name);
+		await page.fill('form#nurture-campaign-create [name=from_email]', 'hello@example.test');
+		await page.fill('form#nurture-campaign-create [name=from_name]', 'The team');
+		await submit(page, 'form#nurture-campaign-create');
+		must('creating opens the campaign', /^\/nurture\/campaigns\/[0-9a-f-]{36}$/.test(path(page)), page.url());
+		const id = path(page).split('/').pop();
+		check('its name is the heading', await text(page, 'h2.campaign-name') === name);
+		check('it is active', (await text(page, '#campaign-status')).startsWith('active'));
+
+		await page.click('details#add-step summary');
+		await page.fill('form#step-add [name=subject]', 'Hi {{first_name}}');
+		await page.fill('form#step-add [name=body]', 'Hello {{first_name}},\n{{#offer}}an offer');
+		let resp = await submit(page, 'form#step-add');
+		check('a body that does not compile is refused (400)', resp.status() === 400, resp.status());
+		check('...with the parser\'s line and column beside it',
+			/line 2, column 1: unclosed section 'offer'/.test(await text(page, '#add-error-body')), await text(page, '#add-error-body'));
+		check('...what was typed kept', (await page.inputValue('form#step-add [name=body]')).includes('{{#offer}}an offer'));
+		await page.fill('form#step-add [name=body]', 'Hello {{first_name}} at {{company}}');
+		await page.fill('form#step-add [name=delay_minutes]', '0');
+		resp = await submit(page, 'form#step-add');
+		check('the step is added', path(page) === `/nurture/campaigns/${id}` && /Step 1 added/.test(await text(page, '#flash')),
+			await text(page, 'main'));
+		check('its subject is listed', await text(page, 'li#step-1 strong.subject') === 'Hi {{first_name}}');
+		check('...with the names it uses', await text(page, 'li#step-1 p.names code') === '{{first_name}}, {{company}}',
+			await text(page, 'li#step-1 p.names'));
+		await shot(page, '28-nurture-campaign');
+
+		await page.fill('form#preview-form [name=lead]', lead.id);
+		await submit(page, 'form#preview-form');
+		check('the preview for a lead without a company names the missing token',
+			await text(page, '#missing-token code.missing') === '{{company}}', await text(page, 'main'));
+		check('...and says the e-mail would not be sent', /no value for \{\{company\}\}/.test(await text(page, '#preview-error')));
+		check('...and shows no rendered e-mail', await count(page, '#rendered-body') === 0);
+		await shot(page, '29-nurture-preview-missing');
+		sql(`UPDATE leads SET metadata = '{"company": "Analytical Engines"}' WHERE id = :'id'`, { id: lead.id });
+		await page.reload();
+		check('with a company in its metadata the preview renders',
+			await text(page, '#rendered-body') === 'Hello Ada at Analytical Engines', await text(page, 'main'));
+
+		await open(page, leadPath(), 'the lead page (nurture section)');
+		await page.selectOption('form#nurture-enrol-form select[name=campaign_id]', id);
+		await submit(page, 'form#nurture-enrol-form');
+		check('enrolling returns to the lead and says so', path(page) === leadPath() &&
+			/Enrolled/.test(await text(page, '#nurture-flash')), await text(page, '#lead-nurture'));
+		check('the enrolment is listed, active at step 0 of 1',
+			(await texts(page, 'table#nurture-enrolments tr.nurture-enrolment td.status')).join() === 'active' &&
+			await text(page, 'table#nurture-enrolments td.step') === '0 / 1', await text(page, '#lead-nurture'));
+		await page.selectOption('form#nurture-enrol-form select[name=campaign_id]', id);
+		await submit(page, 'form#nurture-enrol-form');
+		check('enrolling again is one enrolment', /already/.test(await text(page, '#nurture-flash')) &&
+			await count(page, 'table#nurture-enrolments tr.nurture-enrolment') === 1);
+		await shot(page, '30-lead-nurture');
+
+		await open(page, `/nurture/campaigns/${id}`, 'the campaign again');
+		await submit(page, 'form#pause-form');
+		check('pause', (await text(page, '#campaign-status')).startsWith('paused'), await text(page, '#campaign-status'));
+		await submit(page, 'form#resume-form');
+		check('resume', (await text(page, '#campaign-status')).startsWith('active'), await text(page, '#campaign-status'));
 	});
 
 	await test('9. log out', async () => {

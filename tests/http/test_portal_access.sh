@@ -15,7 +15,9 @@ source "$(dirname "$0")/lib.sh"
 # POST changes something and is for admins only (its FORM is what a real
 # admin would send, so a POST let through would change the database);
 # POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key},
-# {campaign}, {run}, {client} are replaced by the ids of rows made below.
+# {campaign}, {run}, {client}, {ncampaign} (a nurture campaign),
+# {enrolment} (an enrolment in it) are replaced by the ids of rows made
+# below.
 ROUTES=(
 	"GET /"
 	"GET /leads"
@@ -43,10 +45,28 @@ ROUTES=(
 	"GET /de-enrollment/health.csv"
 	"GET /de-enrollment/runs/{run}"
 	"GET /de-enrollment/runs/{run}/export.csv"
+	"GET /nurture/campaigns"
+	"GET /nurture/campaigns?client=default&status=active"
+	"GET /nurture/campaigns/export.csv?client=default&status=active"
+	"GET /nurture/campaigns/{ncampaign}"
+	"GET /nurture/campaigns/{ncampaign}?status=active&step_added=1"
+	"GET /nurture/campaigns/{ncampaign}/enrollments.csv?status=all"
+	"GET /nurture/campaigns/{ncampaign}/analytics.csv"
+	"GET /nurture/campaigns/{ncampaign}/preview?step=1&lead={lead}"
 	"POST /leads/{lead}/note message=a+note+from+the+access+test"
 	"POST /leads/{lead}/status status=contacted"
 	"POST /leads/{lead}/campaign campaign_id={campaign}"
 	"POST /leads/{lead}/campaign/remove"
+	"POST /nurture/campaigns client=default&name=access-created-nurture&from_email=a%40example.com"
+	"POST /nurture/campaigns/{ncampaign}/steps subject=Three&body=Third&delay_minutes=60"
+	"POST /nurture/campaigns/{ncampaign}/steps/1 subject=Hi&body=Edited&delay_minutes=5"
+	"POST /nurture/campaigns/{ncampaign}/steps/2/delete"
+	"POST /nurture/campaigns/{ncampaign}/pause"
+	"POST /nurture/campaigns/{ncampaign}/resume"
+	"POST /nurture/campaigns/{ncampaign}/enroll q=access"
+	"POST /leads/{lead}/nurture campaign_id={ncampaign}"
+	"POST /nurture/enrollments/{enrolment}/cancel back=campaign"
+	"POST /nurture/campaigns/{ncampaign}/archive"
 	"POST /leads/{lead}/opt-out confirm=yes"
 	"POST /retry-queue/{retry}/replay"
 	"POST /retry-queue/replay id={retry3}"
@@ -76,6 +96,14 @@ RETRY3=$(retry_row)
 KEY_ID=$(sql "SELECT id FROM api_keys WHERE name = 'access-$$'")
 CAMPAIGN=$(sql "INSERT INTO campaigns (client_id, name, messages) VALUES ('$CLIENT', 'access-$$', '[{\"body\": \"hi\"}]') RETURNING id" | head -n 1)
 RUN=$(sql "INSERT INTO de_enrollment_runs (client_id, status, finished_at, duration_ms, triggered_by) VALUES ('$CLIENT', 'success', now(), 3, 'access-test') RETURNING id" | head -n 1)
+# A nurture campaign of two steps; the lead gets an e-mail address so it
+# can be enrolled; another lead is enrolled already (to be cancelled).
+NCAMPAIGN=$(sql "INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email) VALUES ('$CLIENT', 'access-$$', 'access@example.com') RETURNING id" | head -n 1)
+sql "INSERT INTO nurture_campaign_steps (campaign_id, step_number, subject, body_template) VALUES ('$NCAMPAIGN', 1, 'Hi {{first_name}}', 'Hello'), ('$NCAMPAIGN', 2, 'Two', 'Second')" >/dev/null
+sql "UPDATE leads SET email = 'access-$$@example.com' WHERE id = '$LEAD'" >/dev/null
+NLEAD=$(sql "INSERT INTO leads (client_id, external_id, email) VALUES ('$CLIENT', 'access-nurture-$$', 'access-n-$$@example.com') RETURNING id" | head -n 1)
+sql "SELECT nurture_enroll('$NCAMPAIGN', ARRAY['$NLEAD'::uuid], now(), 'access-test')" >/dev/null
+ENROLMENT=$(sql "SELECT id FROM lead_campaign_enrollments WHERE lead_id = '$NLEAD'")
 path_of() {
 	local p=${1#* }
 	p=${p%% *}
@@ -85,6 +113,8 @@ path_of() {
 	p=${p//\{retry3\}/$RETRY3}
 	p=${p//\{campaign\}/$CAMPAIGN}
 	p=${p//\{run\}/$RUN}
+	p=${p//\{ncampaign\}/$NCAMPAIGN}
+	p=${p//\{enrolment\}/$ENROLMENT}
 	printf '%s' "${p//\{key\}/$KEY_ID}"
 }
 form_of() {
@@ -93,6 +123,7 @@ form_of() {
 	r=${r#* }
 	r=${r//\{campaign\}/$CAMPAIGN}
 	r=${r//\{client\}/$CLIENT}
+	r=${r//\{ncampaign\}/$NCAMPAIGN}
 	printf '%s' "${r//\{retry3\}/$RETRY3}"
 }
 method_of() { printf '%s' "${1%% *}"; }
@@ -107,7 +138,10 @@ fingerprint() {
 	  (SELECT string_agg(concat(id, state, attempts, updated_at), ',' ORDER BY id) FROM retry_queue),
 	  (SELECT count(*) FROM admin_sessions),
 	  (SELECT string_agg(concat(id, active_leads_count, updated_at), ',' ORDER BY id) FROM campaigns),
-	  (SELECT count(*) FROM de_enrollment_runs)))"
+	  (SELECT count(*) FROM de_enrollment_runs),
+	  (SELECT string_agg(concat(id, status, updated_at), ',' ORDER BY id) FROM nurture_campaigns),
+	  (SELECT string_agg(concat(campaign_id, step_number, updated_at), ',' ORDER BY campaign_id, step_number) FROM nurture_campaign_steps),
+	  (SELECT string_agg(concat(id, status), ',' ORDER BY id) FROM lead_campaign_enrollments)))"
 }
 
 # The security headers every answer carries, and the CSP on HTML pages.
