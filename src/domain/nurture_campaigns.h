@@ -79,48 +79,5 @@ size_t	nurture_template_names(const char *src, struct buf *out);
 size_t	nurture_step_names(const char *subject, const char *body,
 	    struct buf *out);
 
-/* What personalization reads of a lead (NULL where it has no value). */
-struct nurture_lead_fields {
-	const char	*first_name, *last_name, *name, *email, *phone,
-			*external_id;
-	const char	*metadata;	/* leads.metadata as JSON text */
-};
-
-/*
- * The view a step is rendered against for a lead: every key of its
- * metadata, then its columns first_name, last_name, name, email, phone,
- * external_id (a column wins over a metadata key of the same name; a NULL
- * column is a null), then campaign_name and step_number. A null or empty
- * value is no value: interpolating it fails the render, naming it; a
- * section over it is false. The caller json_object_put()s the view.
- */
-json_object	*nurture_preview_view(const struct nurture_lead_fields *,
-		    const char *campaign_name, long step_number);
-
-/* A step rendered for a lead, or why it cannot be. */
-struct nurture_preview {
-	bool		 ok;
-	struct buf	 subject;	/* plain text: entities decoded,
-					 * line breaks made spaces */
-	struct buf	 body;		/* HTML: values escaped */
-	/* "personalization: no value for {{company}} (body, line 2,
-	 * column 5)" or the engine's other error. */
-	char		 error[600];
-	char		 missing[260];	/* the name with no value, or "" */
-};
-
-/*
- * Render subject and body against view in strict mode (the sender's
- * rules, see nurture_preview_view). Fills *out; free it with
- * nurture_preview_free.
- *
- * The sender renders with src/domain/nurture_render.c (another part of
- * the nurture work); this preview follows the same rules so the portal
- * need not wait for it. When both are merged, switch this to
- * nurture_render so there is one renderer.
- */
-void	nurture_preview_render(const char *subject, const char *body,
-	    json_object *view, struct nurture_preview *out);
-void	nurture_preview_free(struct nurture_preview *);
 
 #endif

@@ -62,10 +62,8 @@ put_string(json_object *view, const char *key, const char *value)
 	    json_object_new_string(value) : NULL);
 }
 
-/* The view of in (see nurture_render.h); json_object_put() it. NULL if
- * memory ran out. */
-static json_object *
-view_new(const struct nurture_render_input *in)
+json_object *
+nurture_render_view(const struct nurture_render_input *in)
 {
 	json_object	*view, *meta = NULL;
 
@@ -136,8 +134,12 @@ render_one(const char *what, const char *src, json_object *view,
 	buf_free(&b);
 	if (rc == 0)
 		return 0;
+	snprintf(out->where, sizeof(out->where), "%s", what);
+	out->line = err.line;
+	out->column = err.column;
 	if (rc == MUSTACHE_ERR_UNRESOLVED) {
 		missing_name(err.message, name, sizeof(name));
+		snprintf(out->missing, sizeof(out->missing), "%s", name);
 		out->status = NURTURE_RENDER_MISSING;
 		snprintf(out->reason, sizeof(out->reason),
 		    "personalization: no value for {{%s}}", name);
@@ -195,7 +197,7 @@ nurture_render(const struct nurture_render_input *in,
 	json_object	*view;
 
 	memset(out, 0, sizeof(*out));
-	if ((view = view_new(in)) == NULL) {
+	if ((view = nurture_render_view(in)) == NULL) {
 		out->status = NURTURE_RENDER_NOMEM;
 		snprintf(out->reason, sizeof(out->reason),
 		    "personalization: out of memory");

@@ -27,6 +27,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 /* What one send is rendered from; NULL fields are SQL NULL. */
 struct nurture_render_input {
 	const char	*first_name;
@@ -56,7 +58,20 @@ struct nurture_render_result {
 	/* Unless OK: the failure_reason, e.g. "personalization: no value
 	 * for {{company}}". */
 	char	 reason[400];
+	/* MISSING: the name ("company"); MISSING or BAD_TEMPLATE: where
+	 * ("subject" or "body", line and column from 1), for the portal's
+	 * preview to point at. */
+	char	 missing[200];
+	char	 where[8];
+	unsigned line, column;
 };
+
+/*
+ * The view in's templates are rendered against (see above); the caller
+ * json_object_put()s it. NULL if memory ran out. The portal's preview
+ * shows it.
+ */
+json_object	*nurture_render_view(const struct nurture_render_input *in);
 
 /*
  * Render in's subject and body into *out. Returns out->status. The caller

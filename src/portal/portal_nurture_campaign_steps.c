@@ -26,6 +26,7 @@
 #include "lead_filters.h"
 #include "log.h"
 #include "nurture_campaigns.h"
+#include "nurture_render.h"
 #include "portal_nurture_campaigns.h"
 #include "validate.h"
 
@@ -268,6 +269,21 @@ preview_lead(struct visit *v, const char *client_id, const char *key,
 	    lead_uuid_valid(key) ? key : NULL, key, view);
 }
 
+/* The preview's "render_error": the sender's failure_reason and where
+ * in the step it is ("…{{company}} (body, line 2, column 5)"). */
+static void
+preview_error(json_object *data, const struct nurture_render_result *p)
+{
+	char	 text[sizeof(p->reason) + sizeof(p->where) + 48];
+
+	if (p->where[0] != '\0')
+		snprintf(text, sizeof(text), "%s (%s, line %u, column %u)",
+		    p->reason, p->where, p->line, p->column);
+	else
+		snprintf(text, sizeof(text), "%s", p->reason);
+	json_put_string(data, "render_error", text);
+}
+
 /*
  * GET /nurture/campaigns/{uuid}/preview?step=N&lead=ID: 200 (the step
  * rendered, or the token the lead has no value for), 400 no step or lead
@@ -281,8 +297,8 @@ nurture_step_preview(struct visit *v)
 	struct db_nc		*c = NULL;
 	struct db_nc_step	*steps = NULL;
 	struct db_nc_view	*l = NULL;
-	struct nurture_lead_fields f;
-	struct nurture_preview	 p;
+	struct nurture_render_input in;
+	struct nurture_render_result p;
 	struct buf		 names = BUF_INIT;
 	json_object		*data = NULL, *view = NULL, *s;
 	size_t			 n = 0, i;
@@ -320,15 +336,13 @@ nurture_step_preview(struct visit *v)
 		    "with that id.");
 		goto out;
 	}
-	f.first_name = l->first_name;
-	f.last_name = l->last_name;
-	f.name = l->name;
-	f.email = l->email;
-	f.phone = l->phone;
-	f.external_id = l->external_id;
-	f.metadata = l->metadata;
-	view = nurture_preview_view(&f, c->name, number);
-	nurture_preview_render(steps[i].subject, steps[i].body, view, &p);
+	/* The sender's renderer itself: the preview fails where the send
+	 * would. */
+	in = (struct nurture_render_input){ l->first_name, l->last_name,
+	    l->name, l->email, l->phone, l->external_id, l->metadata, c->name,
+	    number, steps[i].subject, steps[i].body };
+	view = nurture_render_view(&in);
+	(void)nurture_render(&in, &p);
 	data = portal_page_data(v);
 	s = json_object_new_object();
 	json_put_string(s, "id", c->id);
@@ -351,12 +365,13 @@ nurture_step_preview(struct visit *v)
 	/* The view itself, pretty, so the operator sees what there is. */
 	json_put_string(data, "view", json_object_to_json_string_ext(view,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_object_add(data, "ok", json_object_new_boolean(p.ok));
-	if (p.ok) {
-		json_put_string(data, "rendered_subject", buf_str(&p.subject));
-		json_put_string(data, "rendered_body", buf_str(&p.body));
+	json_object_object_add(data, "ok",
+	    json_object_new_boolean(p.status == NURTURE_RENDER_OK));
+	if (p.status == NURTURE_RENDER_OK) {
+		json_put_string(data, "rendered_subject", p.subject);
+		json_put_string(data, "rendered_body", p.body);
 	} else {
-		json_put_string(data, "render_error", p.error);
+		preview_error(data, &p);
 		if (p.missing[0] != '\0')
 			json_put_string(data, "missing", p.missing);
 	}
@@ -365,7 +380,7 @@ nurture_step_preview(struct visit *v)
 out:
 	json_object_put(data);
 	json_object_put(view);
-	nurture_preview_free(&p);
+	nurture_render_free(&p);
 	buf_free(&names);
 	free(c);
 	free(steps);

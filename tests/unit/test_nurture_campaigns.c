@@ -1,6 +1,6 @@
 /* test_nurture_campaigns: a nurture step's checks (lengths, delay, the
- * templates compile, no partials), the names a template uses, and the
- * strict preview that names a missing token. */
+ * templates compile, no partials) and the names a template uses. (The
+ * preview is the sender's renderer: test_nurture_render.) */
 #include <stdlib.h>
 
 #include "check.h"
@@ -93,61 +93,11 @@ test_names(void)
 	buf_free(&b);
 }
 
-static void
-test_preview(void)
-{
-	struct nurture_lead_fields l = { "Ann", NULL, "Ann", "ann@example.com",
-	    "", "rec1", "{\"company\": \"<Acme>\", \"first_name\": \"X\", "
-	    "\"gone\": null}" };
-	struct nurture_preview	 p;
-	json_object		*view = nurture_preview_view(&l, "Spring", 2);
-
-	nurture_preview_render("Hi {{first_name}} ({{step_number}})",
-	    "{{company}} / {{campaign_name}}", view, &p);
-	CHECK_I64("renders", p.ok, 1);
-	CHECK_STR("the column wins over metadata", buf_str(&p.subject),
-	    "Hi Ann (2)");
-	CHECK_STR("metadata keys, escaped", buf_str(&p.body),
-	    "&lt;Acme&gt; / Spring");
-	nurture_preview_free(&p);
-	nurture_preview_render("Hi", "Dear {{last_name}}", view, &p);
-	CHECK_I64("a NULL column is no value", !p.ok, 1);
-	CHECK_STR("...named", p.missing, "last_name");
-	CHECK_I64("...as the sender says it", strstr(p.error,
-	    "personalization: no value for {{last_name}}") != NULL, 1);
-	nurture_preview_free(&p);
-	nurture_preview_render("{{phone}}", "b", view, &p);
-	CHECK_STR("an empty column is no value", p.missing, "phone");
-	nurture_preview_free(&p);
-	nurture_preview_render("s", "{{gone}}", view, &p);
-	CHECK_STR("a null metadata value is no value", p.missing, "gone");
-	nurture_preview_free(&p);
-	nurture_preview_render("s", "{{#gone}}x{{/gone}}{{^last_name}}friend"
-	    "{{/last_name}}", view, &p);
-	CHECK_I64("...but a section over it is false, not an error", p.ok, 1);
-	CHECK_STR("...so it can be a fallback", buf_str(&p.body), "friend");
-	nurture_preview_free(&p);
-	nurture_preview_render("{{company}} & {{first_name}}\nx", "b", view,
-	    &p);
-	CHECK_STR("the subject is plain text, one line", buf_str(&p.subject),
-	    "<Acme> & Ann x");
-	nurture_preview_free(&p);
-	nurture_preview_render("{{x}", "b", view, &p);
-	CHECK_I64("a broken template", p.ok, 0);
-	CHECK(strstr(p.error, "template is broken") != NULL);
-	nurture_preview_free(&p);
-	nurture_preview_render("{{nope}}", "b", view, &p);
-	CHECK_STR("an absent name", p.missing, "nope");
-	nurture_preview_free(&p);
-	json_object_put(view);
-}
-
 int
 main(void)
 {
 	test_step_numbers();
 	test_step_check();
 	test_names();
-	test_preview();
 	return check_done("test_nurture_campaigns");
 }

@@ -151,9 +151,46 @@ test_broken(void)
 	nurture_render_free(&r);
 }
 
+/* Where a failure is, for the portal's preview; and the view it shows. */
+static void
+test_where(void)
+{
+	struct nurture_render_input	 in;
+	struct nurture_render_result	 r;
+	json_object			*view;
+
+	in = lead("Hi {{first_name}}", "<p>Dear {{first_name}},\n  at "
+	    "{{title}}</p>");
+	CHECK_I64("a missing token", nurture_render(&in, &r),
+	    NURTURE_RENDER_MISSING);
+	CHECK_STR("...named alone", r.missing, "title");
+	CHECK_STR("...in the body", r.where, "body");
+	CHECK_I64("...on its second line", r.line, 2);
+	CHECK_I64("...at its column", r.column, 6);
+	nurture_render_free(&r);
+	in = lead("{{#x}}", "b");
+	CHECK_I64("a broken subject", nurture_render(&in, &r),
+	    NURTURE_RENDER_BAD_TEMPLATE);
+	CHECK_STR("...is in the subject", r.where, "subject");
+	CHECK_STR("...and names no token", r.missing, "");
+	nurture_render_free(&r);
+	in = lead("s", "b");
+	CHECK_I64("rendered", nurture_render(&in, &r), NURTURE_RENDER_OK);
+	CHECK_STR("...nowhere to point at", r.where, "");
+	nurture_render_free(&r);
+	view = nurture_render_view(&in);
+	CHECK_STR("the view: a column wins over metadata",
+	    json_object_get_string(json_object_object_get(view, "first_name")),
+	    "Ada");
+	CHECK_I64("...the step number is a number", json_object_get_int64(
+	    json_object_object_get(view, "step_number")), 2);
+	json_object_put(view);
+}
+
 int
 main(void)
 {
+	test_where();
 	test_view();
 	test_missing();
 	test_fallbacks();
