@@ -11,7 +11,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <json-c/json.h>
 
 #include "buf.h"
 

@@ -511,6 +511,42 @@ expect_eq "$(sql "SELECT count(*) > 0 FROM pg_stat_statements WHERE query LIKE '
 # --- the Quick Reference's connection test, with our URL for Supabase's.
 expect_eq "$(psql "$OWNER_URL" -qAtX -c "$(cat "$STMTS/$S_CONN.sql")" 2>&1)" 1 "the connection test (psql … -c \"SELECT 1;\") answers 1"
 
+# --- the guide's monthly cleanup (not the runbook's: docs/nurture.md gives
+# it), as written there, on an old finished enrolment, a recent one and an
+# old active one; in a transaction rolled back.
+CLEANUP=$(grep -o "DELETE FROM lead_campaign_enrollments WHERE [^;\`]*;" "$TOP/docs/nurture.md" | head -n 1)
+check "docs/nurture.md gives the monthly cleanup statement" test -n "$CLEANUP"
+psql "$OWNER_URL" -qAtX -v ON_ERROR_STOP=1 > "$TMP/cleanup.out" 2>&1 <<SQL
+BEGIN;
+INSERT INTO clients (slug, name) VALUES ('${RUN}-cl', 'cleanup');
+INSERT INTO leads (client_id, external_id, email)
+	SELECT id, 'cl-' || i, 'cl' || i || '@example.test'
+	FROM clients, generate_series(1, 3) i WHERE slug = '${RUN}-cl';
+INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email)
+	SELECT id, 'cleanup', 'a@example.test' FROM clients WHERE slug = '${RUN}-cl';
+INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id, status, updated_at)
+	SELECT l.client_id, l.id, c.id,
+	       CASE l.external_id WHEN 'cl-3' THEN 'active' ELSE 'completed' END,
+	       now() - CASE l.external_id WHEN 'cl-2' THEN interval '10 days' ELSE interval '100 days' END
+	FROM leads l JOIN nurture_campaigns c ON c.organization_id = l.client_id
+	WHERE c.campaign_name = 'cleanup';
+INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number, send_status, scheduled_send_time)
+	SELECT organization_id, id, lead_id, campaign_id, 1, 'sent', now() - interval '100 days'
+	FROM lead_campaign_enrollments e WHERE e.campaign_id = (SELECT id FROM nurture_campaigns WHERE campaign_name = 'cleanup' AND organization_id = (SELECT id FROM clients WHERE slug = '${RUN}-cl'));
+INSERT INTO email_events (email_send_id, event_type, event_hash, event_timestamp, payload)
+	SELECT s.id, 'open', '${RUN}-cl-' || l.external_id, now() - interval '100 days', '{}'
+	FROM email_sends s JOIN leads l ON l.id = s.lead_id WHERE l.client_id = (SELECT id FROM clients WHERE slug = '${RUN}-cl');
+$CLEANUP
+\echo @@deleted :ROW_COUNT
+SELECT '@@left', string_agg(l.external_id || ':' || e.status, ',' ORDER BY l.external_id)
+	FROM lead_campaign_enrollments e JOIN leads l ON l.id = e.lead_id WHERE l.client_id = (SELECT id FROM clients WHERE slug = '${RUN}-cl');
+SELECT '@@events', count(*), count(email_send_id) FROM email_events WHERE event_hash LIKE '${RUN}-cl-%';
+ROLLBACK;
+SQL
+expect_eq "$(sed -n 's/^@@deleted //p' "$TMP/cleanup.out")" 1 "the guide's cleanup deletes the one enrolment finished over 90 days ago"
+expect_eq "$(sed -n 's/^@@left|//p' "$TMP/cleanup.out")" "cl-2:completed,cl-3:active" "...and keeps the recent one and the old active one"
+expect_eq "$(sed -n 's/^@@events|//p' "$TMP/cleanup.out")" "3|2" "...its e-mail goes with it; the e-mail's event is kept, detached from it"
+
 NOTRUN=
 for n in $(kinds sql) $(kinds bash-sql); do [ -n "${RAN[$n]:-}" ] || NOTRUN="$NOTRUN $n"; done
 echo "runbook statements: $(kinds sql | wc -l) in sql blocks + $(kinds bash-sql | wc -l) in Issue 5's bash block; run without error: ${#RAN[@]}; the one that runs but is wrong: $S_STOP (line $(awk -F'\t' -v n="$S_STOP" '$1 == n { print $3 }' "$TMP/index"))"
