@@ -120,7 +120,7 @@ nurture_kpi_alert_text(enum nurture_kpi k, char *out, size_t size)
 }
 
 unsigned
-nurture_morning_judge(const struct nurture_morning *m)
+nurture_morning_judge(const struct db_nurture_morning *m)
 {
 	unsigned missed = 0;
 

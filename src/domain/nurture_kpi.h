@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "db_nurture_pages.h"
+
 /* The runbook's table, in its order. */
 enum nurture_kpi {
 	NURTURE_KPI_DELIVERY,		/* Email Delivery Rate */
@@ -78,18 +80,11 @@ char		*nurture_kpi_alert_text(enum nurture_kpi, char *out,
 /*
  * The morning health check's expectations (runbook, "Daily Operations"):
  * yesterday's failed e-mails under 1 % of them, an average delay under 60
- * s, no overdue enrolment, no workflow error today.
+ * s, no overdue enrolment, no workflow error today (the figures:
+ * db_nurture_pages_morning).
  */
 #define NURTURE_MORNING_FAILED_BP	100	/* failed < 1 % */
 #define NURTURE_MORNING_DELAY_S		60	/* avg_delay_seconds < 60 */
-
-struct nurture_morning {
-	long long	 emails, successful, failed;	/* yesterday's */
-	bool		 has_avg_delay;			/* a sent one had a time */
-	long long	 avg_delay_s;
-	long long	 active, overdue, due_soon;	/* enrolments now */
-	long long	 errors_today;			/* workflow_errors */
-};
 
 /* Which expectations it misses (bits). */
 enum {
@@ -100,6 +95,6 @@ enum {
 };
 
 /* The expectations m misses, NURTURE_MORNING_* bits; 0: all met. */
-unsigned	 nurture_morning_judge(const struct nurture_morning *m);
+unsigned	 nurture_morning_judge(const struct db_nurture_morning *m);
 
 #endif

@@ -17,7 +17,7 @@ int
 main(void)
 {
 	char			 t[32];
-	struct nurture_morning	 m = { 0 };
+	struct db_nurture_morning m = { 0 };
 
 	/* The runbook's numbers, row by row. */
 	CHECK_STR("delivery 95.01 % meets > 95 %", judged(NURTURE_KPI_DELIVERY, 9501), "ok");
