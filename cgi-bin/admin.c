@@ -15,6 +15,8 @@
  *                  per day as an SVG chart, the SOP's weekly table
  *   /campaigns, /de-enrollment   campaigns and de-enrollment runs
  *                  (portal_campaign*.c, portal_deenroll*.c)
+ *   /nurture       the nurture dashboard, send queue, switches and
+ *                  workflow errors (portal_nurture*.c)
  *   anonymous      303 to /login (GET) or 403 (POST)
  *   any POST       403 without the session's CSRF token
  *   viewers        403 on every route that changes something
@@ -43,6 +45,7 @@
 #include "portal_deenroll.h"
 #include "portal_keys.h"
 #include "portal_leads.h"
+#include "portal_nurture.h"
 #include "portal_retry.h"
 #include "session_http.h"
 
@@ -208,6 +211,18 @@ enum portal_route_id {
 	PORTAL_ROUTE_DEENROLL_RUN_NOW,
 	PORTAL_ROUTE_DEENROLL_RUN,
 	PORTAL_ROUTE_DEENROLL_RUN_EXPORT,
+	PORTAL_ROUTE_NURTURE,
+	PORTAL_ROUTE_NURTURE_ANALYTICS_EXPORT,
+	PORTAL_ROUTE_NURTURE_SENDS,
+	PORTAL_ROUTE_NURTURE_SENDS_EXPORT,
+	PORTAL_ROUTE_NURTURE_SEND_RELEASE,
+	PORTAL_ROUTE_NURTURE_SEND_MARK_SENT,
+	PORTAL_ROUTE_NURTURE_SENDER_PAUSE,
+	PORTAL_ROUTE_NURTURE_SENDER_RESUME,
+	PORTAL_ROUTE_NURTURE_SCHEDULER_PAUSE,
+	PORTAL_ROUTE_NURTURE_SCHEDULER_RESUME,
+	PORTAL_ROUTE_NURTURE_ERRORS,
+	PORTAL_ROUTE_NURTURE_ERRORS_EXPORT,
 	PORTAL_ROUTE__MAX
 };
 
@@ -216,6 +231,7 @@ enum portal_route_id {
 #define ROW	{ PORTAL_ARG_RETRY_ID }
 #define CAMPAIGN { PORTAL_ARG_CAMPAIGN_UUID }
 #define RUN	{ PORTAL_ARG_RUN_UUID }
+#define SEND	{ PORTAL_ARG_SEND_UUID }
 #define NOARGS	{ PORTAL_ARG_NONE }
 
 static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
@@ -255,6 +271,18 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_DEENROLL_RUN_NOW] = { PORTAL_POST, "/de-enrollment/run", PORTAL_ADMIN, NOARGS, deenroll_run_now },
 	[PORTAL_ROUTE_DEENROLL_RUN] = { PORTAL_GET, "/de-enrollment/runs/*", PORTAL_ANYONE, RUN, deenroll_run_page },
 	[PORTAL_ROUTE_DEENROLL_RUN_EXPORT] = { PORTAL_GET, "/de-enrollment/runs/*/export.csv", PORTAL_ANYONE, RUN, deenroll_run_export },
+	[PORTAL_ROUTE_NURTURE] = { PORTAL_GET, "/nurture", PORTAL_ANYONE, NOARGS, nurture_page },
+	[PORTAL_ROUTE_NURTURE_ANALYTICS_EXPORT] = { PORTAL_GET, "/nurture/analytics.csv", PORTAL_ANYONE, NOARGS, nurture_analytics_export },
+	[PORTAL_ROUTE_NURTURE_SENDS] = { PORTAL_GET, "/nurture/sends", PORTAL_ANYONE, NOARGS, nurture_sends_page },
+	[PORTAL_ROUTE_NURTURE_SENDS_EXPORT] = { PORTAL_GET, "/nurture/sends/export.csv", PORTAL_ANYONE, NOARGS, nurture_sends_export },
+	[PORTAL_ROUTE_NURTURE_SEND_RELEASE] = { PORTAL_POST, "/nurture/sends/*/release", PORTAL_ADMIN, SEND, nurture_send_release },
+	[PORTAL_ROUTE_NURTURE_SEND_MARK_SENT] = { PORTAL_POST, "/nurture/sends/*/mark-sent", PORTAL_ADMIN, SEND, nurture_send_mark_sent },
+	[PORTAL_ROUTE_NURTURE_SENDER_PAUSE] = { PORTAL_POST, "/nurture/sender/pause", PORTAL_ADMIN, NOARGS, nurture_sender_pause },
+	[PORTAL_ROUTE_NURTURE_SENDER_RESUME] = { PORTAL_POST, "/nurture/sender/resume", PORTAL_ADMIN, NOARGS, nurture_sender_resume },
+	[PORTAL_ROUTE_NURTURE_SCHEDULER_PAUSE] = { PORTAL_POST, "/nurture/scheduler/pause", PORTAL_ADMIN, NOARGS, nurture_scheduler_pause },
+	[PORTAL_ROUTE_NURTURE_SCHEDULER_RESUME] = { PORTAL_POST, "/nurture/scheduler/resume", PORTAL_ADMIN, NOARGS, nurture_scheduler_resume },
+	[PORTAL_ROUTE_NURTURE_ERRORS] = { PORTAL_GET, "/nurture/errors", PORTAL_ANYONE, NOARGS, nurture_errors_page },
+	[PORTAL_ROUTE_NURTURE_ERRORS_EXPORT] = { PORTAL_GET, "/nurture/errors.csv", PORTAL_ANYONE, NOARGS, nurture_errors_export },
 };
 
 #undef LEAD
@@ -262,6 +290,7 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 #undef ROW
 #undef CAMPAIGN
 #undef RUN
+#undef SEND
 #undef NOARGS
 
 static const char *const method_names[PORTAL_METHOD__MAX] = {
@@ -290,6 +319,8 @@ static const struct {
 	    "There is no such campaign." },
 	[PORTAL_ARG_RUN_UUID] = { lead_uuid_valid,
 	    "There is no such de-enrollment run." },
+	[PORTAL_ARG_SEND_UUID] = { lead_uuid_valid,
+	    "There is no such e-mail." },
 };
 
 /*
