@@ -15,7 +15,8 @@ source "$(dirname "$0")/lib.sh"
 # POST changes something and is for admins only (its FORM is what a real
 # admin would send, so a POST let through would change the database);
 # POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key},
-# {campaign}, {run}, {client} are replaced by the ids of rows made below.
+# {campaign}, {run}, {client}, {nurture}, {send}, {send2} are replaced by
+# the ids of rows made below.
 ROUTES=(
 	"GET /"
 	"GET /leads"
@@ -43,6 +44,15 @@ ROUTES=(
 	"GET /de-enrollment/health.csv"
 	"GET /de-enrollment/runs/{run}"
 	"GET /de-enrollment/runs/{run}/export.csv"
+	"GET /nurture"
+	"GET /nurture?client=default&days=30&done=sender-paused"
+	"GET /nurture/analytics.csv?client=default&days=90"
+	"GET /nurture/sends"
+	"GET /nurture/sends?state=unsettled&client=default&campaign={nurture}"
+	"GET /nurture/sends/export.csv?state=failed"
+	"GET /nurture/errors"
+	"GET /nurture/errors?workflow=Lead+Nurture+-+Email+Sender"
+	"GET /nurture/errors.csv"
 	"POST /leads/{lead}/note message=a+note+from+the+access+test"
 	"POST /leads/{lead}/status status=contacted"
 	"POST /leads/{lead}/campaign campaign_id={campaign}"
@@ -55,6 +65,12 @@ ROUTES=(
 	"POST /keys/{key}/revoke"
 	"POST /campaigns/recalculate client_id={client}&client=default"
 	"POST /de-enrollment/run client_id={client}"
+	"POST /nurture/sends/{send}/release"
+	"POST /nurture/sends/{send2}/mark-sent"
+	"POST /nurture/sender/pause reason=access+test"
+	"POST /nurture/sender/resume"
+	"POST /nurture/scheduler/pause reason=access+test"
+	"POST /nurture/scheduler/resume reason=done"
 	"POST /logout"
 )
 
@@ -76,9 +92,22 @@ RETRY3=$(retry_row)
 KEY_ID=$(sql "SELECT id FROM api_keys WHERE name = 'access-$$'")
 CAMPAIGN=$(sql "INSERT INTO campaigns (client_id, name, messages) VALUES ('$CLIENT', 'access-$$', '[{\"body\": \"hi\"}]') RETURNING id" | head -n 1)
 RUN=$(sql "INSERT INTO de_enrollment_runs (client_id, status, finished_at, duration_ms, triggered_by) VALUES ('$CLIENT', 'success', now(), 3, 'access-test') RETURNING id" | head -n 1)
+# A nurture campaign with two e-mails a sender claimed and never settled.
+NURTURE=$(sql "INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email) VALUES ('$CLIENT', 'access-$$', 'a@example.com') RETURNING id" | head -n 1)
+sql "UPDATE leads SET email = 'access-$$@example.com' WHERE id = '$LEAD'" >/dev/null
+ENROLMENT=$(sql "INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id) VALUES ('$CLIENT', '$LEAD', '$NURTURE') RETURNING id" | head -n 1)
+unsettled_send() {
+	sql "INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number, scheduled_send_time, claimed_at, claimed_by)
+	     VALUES ('$CLIENT', '$ENROLMENT', '$LEAD', '$NURTURE', $1, now(), now() - interval '1 hour', 'access-test') RETURNING id" | head -n 1
+}
+SEND=$(unsettled_send 1)
+SEND2=$(unsettled_send 2)
 path_of() {
 	local p=${1#* }
 	p=${p%% *}
+	p=${p//\{nurture\}/$NURTURE}
+	p=${p//\{send\}/$SEND}
+	p=${p//\{send2\}/$SEND2}
 	p=${p//\{lead\}/$LEAD}
 	p=${p//\{retry\}/$RETRY}
 	p=${p//\{retry2\}/$RETRY2}
@@ -107,7 +136,9 @@ fingerprint() {
 	  (SELECT string_agg(concat(id, state, attempts, updated_at), ',' ORDER BY id) FROM retry_queue),
 	  (SELECT count(*) FROM admin_sessions),
 	  (SELECT string_agg(concat(id, active_leads_count, updated_at), ',' ORDER BY id) FROM campaigns),
-	  (SELECT count(*) FROM de_enrollment_runs)))"
+	  (SELECT count(*) FROM de_enrollment_runs),
+	  (SELECT string_agg(concat(name, paused, reason, changed_by, changed_at), ',' ORDER BY name) FROM nurture_control),
+	  (SELECT string_agg(concat(id, send_status, claimed_at, updated_at), ',' ORDER BY id) FROM email_sends)))"
 }
 
 # The security headers every answer carries, and the CSP on HTML pages.
