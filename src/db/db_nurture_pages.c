@@ -22,6 +22,33 @@ text_fields(struct db_field *fields, size_t n, size_t base)
 	}
 }
 
+int
+db_nurture_pages_begin(struct db *db)
+{
+	const char	*params[1] = { "UTC" };
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	if ((rc = db_exec(db, STMT_PORTAL_READ_SETTINGS, params, &res)) !=
+	    DB_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	PQclear(res);
+	return DB_OK;
+}
+
+void
+db_nurture_pages_end(struct db *db)
+{
+	if (!db->in_transaction)
+		return;
+	if (db_commit(db) != DB_OK)
+		db_rollback(db);
+}
+
 /* A statement of one row into *out (rowsize bytes, fields as for
  * db_store_rows): copied, or DB_ERROR if it gave no row. */
 static int

@@ -7,7 +7,9 @@
  * crashed sender left claimed, and workflow_errors. (Pausing goes through
  * nurture_set_paused, src/domain/nurture.h.)
  *
- * Every function returns a db_status. Rows come back as one allocation,
+ * The reads run between db_nurture_pages_begin and db_nurture_pages_end
+ * (one read transaction: one snapshot for a page or an export, UTC days,
+ * custom plans). Every function returns a db_status. Rows come back as one allocation,
  * strings included, that the caller free()s (also when there are none);
  * on an error the pointer is NULL and db->error says why. Strings passed
  * in stay the caller's. A client is its id (a uuid the caller checked;
@@ -20,6 +22,11 @@
 #include <stddef.h>
 
 #include "db.h"
+
+/* Start the reads of a page or an export; end them (also after a failed
+ * read: it rolls back then). */
+int	db_nurture_pages_begin(struct db *) __attribute__((warn_unused_result));
+void	db_nurture_pages_end(struct db *);
 
 /* The dashboard's counts over a window (STMT_NURTURE_PAGES_KPI says what
  * each counts). */

@@ -329,9 +329,14 @@ nurture_page(struct visit *v)
 
 	if ((days = window_read(v)) == -1)
 		return;
+	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return;
+	}
 	data = portal_page_data(v);
 	rc = nurture_client_filter(v, data, &client, &mem);
 	if (rc == 1) {
+		db_nurture_pages_end(&v->w->db);
 		free(mem);
 		json_object_put(data);
 		portal_send_error(v, 400, "There is no such client.");
@@ -344,11 +349,13 @@ nurture_page(struct visit *v)
 	    (rc = nurture_switches_add(v, data)) != DB_OK ||
 	    (rc = analytics_add(v, client, days, data)) != DB_OK) {
 		log_error("nurture dashboard: %s", v->w->db.error);
+		db_nurture_pages_end(&v->w->db);
 		free(mem);
 		json_object_put(data);
 		portal_send_db_error(v, rc);
 		return;
 	}
+	db_nurture_pages_end(&v->w->db);
 	window_menu(data, days);
 	links_add(data, portal_query(v, "client"), days);
 	flash_add(v, data);
@@ -410,16 +417,22 @@ nurture_analytics_export(struct visit *v)
 
 	if ((days = window_read(v)) == -1)
 		return;
+	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return;
+	}
 	scratch = json_object_new_object();
 	rc = nurture_client_filter(v, scratch, &client, &mem);
 	json_object_put(scratch);
 	if (rc == 1) {
+		db_nurture_pages_end(&v->w->db);
 		free(mem);
 		portal_send_error(v, 400, "There is no such client.");
 		return;
 	}
 	if (rc != DB_OK || (rc = db_nurture_pages_analytics(&v->w->db, client,
 	    days, 0, EXPORT_BATCH, &rows, &n)) != DB_OK) {
+		db_nurture_pages_end(&v->w->db);
 		free(mem);
 		portal_send_db_error(v, rc);
 		return;
@@ -430,6 +443,7 @@ nurture_analytics_export(struct visit *v)
 	    "unique_clicks_today,bounces_today,unsubscribes_today,"
 	    "spam_reports_today,delivery_rate,open_rate,click_rate,"
 	    "bounce_rate,unsubscribe_rate,updated_at\r\n") == -1) {
+		db_nurture_pages_end(&v->w->db);
 		free(rows);
 		free(mem);
 		buf_free(&out);
@@ -451,6 +465,7 @@ nurture_analytics_export(struct visit *v)
 			break;
 		}
 	}
+	db_nurture_pages_end(&v->w->db);
 	free(mem);
 	buf_free(&out);
 }

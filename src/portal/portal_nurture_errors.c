@@ -79,8 +79,12 @@ nurture_errors_page(struct visit *v)
 
 	if (filters_read(v, &workflow, &before) == -1)
 		return;
-	if ((rc = db_nurture_pages_errors(&v->w->db, workflow, before,
-	    ERRORS_PAGE + 1, &rows, &n)) != DB_OK) {
+	if ((rc = db_nurture_pages_begin(&v->w->db)) == DB_OK) {
+		rc = db_nurture_pages_errors(&v->w->db, workflow, before,
+		    ERRORS_PAGE + 1, &rows, &n);
+		db_nurture_pages_end(&v->w->db);
+	}
+	if (rc != DB_OK) {
 		portal_send_db_error(v, rc);
 		return;
 	}
@@ -142,14 +146,17 @@ nurture_errors_export(struct visit *v)
 
 	if (filters_read(v, &workflow, &before) == -1)
 		return;
-	if ((rc = db_nurture_pages_errors(&v->w->db, workflow, before,
+	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK ||
+	    (rc = db_nurture_pages_errors(&v->w->db, workflow, before,
 	    EXPORT_BATCH, &rows, &n)) != DB_OK) {
+		db_nurture_pages_end(&v->w->db);
 		portal_send_db_error(v, rc);
 		return;
 	}
 	if (portal_csv_begin(v, "nurture-errors.csv", &out,
 	    "id,created_at,workflow_name,execution_id,error_message,"
 	    "context\r\n") == -1) {
+		db_nurture_pages_end(&v->w->db);
 		free(rows);
 		buf_free(&out);
 		return;
@@ -174,5 +181,6 @@ nurture_errors_export(struct visit *v)
 			break;
 		}
 	}
+	db_nurture_pages_end(&v->w->db);
 	buf_free(&out);
 }

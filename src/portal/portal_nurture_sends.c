@@ -97,8 +97,10 @@ filters_read(struct visit *v, struct db_nurture_sends_query *q)
 	return 0;
 }
 
-/* The filters and the client, read and checked: 0, or -1 having sent
- * the 400 or 503. *mem is the caller's to free() either way. */
+/* The filters and the client, read and checked, the reads begun
+ * (db_nurture_pages_begin: the caller ends them): 0, or -1 having sent
+ * the 400 or 503 (nothing begun). *mem is the caller's to free() either
+ * way. */
 static int
 query_read(struct visit *v, json_object *data,
     struct db_nurture_sends_query *q, void **mem)
@@ -108,12 +110,18 @@ query_read(struct visit *v, json_object *data,
 	*mem = NULL;
 	if (filters_read(v, q) == -1)
 		return -1;
+	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return -1;
+	}
 	rc = nurture_client_filter(v, data, &q->client, mem);
 	if (rc == 1) {
+		db_nurture_pages_end(&v->w->db);
 		portal_send_error(v, 400, "There is no such client.");
 		return -1;
 	}
 	if (rc != DB_OK) {
+		db_nurture_pages_end(&v->w->db);
 		portal_send_db_error(v, rc);
 		return -1;
 	}
@@ -295,11 +303,13 @@ nurture_sends_page(struct visit *v)
 	    (rc = summary_add(v, &q, data)) != DB_OK ||
 	    (rc = sends_add(v, &q, data)) != DB_OK) {
 		log_error("nurture sends: %s", v->w->db.error);
+		db_nurture_pages_end(&v->w->db);
 		free(mem);
 		json_object_put(data);
 		portal_send_db_error(v, rc);
 		return;
 	}
+	db_nurture_pages_end(&v->w->db);
 	flash_add(v, data);
 	free(mem);
 	portal_send_page(v, 200, PORTAL_TEMPLATE_NURTURE_SENDS, data);
@@ -338,6 +348,7 @@ nurture_sends_export(struct visit *v)
 	}
 	q.limit = EXPORT_BATCH;
 	if ((rc = db_nurture_pages_sends(&v->w->db, &q, &rows, &n)) != DB_OK) {
+		db_nurture_pages_end(&v->w->db);
 		free(mem);
 		portal_send_db_error(v, rc);
 		return;
@@ -346,6 +357,7 @@ nurture_sends_export(struct visit *v)
 		buf_printf(&out, "%s%s", c == 0 ? "" : ",", send_names[c]);
 	buf_puts(&out, "\r\n");
 	if (buf_failed(&out)) {
+		db_nurture_pages_end(&v->w->db);
 		free(rows);
 		free(mem);
 		buf_free(&out);
@@ -353,6 +365,7 @@ nurture_sends_export(struct visit *v)
 		return;
 	}
 	if (portal_csv_begin(v, "nurture-sends.csv", &out, "") == -1) {
+		db_nurture_pages_end(&v->w->db);
 		free(rows);
 		free(mem);
 		buf_free(&out);
@@ -376,6 +389,7 @@ nurture_sends_export(struct visit *v)
 			break;
 		}
 	}
+	db_nurture_pages_end(&v->w->db);
 	free(mem);
 	buf_free(&out);
 }

@@ -34,8 +34,10 @@ L3=$(sql "INSERT INTO leads (client_id, external_id, first_name, email) VALUES (
 E1=$(sql "INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id, next_send_at) VALUES ('$CID', '$L1', '$CAMP', now() - interval '5 minutes') RETURNING id" | head -n 1)
 E2=$(sql "INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id, next_send_at) VALUES ('$CID', '$L2', '$CAMP', now() + interval '30 minutes') RETURNING id" | head -n 1)
 E3=$(sql "INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id, status, completion_reason) VALUES ('$CID2', '$L3', '$CAMP2', 'completed', 'finished') RETURNING id" | head -n 1)
-# Yesterday noon: the runbook's morning check counts e-mails created then.
-Y="(CURRENT_DATE - 1 + time '12:00')::timestamptz"
+# Yesterday noon (UTC, the portal's days): the runbook's morning check
+# counts e-mails created then.
+TODAY="(now() AT TIME ZONE 'UTC')::date"
+Y="(($TODAY - 1 + time '12:00') AT TIME ZONE 'UTC')"
 send() { # step status [column=value ...]: one of Ann's e-mails
 	local step=$1 status=$2 cols='' vals=''
 	shift 2
@@ -78,7 +80,7 @@ sql "INSERT INTO workflow_executions (workflow_name, status, started_at, finishe
 RUN=$(sql "SELECT id FROM workflow_executions WHERE workflow_name = '$SENDER' AND status = 'error'")
 sql "INSERT INTO workflow_errors (workflow_name, execution_id, error_message, context) VALUES ('$SENDER', $RUN, 'SendGrid said $XSS', jsonb_build_object('response', '$IMG')), ('$SENDER', NULL, 'timeout', '{}'), ('$SCHED', NULL, 'lock wait', '{}')" >/dev/null
 # Analytics: yesterday's row for the campaign (the runbook's rates).
-sql "INSERT INTO campaign_analytics (organization_id, campaign_id, analytics_date, emails_sent_today, emails_delivered_today, unique_opens_today, unique_clicks_today, bounces_today, unsubscribes_today, delivery_rate, open_rate, click_rate, bounce_rate, unsubscribe_rate) VALUES ('$CID', '$CAMP', CURRENT_DATE - 1, 200, 190, 80, 3, 20, 1, 95.00, 40.00, 1.50, 10.00, 0.50), ('$CID', '$CAMP', CURRENT_DATE - 40, 10, 10, 1, 1, 0, 0, 100, 10, 10, 0, 0), ('$CID2', '$CAMP2', CURRENT_DATE - 1, 1, 1, 0, 0, 0, 0, 100, 0, 0, 0, 0)" >/dev/null
+sql "INSERT INTO campaign_analytics (organization_id, campaign_id, analytics_date, emails_sent_today, emails_delivered_today, unique_opens_today, unique_clicks_today, bounces_today, unsubscribes_today, delivery_rate, open_rate, click_rate, bounce_rate, unsubscribe_rate) VALUES ('$CID', '$CAMP', $TODAY - 1, 200, 190, 80, 3, 20, 1, 95.00, 40.00, 1.50, 10.00, 0.50), ('$CID', '$CAMP', $TODAY - 40, 10, 10, 1, 1, 0, 0, 100, 10, 10, 0, 0), ('$CID2', '$CAMP2', $TODAY - 1, 1, 1, 0, 0, 0, 0, 100, 0, 0, 0, 0)" >/dev/null
 
 # --- the dashboard --------------------------------------------------------------
 kpi() { grep -o "<tr class=\"kpi level-[a-z]*\" id=\"kpi-$1\">.*</tr>" <<<"$BODY"; }
@@ -146,7 +148,7 @@ expect_header '^Content-Type: text/csv' "...is CSV"
 expect_header 'attachment; filename="nurture-analytics.csv"' "...a download"
 expect_header "^Content-Security-Policy: default-src 'none'" "...that runs nothing"
 check "...header row" grep -q '^analytics_date,client,campaign_id,campaign_name,emails_sent_today,emails_delivered_today,unique_opens_today,unique_clicks_today,bounces_today,unsubscribes_today,spam_reports_today,delivery_rate,open_rate,click_rate,bounce_rate,unsubscribe_rate,updated_at' <<<"$BODY"
-check "...yesterday's row with its rates" grep -qF "$(sql "SELECT (CURRENT_DATE - 1)::text"),$C,$CAMP,Welcome $XSS,200,190,80,3,20,1,0,95.00,40.00,1.50,10.00,0.50," <<<"$BODY"
+check "...yesterday's row with its rates" grep -qF "$(sql "SELECT ($TODAY - 1)::text"),$C,$CAMP,Welcome $XSS,200,190,80,3,20,1,0,95.00,40.00,1.50,10.00,0.50," <<<"$BODY"
 check "...90 days: the older row too, newest first" test "$(grep -c ",$CAMP," <<<"$BODY")" = 2
 check "...not the other client's" bash -c '! grep -q "$0" <<<"$1"' "$CAMP2" "$BODY"
 
