@@ -264,6 +264,12 @@ sends_add(struct visit *v, struct db_nurture_sends_query *q,
 	buf_printf(&url, "/nurture/sends/export.csv?%s", buf_str(&qs));
 	json_put_string(data, "export_url", buf_str(&url));
 	json_put_string(data, "qs", buf_str(&qs));
+	/* The same without the state: the counts' links to their states. */
+	buf_reset(&qs);
+	lead_qs_add(&qs, "campaign", q->campaign);
+	lead_qs_add(&qs, "client", nonempty(portal_query(v, "client")));
+	if (qs.len > 0)
+		json_put_string(data, "scope_qs", buf_str(&qs));
 	free(rows);
 	buf_free(&qs);
 	buf_free(&url);

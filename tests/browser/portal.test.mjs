@@ -817,6 +817,7 @@ async function runTests(browser) {
 		seedNurture();
 		// The sender paused with a reason made of payloads (as a revoked
 		// key's reason would be shown).
+		const was = sql(`SELECT paused || '|' || changed_by || '|' || reason FROM nurture_control WHERE name = 'sender'`).split('|');
 		sql(`UPDATE nurture_control SET paused = true, reason = left(:'x', 500), changed_by = 'nurture-sender' WHERE name = 'sender'`,
 			{ x: XSS_JOINED });
 		try {
@@ -847,7 +848,8 @@ async function runTests(browser) {
 			await p.goto(`${BASE}/nurture?` + new URLSearchParams({ client: XSS[1], days: XSS[0] }));
 			await inert('nurture dashboard with payload filters (400)');
 		} finally {
-			sql(`UPDATE nurture_control SET paused = false, reason = '', changed_by = '' WHERE name = 'sender'`);
+			sql(`UPDATE nurture_control SET paused = :'p'::boolean, changed_by = :'b', reason = :'r' WHERE name = 'sender'`,
+				{ p: was[0], b: was[1], r: was.slice(2).join('|') });
 		}
 	});
 	await xctx.close();
