@@ -189,6 +189,7 @@ morning_add(struct visit *v, const char *client, json_object *data)
 {
 	struct db_nurture_morning	 m;
 	struct db_nurture_error_count	*rows;
+	struct buf			 qs = BUF_INIT;
 	json_object			*o, *list;
 	size_t				 n, i;
 	unsigned			 missed;
@@ -218,11 +219,15 @@ morning_add(struct visit *v, const char *client, json_object *data)
 		json_object *e = json_object_new_object();
 
 		json_put_string(e, "workflow", rows[i].workflow);
+		buf_reset(&qs);
+		lead_qs_add(&qs, "workflow", rows[i].workflow);
+		json_put_string(e, "qs", buf_str(&qs));
 		json_put_int(e, "count", rows[i].count);
 		json_put_string(e, "last", rows[i].last);
 		json_object_array_add(list, e);
 	}
 	free(rows);
+	buf_free(&qs);
 	json_object_object_add(o, "errors_by_workflow", list);
 	json_object_object_add(o, "has_errors_by_workflow",
 	    json_object_new_boolean(n > 0));
