@@ -1028,7 +1028,7 @@ async function runTests(browser) {
 		check('nurture_control: running', sql(`SELECT paused FROM nurture_control WHERE name = 'sender'`) === 'f');
 
 		// The e-mail a sender claimed and never settled: release it.
-		await nav(page, () => page.click('a[href="/nurture/sends"]'));
+		await nav(page, () => page.click('#sends-link'));
 		await page.selectOption('form#send-filters select[name=state]', 'unsettled');
 		await page.selectOption('form#send-filters select[name=client]', nurt.slug);
 		await submit(page, 'form#send-filters');
