@@ -15,6 +15,8 @@
  *                  per day as an SVG chart, the SOP's weekly table
  *   /campaigns, /de-enrollment   campaigns and de-enrollment runs
  *                  (portal_campaign*.c, portal_deenroll*.c)
+ *   /nurture       the nurture dashboard, send queue, switches and
+ *                  workflow errors (portal_nurture*.c)
  *   /nurture/campaigns, /nurture/enrollments   nurture e-mail campaigns,
  *                  their steps and enrolments (portal_nurture_campaign*.c)
  *   anonymous      303 to /login (GET) or 403 (POST)
@@ -47,6 +49,7 @@
 #include "portal_keys.h"
 #include "portal_leads.h"
 #include "portal_nurture_campaigns.h"
+#include "portal_nurture.h"
 #include "portal_retry.h"
 #include "session_http.h"
 
@@ -228,6 +231,19 @@ enum portal_route_id {
 	PORTAL_ROUTE_NURTURE_STEP_DELETE,
 	PORTAL_ROUTE_LEAD_NURTURE_ENROL,
 	PORTAL_ROUTE_NURTURE_ENROLMENT_CANCEL,
+	PORTAL_ROUTE_NURTURE,
+	PORTAL_ROUTE_NURTURE_ANALYTICS_EXPORT,
+	PORTAL_ROUTE_NURTURE_SENDS,
+	PORTAL_ROUTE_NURTURE_SENDS_EXPORT,
+	PORTAL_ROUTE_NURTURE_SEND_RELEASE,
+	PORTAL_ROUTE_NURTURE_SEND_MARK_SENT,
+	PORTAL_ROUTE_NURTURE_SENDER_PAUSE,
+	PORTAL_ROUTE_NURTURE_SENDER_RESUME,
+	PORTAL_ROUTE_NURTURE_SCHEDULER_PAUSE,
+	PORTAL_ROUTE_NURTURE_SCHEDULER_RESUME,
+	PORTAL_ROUTE_NURTURE_ERRORS,
+	PORTAL_ROUTE_NURTURE_ERRORS_EXPORT,
+	PORTAL_ROUTE_NURTURE_ANALYTICS_UPDATE,
 	PORTAL_ROUTE__MAX
 };
 
@@ -239,6 +255,7 @@ enum portal_route_id {
 #define NCAMPAIGN { PORTAL_ARG_NURTURE_CAMPAIGN_UUID }
 #define NSTEP	{ PORTAL_ARG_NURTURE_CAMPAIGN_UUID, PORTAL_ARG_NURTURE_STEP }
 #define ENROLMENT { PORTAL_ARG_ENROLLMENT_UUID }
+#define SEND	{ PORTAL_ARG_SEND_UUID }
 #define NOARGS	{ PORTAL_ARG_NONE }
 
 static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
@@ -294,6 +311,19 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_NURTURE_STEP_DELETE] = { PORTAL_POST, "/nurture/campaigns/*/steps/*/delete", PORTAL_ADMIN, NSTEP, nurture_step_delete },
 	[PORTAL_ROUTE_LEAD_NURTURE_ENROL] = { PORTAL_POST, "/leads/*/nurture", PORTAL_ADMIN, LEAD, lead_nurture_enrol },
 	[PORTAL_ROUTE_NURTURE_ENROLMENT_CANCEL] = { PORTAL_POST, "/nurture/enrollments/*/cancel", PORTAL_ADMIN, ENROLMENT, nurture_enrolment_cancel },
+	[PORTAL_ROUTE_NURTURE] = { PORTAL_GET, "/nurture", PORTAL_ANYONE, NOARGS, nurture_page },
+	[PORTAL_ROUTE_NURTURE_ANALYTICS_EXPORT] = { PORTAL_GET, "/nurture/analytics.csv", PORTAL_ANYONE, NOARGS, nurture_analytics_export },
+	[PORTAL_ROUTE_NURTURE_SENDS] = { PORTAL_GET, "/nurture/sends", PORTAL_ANYONE, NOARGS, nurture_sends_page },
+	[PORTAL_ROUTE_NURTURE_SENDS_EXPORT] = { PORTAL_GET, "/nurture/sends/export.csv", PORTAL_ANYONE, NOARGS, nurture_sends_export },
+	[PORTAL_ROUTE_NURTURE_SEND_RELEASE] = { PORTAL_POST, "/nurture/sends/*/release", PORTAL_ADMIN, SEND, nurture_send_release },
+	[PORTAL_ROUTE_NURTURE_SEND_MARK_SENT] = { PORTAL_POST, "/nurture/sends/*/mark-sent", PORTAL_ADMIN, SEND, nurture_send_mark_sent },
+	[PORTAL_ROUTE_NURTURE_SENDER_PAUSE] = { PORTAL_POST, "/nurture/sender/pause", PORTAL_ADMIN, NOARGS, nurture_sender_pause },
+	[PORTAL_ROUTE_NURTURE_SENDER_RESUME] = { PORTAL_POST, "/nurture/sender/resume", PORTAL_ADMIN, NOARGS, nurture_sender_resume },
+	[PORTAL_ROUTE_NURTURE_SCHEDULER_PAUSE] = { PORTAL_POST, "/nurture/scheduler/pause", PORTAL_ADMIN, NOARGS, nurture_scheduler_pause },
+	[PORTAL_ROUTE_NURTURE_SCHEDULER_RESUME] = { PORTAL_POST, "/nurture/scheduler/resume", PORTAL_ADMIN, NOARGS, nurture_scheduler_resume },
+	[PORTAL_ROUTE_NURTURE_ERRORS] = { PORTAL_GET, "/nurture/errors", PORTAL_ANYONE, NOARGS, nurture_errors_page },
+	[PORTAL_ROUTE_NURTURE_ERRORS_EXPORT] = { PORTAL_GET, "/nurture/errors.csv", PORTAL_ANYONE, NOARGS, nurture_errors_export },
+	[PORTAL_ROUTE_NURTURE_ANALYTICS_UPDATE] = { PORTAL_POST, "/nurture/analytics/update", PORTAL_ADMIN, NOARGS, nurture_analytics_update_post },
 };
 
 #undef LEAD
@@ -304,6 +334,7 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 #undef NCAMPAIGN
 #undef NSTEP
 #undef ENROLMENT
+#undef SEND
 #undef NOARGS
 
 static const char *const method_names[PORTAL_METHOD__MAX] = {
@@ -338,6 +369,8 @@ static const struct {
 	    "The campaign has no such step." },
 	[PORTAL_ARG_ENROLLMENT_UUID] = { lead_uuid_valid,
 	    "There is no such enrolment." },
+	[PORTAL_ARG_SEND_UUID] = { lead_uuid_valid,
+	    "There is no such e-mail." },
 };
 
 /*

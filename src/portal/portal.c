@@ -28,6 +28,9 @@ static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
 	[PORTAL_TEMPLATE_NURTURE_CAMPAIGN] = "nurture_campaign",
 	[PORTAL_TEMPLATE_NURTURE_CAMPAIGN_PREVIEW] = "nurture_campaign_preview",
 	[PORTAL_TEMPLATE_NURTURE_CAMPAIGNS] = "nurture_campaigns",
+	[PORTAL_TEMPLATE_NURTURE] = "nurture",
+	[PORTAL_TEMPLATE_NURTURE_ERRORS] = "nurture_errors",
+	[PORTAL_TEMPLATE_NURTURE_SENDS] = "nurture_sends",
 	[PORTAL_TEMPLATE_RETRY_DISCARD] = "retry_discard",
 	[PORTAL_TEMPLATE_RETRY_QUEUE] = "retry_queue",
 	[PORTAL_TEMPLATE_RETRY_ROW] = "retry_row",
@@ -36,6 +39,7 @@ static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
 	[PORTAL_TEMPLATE_LEAD_ACTIONS] = "lead_actions",
 	[PORTAL_TEMPLATE_LEAD_CAMPAIGN] = "lead_campaign",
 	[PORTAL_TEMPLATE_LEAD_NURTURE] = "lead_nurture",
+	[PORTAL_TEMPLATE_NURTURE_CHART] = "nurture_chart",
 	[PORTAL_TEMPLATE_SESSION] = "session",
 };
 

@@ -378,7 +378,7 @@ async function runTests(browser) {
 		check('the session line names the user and role',
 			/browser@test \(admin\)/.test(await text(page, '.session')), await text(page, '.session'));
 		const links = await page.locator('nav a').evaluateAll(as => as.map(a => a.getAttribute('href')));
-		check('the nav links every main page', links.join(' ') === '/ /leads /activity /campaigns /de-enrollment /retry-queue /keys', links.join(' '));
+		check('the nav links every main page', links.join(' ') === '/ /leads /activity /campaigns /de-enrollment /nurture /retry-queue /keys', links.join(' '));
 		await shot(page, '02-dashboard');
 	});
 
@@ -823,6 +823,78 @@ async function runTests(browser) {
 		await p.goto(`${BASE}/nurture/campaigns/${id}?` + new URLSearchParams({ status: XSS[1], after: XSS[0] }));
 		await inert('nurture campaign with a payload status (400)');
 	});
+	// The nurture pages' data: a client of its own (so the figures are
+	// its alone), e-mails sent yesterday (10, all delivered, 5 opened, none
+	// clicked), a failure and a subject made of payloads, an e-mail a
+	// sender claimed and never settled, a workflow error with a payload.
+	const nurt = { slug: `browser-nurture-${RUN}`, name: `nurture ${XSS[0]} ${XSS[1]} ${RUN}` };
+	function seedNurture() {
+		if (nurt.client) return;
+		nurt.client = sql(`INSERT INTO clients (slug, name) VALUES (:'s', 'Browser nurture') RETURNING id`, { s: nurt.slug });
+		nurt.lead = sql(`INSERT INTO leads (client_id, external_id, first_name, email) VALUES (:'c', :'e', 'Nora', :'m') RETURNING id`,
+			{ c: nurt.client, e: `browser-nurture-${RUN}`, m: `nora.${RUN}@example.test` });
+		nurt.camp = sql(`INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email) VALUES (:'c', :'n', 'news@example.test') RETURNING id`,
+			{ c: nurt.client, n: nurt.name });
+		sql(`INSERT INTO nurture_campaign_steps (campaign_id, step_number, subject, body_template)
+		     SELECT :'k', g, 'Step ' || g, 'Hi {{first_name}}' FROM generate_series(1, 12) g`, { k: nurt.camp });
+		const enrol = sql(`INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id, next_send_at)
+		     VALUES (:'c', :'l', :'k', now() + interval '1 day') RETURNING id`, { c: nurt.client, l: nurt.lead, k: nurt.camp });
+		const v = { c: nurt.client, e: enrol, l: nurt.lead, k: nurt.camp, x: XSS_JOINED, y: XSS[1] };
+		sql(`INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number, send_status,
+		       scheduled_send_time, actual_send_time, delivered_at, opened_at, subject)
+		     SELECT :'c', :'e', :'l', :'k', g, 'sent', now() - interval '1 day', now() - interval '1 day',
+		       now() - interval '1 day', CASE WHEN g <= 5 THEN now() - interval '20 hours' END, 'Step ' || g
+		     FROM generate_series(1, 10) g`, v);
+		sql(`INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number, send_status,
+		       scheduled_send_time, subject, failure_reason) VALUES (:'c', :'e', :'l', :'k', 11, 'failed', now(), :'x', :'x')`, v);
+		nurt.unsettled = sql(`INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number,
+		       scheduled_send_time, claimed_at, claimed_by, attempts, subject)
+		     VALUES (:'c', :'e', :'l', :'k', 12, now(), now() - interval '30 minutes', :'y', 1, :'y') RETURNING id`, v);
+		sql(`INSERT INTO workflow_errors (workflow_name, error_message, context)
+		     VALUES ('Lead Nurture - Email Sender', :'x', jsonb_build_object('sendgrid', :'x'))`, v);
+		sql(`INSERT INTO campaign_analytics (organization_id, campaign_id, analytics_date, emails_sent_today,
+		       unique_opens_today, open_rate, click_rate) VALUES (:'c', :'k', CURRENT_DATE - 1, 10, 5, 50, 0)`, v);
+	}
+
+	await test('6h. payloads on the nurture pages', async () => {
+		seedNurture();
+		// The sender paused with a reason made of payloads (as a revoked
+		// key's reason would be shown).
+		const was = sql(`SELECT paused || '|' || changed_by || '|' || reason FROM nurture_control WHERE name = 'sender'`).split('|');
+		sql(`UPDATE nurture_control SET paused = true, reason = left(:'x', 500), changed_by = 'nurture-sender' WHERE name = 'sender'`,
+			{ x: XSS_JOINED });
+		try {
+			await open(p, `/nurture?client=${nurt.slug}`, 'the nurture dashboard');
+			check('nurture: the pause reason reads literally at the top', await text(p, '#sender-paused .reason') === XSS_JOINED,
+				await text(p, '#sender-paused'));
+			check('nurture: the campaign name reads literally in the analytics',
+				await text(p, 'table#analytics td.campaign a') === nurt.name, await text(p, 'table#analytics td.campaign'));
+			await inert('nurture dashboard');
+			await open(p, `/nurture/sends?client=${nurt.slug}`, 'the send queue');
+			const subjects = await texts(p, 'table#sends td.subject');
+			check('send queue: the subjects read literally', subjects.includes(XSS_JOINED) && subjects.includes(XSS[1]),
+				subjects.join(' || '));
+			check('send queue: the failure reason reads literally, in the table and by reason',
+				(await texts(p, 'table#sends td.failure')).some(t => t.trim() === XSS_JOINED) &&
+				(await texts(p, 'table#failures td.reason')).some(t => t.trim() === XSS_JOINED));
+			check('send queue: the campaign name reads literally in the menu',
+				(await texts(p, 'form#send-filters select[name=campaign] option')).some(t => t.includes(nurt.name)));
+			await inert('send queue');
+			await shot(p, '23-xss-nurture-sends');
+			await open(p, '/nurture/errors', 'the workflow errors');
+			check('errors: the message reads literally', (await texts(p, 'table#errors td.message')).includes(XSS_JOINED));
+			check('errors: the SendGrid payload reads literally as JSON',
+				(await texts(p, 'table#errors pre.metadata')).some(t => { try { return JSON.parse(t).sendgrid === XSS_JOINED; } catch { return false; } }));
+			await inert('workflow errors');
+			await p.goto(`${BASE}/nurture/sends?` + new URLSearchParams({ state: XSS[1], campaign: XSS[0], client: XSS[2] }));
+			await inert('send queue with payload filters (400)');
+			await p.goto(`${BASE}/nurture?` + new URLSearchParams({ client: XSS[1], days: XSS[0] }));
+			await inert('nurture dashboard with payload filters (400)');
+		} finally {
+			sql(`UPDATE nurture_control SET paused = :'p'::boolean, changed_by = :'b', reason = :'r' WHERE name = 'sender'`,
+				{ p: was[0], b: was[1], r: was.slice(2).join('|') });
+		}
+	});
 	await xctx.close();
 
 	await test('7. a viewer sees no action forms and is refused a POST', async () => {
@@ -1019,6 +1091,61 @@ async function runTests(browser) {
 		check('pause', (await text(page, '#campaign-status')).startsWith('paused'), await text(page, '#campaign-status'));
 		await submit(page, 'form#resume-form');
 		check('resume', (await text(page, '#campaign-status')).startsWith('active'), await text(page, '#campaign-status'));
+	});
+
+	await test('12. nurture: KPI colours, rate charts, pause and resume the sender, release an e-mail', async () => {
+		seedNurture();
+		await page.goto(BASE + '/');
+		await nav(page, () => page.click('nav a[href="/nurture"]'));
+		must('the Nurture link opens the dashboard', path(page) === '/nurture', page.url());
+		await page.selectOption('form#nurture-filters select[name=client]', nurt.slug);
+		await submit(page, 'form#nurture-filters');
+		check('the client filter is in the address', new URL(page.url()).searchParams.get('client') === nurt.slug);
+		check('the KPI table has the runbook\'s seven metrics', await count(page, 'table#kpis tr.kpi') === 7);
+		const kpi = async key => page.locator(`tr#kpi-${key}`).evaluate(r => ({
+			cls: r.className, value: r.querySelector('td.value').textContent.trim(),
+			colour: getComputedStyle(r.querySelector('td.value')).color, background: getComputedStyle(r).backgroundColor,
+		}));
+		const opened = await kpi('open'), click = await kpi('click'), delivery = await kpi('delivery');
+		check('open rate 50 %: ok, shown green', opened.cls.includes('level-ok') && /^50 %/.test(opened.value) &&
+			opened.colour === 'rgb(26, 127, 55)', JSON.stringify(opened));
+		check('click rate 0 %: bad, shown red', click.cls.includes('level-bad') && /^0 %/.test(click.value) &&
+			click.colour === 'rgb(176, 0, 32)', JSON.stringify(click));
+		check('delivery 100 %: ok', delivery.cls.includes('level-ok') && /^100 %/.test(delivery.value), JSON.stringify(delivery));
+		check('a bad row is tinted differently from an ok one', click.background !== opened.background, `${click.background} / ${opened.background}`);
+		check('five rate charts, each an SVG of 14 days', await count(page, 'figure.rate-chart svg.chart') === 5 &&
+			await count(page, 'figure#chart-open svg.chart g') === 14);
+		const bar = await page.locator('figure#chart-open svg.chart rect').evaluateAll(rs => rs.map(r => r.getBoundingClientRect().height));
+		check('the open-rate chart draws yesterday\'s bar', bar.length === 1 && bar[0] > 10, JSON.stringify(bar));
+		check('the chart says what it shows', /Open rate per day/.test(await page.locator('figure#chart-open svg').getAttribute('aria-label')));
+		await shot(page, '24-nurture');
+
+		// Pause the sender with a reason, then resume it.
+		const reason = `SendGrid incident ${RUN}`;
+		await page.fill('form[action="/nurture/sender/pause"] input[name=reason]', reason);
+		await submit(page, 'form[action="/nurture/sender/pause"]');
+		check('pausing says so', await text(page, '#flash') === 'The sender is paused.', await text(page, '#flash'));
+		check('the reason is shown at the top', await text(page, '#sender-paused .reason') === reason, await text(page, '#sender-paused'));
+		check('nurture_control: the sender is paused, by this admin',
+			sql(`SELECT paused || '|' || reason || '|' || changed_by FROM nurture_control WHERE name = 'sender'`) ===
+			`true|${reason}|portal:${ADMIN.email}`);
+		await shot(page, '25-nurture-paused');
+		await submit(page, 'form[action="/nurture/sender/resume"]');
+		check('resuming says so, and the banner is gone', await text(page, '#flash') === 'The sender is running again.' &&
+			await count(page, '#sender-paused') === 0);
+		check('nurture_control: running', sql(`SELECT paused FROM nurture_control WHERE name = 'sender'`) === 'f');
+
+		// The e-mail a sender claimed and never settled: release it.
+		await nav(page, () => page.click('#sends-link'));
+		await page.selectOption('form#send-filters select[name=state]', 'unsettled');
+		await page.selectOption('form#send-filters select[name=client]', nurt.slug);
+		await submit(page, 'form#send-filters');
+		check('the unsettled e-mail is listed with its actions', await count(page, `tr#send-${nurt.unsettled} form.release-form`) === 1);
+		await shot(page, '26-nurture-sends');
+		await submit(page, `tr#send-${nurt.unsettled} form.release-form`);
+		check('releasing says so', /Released/.test(await text(page, '#flash')), await text(page, '#flash'));
+		check('the e-mail is unclaimed, queued again',
+			sql(`SELECT send_status || '|' || (claimed_at IS NULL) FROM email_sends WHERE id = :'id'`, { id: nurt.unsettled }) === 'queued|true');
 	});
 
 	await test('9. log out', async () => {

@@ -16,8 +16,9 @@ source "$(dirname "$0")/lib.sh"
 # admin would send, so a POST let through would change the database);
 # POST /logout is any user's. {lead}, {retry}, {retry2}, {retry3}, {key},
 # {campaign}, {run}, {client}, {ncampaign} (a nurture campaign),
-# {enrolment} (an enrolment in it) are replaced by the ids of rows made
-# below.
+# {enrolment} (an enrolment in it), {nurture} (another, with e-mails),
+# {send}, {send2} (two of its e-mails) are replaced by the ids of rows
+# made below.
 ROUTES=(
 	"GET /"
 	"GET /leads"
@@ -53,6 +54,15 @@ ROUTES=(
 	"GET /nurture/campaigns/{ncampaign}/enrollments.csv?status=all"
 	"GET /nurture/campaigns/{ncampaign}/analytics.csv"
 	"GET /nurture/campaigns/{ncampaign}/preview?step=1&lead={lead}"
+	"GET /nurture"
+	"GET /nurture?client=default&days=30&done=sender-paused"
+	"GET /nurture/analytics.csv?client=default&days=90"
+	"GET /nurture/sends"
+	"GET /nurture/sends?state=unsettled&client=default&campaign={nurture}"
+	"GET /nurture/sends/export.csv?state=failed"
+	"GET /nurture/errors"
+	"GET /nurture/errors?workflow=Lead+Nurture+-+Email+Sender"
+	"GET /nurture/errors.csv"
 	"POST /leads/{lead}/note message=a+note+from+the+access+test"
 	"POST /leads/{lead}/status status=contacted"
 	"POST /leads/{lead}/campaign campaign_id={campaign}"
@@ -75,6 +85,13 @@ ROUTES=(
 	"POST /keys/{key}/revoke"
 	"POST /campaigns/recalculate client_id={client}&client=default"
 	"POST /de-enrollment/run client_id={client}"
+	"POST /nurture/sends/{send}/release"
+	"POST /nurture/sends/{send2}/mark-sent"
+	"POST /nurture/sender/pause reason=access+test"
+	"POST /nurture/sender/resume"
+	"POST /nurture/scheduler/pause reason=access+test"
+	"POST /nurture/scheduler/resume reason=done"
+	"POST /nurture/analytics/update"
 	"POST /logout"
 )
 
@@ -104,9 +121,22 @@ sql "UPDATE leads SET email = 'access-$$@example.com' WHERE id = '$LEAD'" >/dev/
 NLEAD=$(sql "INSERT INTO leads (client_id, external_id, email) VALUES ('$CLIENT', 'access-nurture-$$', 'access-n-$$@example.com') RETURNING id" | head -n 1)
 sql "SELECT nurture_enroll('$NCAMPAIGN', ARRAY['$NLEAD'::uuid], now(), 'access-test')" >/dev/null
 ENROLMENT=$(sql "SELECT id FROM lead_campaign_enrollments WHERE lead_id = '$NLEAD'")
+# A nurture campaign with two e-mails a sender claimed and never settled.
+NURTURE=$(sql "INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email) VALUES ('$CLIENT', 'access-sends-$$', 'a@example.com') RETURNING id" | head -n 1)
+sql "UPDATE leads SET email = 'access-$$@example.com' WHERE id = '$LEAD'" >/dev/null
+SEND_ENROLMENT=$(sql "INSERT INTO lead_campaign_enrollments (organization_id, lead_id, campaign_id) VALUES ('$CLIENT', '$LEAD', '$NURTURE') RETURNING id" | head -n 1)
+unsettled_send() {
+	sql "INSERT INTO email_sends (organization_id, enrollment_id, lead_id, campaign_id, step_number, scheduled_send_time, claimed_at, claimed_by)
+	     VALUES ('$CLIENT', '$SEND_ENROLMENT', '$LEAD', '$NURTURE', $1, now(), now() - interval '1 hour', 'access-test') RETURNING id" | head -n 1
+}
+SEND=$(unsettled_send 1)
+SEND2=$(unsettled_send 2)
 path_of() {
 	local p=${1#* }
 	p=${p%% *}
+	p=${p//\{nurture\}/$NURTURE}
+	p=${p//\{send\}/$SEND}
+	p=${p//\{send2\}/$SEND2}
 	p=${p//\{lead\}/$LEAD}
 	p=${p//\{retry\}/$RETRY}
 	p=${p//\{retry2\}/$RETRY2}
@@ -141,7 +171,9 @@ fingerprint() {
 	  (SELECT count(*) FROM de_enrollment_runs),
 	  (SELECT string_agg(concat(id, status, updated_at), ',' ORDER BY id) FROM nurture_campaigns),
 	  (SELECT string_agg(concat(campaign_id, step_number, updated_at), ',' ORDER BY campaign_id, step_number) FROM nurture_campaign_steps),
-	  (SELECT string_agg(concat(id, status), ',' ORDER BY id) FROM lead_campaign_enrollments)))"
+	  (SELECT string_agg(concat(id, status), ',' ORDER BY id) FROM lead_campaign_enrollments),
+	  (SELECT string_agg(concat(name, paused, reason, changed_by, changed_at), ',' ORDER BY name) FROM nurture_control),
+	  (SELECT string_agg(concat(id, send_status, claimed_at, updated_at), ',' ORDER BY id) FROM email_sends)))"
 }
 
 # The security headers every answer carries, and the CSP on HTML pages.
