@@ -28,7 +28,13 @@ IMG='"><img src=x onerror=alert(3)>'
 control() { sql "SELECT paused || '|' || reason || '|' || changed_by FROM nurture_control WHERE name = '$1'"; }
 ORIG=$(sql "SELECT string_agg(format('(%L, %L, %L, %L)', name, paused, reason, changed_by), ',') FROM nurture_control")
 sql "UPDATE nurture_control SET paused = true, reason = 'held by test_nurture_pages', changed_by = 'test_nurture_pages'" >/dev/null
-restore() { sql "UPDATE nurture_control c SET paused = o.paused::boolean, reason = o.reason, changed_by = o.changed_by FROM (VALUES $ORIG) o(name, paused, reason, changed_by) WHERE c.name = o.name" >/dev/null; }
+# The switches as they were, and this test's campaigns gone (with their
+# queued e-mails, which a later test's sender would otherwise send).
+restore() {
+	sql "UPDATE nurture_control c SET paused = o.paused::boolean, reason = o.reason, changed_by = o.changed_by FROM (VALUES $ORIG) o(name, paused, reason, changed_by) WHERE c.name = o.name" >/dev/null
+	[ -n "${CAMP:-}" ] && sql "DELETE FROM nurture_campaigns WHERE id IN ('$CAMP', '${CAMP2:-$CAMP}')" >/dev/null
+	return 0
+}
 
 # --- the data ---------------------------------------------------------------
 CAMP=$(sql "INSERT INTO nurture_campaigns (organization_id, campaign_name, from_email) VALUES ('$CID', 'Welcome $XSS', 'hello@example.com') RETURNING id" | head -n 1)
