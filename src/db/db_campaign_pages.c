@@ -45,16 +45,9 @@ int
 db_campaign_get(struct db *db, const char *id, struct db_campaign **row)
 {
 	const char	*params[1] = { id };
-	size_t		 n;
-	int		 rc;
 
-	rc = db_store_rows(db, STMT_CAMPAIGN_GET, params, sizeof(**row),
-	    campaign_fields, NFIELDS(campaign_fields), (void **)row, &n);
-	if (rc == DB_OK && n == 0) {
-		free(*row);
-		*row = NULL;
-	}
-	return rc;
+	return db_store_row(db, STMT_CAMPAIGN_GET, params, sizeof(**row),
+	    campaign_fields, NFIELDS(campaign_fields), (void **)row);
 }
 
 int
@@ -157,16 +150,9 @@ db_lead_campaign(struct db *db, const char *lead,
 	};
 #undef P
 	const char	*params[1] = { lead };
-	size_t		 n;
-	int		 rc;
 
-	rc = db_store_rows(db, STMT_LEAD_CAMPAIGN, params, sizeof(**row),
-	    fields, NFIELDS(fields), (void **)row, &n);
-	if (rc == DB_OK && n == 0) {
-		free(*row);
-		*row = NULL;
-	}
-	return rc;
+	return db_store_row(db, STMT_LEAD_CAMPAIGN, params, sizeof(**row),
+	    fields, NFIELDS(fields), (void **)row);
 }
 
 int

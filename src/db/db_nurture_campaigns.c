@@ -54,17 +54,10 @@ db_nc_list(struct db *db, const char *client, const char *status,
 int
 db_nc_get(struct db *db, const char *id, struct db_nc **row)
 {
-	const char	*params[1] = { id };
-	size_t		 n;
-	int		 rc;
+	const char *params[1] = { id };
 
-	rc = db_store_rows(db, STMT_NC_GET, params, sizeof(**row), nc_fields,
-	    NFIELDS(nc_fields), (void **)row, &n);
-	if (rc == DB_OK && n == 0) {
-		free(*row);
-		*row = NULL;
-	}
-	return rc;
+	return db_store_row(db, STMT_NC_GET, params, sizeof(**row), nc_fields,
+	    NFIELDS(nc_fields), (void **)row);
 }
 
 /* Run st; 1 and the first column of its one row into out (size bytes),
@@ -422,14 +415,7 @@ db_nc_lead_view(struct db *db, const char *client_id, const char *uuid,
 	};
 #undef V
 	const char	*params[3] = { uuid, external_id, client_id };
-	size_t		 n;
-	int		 rc;
 
-	rc = db_store_rows(db, STMT_NC_LEAD_VIEW, params, sizeof(**row),
-	    fields, NFIELDS(fields), (void **)row, &n);
-	if (rc == DB_OK && n == 0) {
-		free(*row);
-		*row = NULL;
-	}
-	return rc;
+	return db_store_row(db, STMT_NC_LEAD_VIEW, params, sizeof(**row),
+	    fields, NFIELDS(fields), (void **)row);
 }

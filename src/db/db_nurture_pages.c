@@ -6,38 +6,15 @@
 
 #include "db_nurture_pages.h"
 #include "db_store.h"
+#include "db_timeline.h"
 
 #define F(type, st, member, col)	DB_FIELD(type, st, member, col)
 
-/* Every column as text into col[]: a field table made once. */
-static void
-text_fields(struct db_field *fields, size_t n, size_t base)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		fields[i].col = (int)i;
-		fields[i].type = DB_FIELD_TEXT_NULL;
-		fields[i].offset = base + i * sizeof(const char *);
-	}
-}
-
+/* The portal's read transaction (its settings), in UTC. */
 int
 db_nurture_pages_begin(struct db *db)
 {
-	const char	*params[1] = { "UTC" };
-	PGresult	*res;
-	int		 rc;
-
-	if ((rc = db_begin(db)) != DB_OK)
-		return rc;
-	if ((rc = db_exec(db, STMT_PORTAL_READ_SETTINGS, params, &res)) !=
-	    DB_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	PQclear(res);
-	return DB_OK;
+	return db_timeline_begin(db, "UTC");
 }
 
 void
@@ -213,7 +190,8 @@ db_nurture_pages_sends(struct db *db, const struct db_nurture_sends_query *q,
 	const char	*params[5] = { q->client, q->campaign, q->state,
 			    q->before, limit };
 
-	text_fields(fields, DB_SEND__MAX, offsetof(struct db_nurture_send, col));
+	db_store_text_fields(fields, DB_SEND__MAX,
+	    offsetof(struct db_nurture_send, col));
 	snprintf(limit, sizeof(limit), "%ld", q->limit);
 	return db_store_rows(db, STMT_NURTURE_PAGES_SENDS, params,
 	    sizeof(**rows), fields, DB_SEND__MAX, (void **)rows, n);
@@ -310,7 +288,8 @@ db_nurture_pages_errors(struct db *db, const char *workflow, long long before,
 	char		 b[24], l[24];
 	const char	*params[3] = { workflow, before > 0 ? b : NULL, l };
 
-	text_fields(fields, DB_WERR__MAX, offsetof(struct db_nurture_error, col));
+	db_store_text_fields(fields, DB_WERR__MAX,
+	    offsetof(struct db_nurture_error, col));
 	snprintf(b, sizeof(b), "%lld", before);
 	snprintf(l, sizeof(l), "%ld", limit);
 	return db_store_rows(db, STMT_NURTURE_PAGES_ERRORS, params,

@@ -136,3 +136,31 @@ db_store_rows(struct db *db, enum stmt st, const char *const *params,
 		snprintf(db->error, sizeof(db->error), "out of memory");
 	return rc;
 }
+
+int
+db_store_row(struct db *db, enum stmt st, const char *const *params,
+    size_t rowsize, const struct db_field *fields, size_t nfields,
+    void **row)
+{
+	size_t	n;
+	int	rc;
+
+	rc = db_store_rows(db, st, params, rowsize, fields, nfields, row, &n);
+	if (rc == DB_OK && n == 0) {
+		free(*row);
+		*row = NULL;
+	}
+	return rc;
+}
+
+void
+db_store_text_fields(struct db_field *fields, size_t n, size_t base)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fields[i].col = (int)i;
+		fields[i].type = DB_FIELD_TEXT_NULL;
+		fields[i].offset = base + i * sizeof(const char *);
+	}
+}

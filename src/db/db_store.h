@@ -73,4 +73,21 @@ int		 db_store_rows(struct db *, enum stmt st,
 		    const struct db_field *fields, size_t nfields, void **rows,
 		    size_t *n) __attribute__((warn_unused_result));
 
+/*
+ * db_store_rows for a statement of at most one row: *row the copy (the
+ * caller's to free()), or NULL when there was none. Returns a db_status.
+ */
+int		 db_store_row(struct db *, enum stmt st,
+		    const char *const *params, size_t rowsize,
+		    const struct db_field *fields, size_t nfields, void **row)
+		    __attribute__((warn_unused_result));
+
+/*
+ * A field table of n columns, every one as text or NULL (DB_FIELD_TEXT_NULL)
+ * into an array of const char * at offset base of the row's struct: column
+ * i into element i.
+ */
+void		 db_store_text_fields(struct db_field *fields, size_t n,
+		    size_t base);
+
 #endif

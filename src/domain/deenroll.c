@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db_deenroll.h"
+#include "db_workers.h"
 #include "deenroll.h"
 #include "lead_filters.h"
 #include "log.h"
@@ -26,6 +27,8 @@
 #define DEENROLL_RUNTIME_MAX	(24L * 3600 * 1000)
 #define DEENROLL_RETRIES	3	/* a batch lost to a deadlock */
 #define DEENROLL_WORKERS_MAX	16
+_Static_assert(DEENROLL_WORKERS_MAX <= DB_WORKERS_MAX,
+    "db_workers_run runs at most DB_WORKERS_MAX workers");
 
 /* What the workers of one call share; lock guards next, the report's
  * totals and the progress callback. */
@@ -38,12 +41,6 @@ struct pool {
 	struct deenroll_report		*report;
 	long				 size, max_ms;
 	double				 t0;
-};
-
-struct worker {
-	struct pool	*pool;
-	struct db	*db;
-	pthread_t	 thread;
 };
 
 const char *
@@ -222,11 +219,10 @@ run_one(struct db *db, struct pool *p, struct deenroll_client *c)
 
 /* Take clients in order until none is left or the stop flag is up: the
  * clients begun are always a prefix of the list. */
-static void *
-worker_main(void *arg)
+static void
+worker_main(void *ctx, struct db *db)
 {
-	struct worker		*w = arg;
-	struct pool		*p = w->pool;
+	struct pool		*p = ctx;
 	const struct deenroll_options *o = p->o;
 	struct deenroll_client	*c;
 	size_t			 i;
@@ -235,7 +231,7 @@ worker_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		if (p->next == p->n || (o->stop != NULL && *o->stop)) {
 			pthread_mutex_unlock(&p->lock);
-			return NULL;
+			return;
 		}
 		i = p->next++;
 		pthread_mutex_unlock(&p->lock);
@@ -247,9 +243,9 @@ worker_main(void *arg)
 		    p->rows[i].slug);
 		c->status = DEENROLL_SUCCESS;
 		if (o->dry_run)
-			dry_run_one(w->db, c);
+			dry_run_one(db, c);
 		else
-			run_one(w->db, p, c);
+			run_one(db, p, c);
 		c->finished = true;
 		if (c->status == DEENROLL_FAILED)
 			log_warn("deenroll %s: run failed: %s", c->client_slug,
@@ -282,9 +278,8 @@ deenroll_run(struct db *db, const struct deenroll_options *o,
 {
 	struct db_deenroll_client	*rows = NULL;
 	struct pool			 p;
-	struct worker			 w[DEENROLL_WORKERS_MAX];
-	struct db			 extra[DEENROLL_WORKERS_MAX];
-	size_t				 n, i, nw = 1, started;
+	size_t				 n;
+	long				 workers;
 	int				 rc;
 
 	memset(report, 0, sizeof(*report));
@@ -308,30 +303,12 @@ deenroll_run(struct db *db, const struct deenroll_options *o,
 	p.size = o->batch_size > 0 ? o->batch_size : deenroll_batch_size();
 	p.max_ms = o->max_runtime_ms > 0 ? o->max_runtime_ms :
 	    deenroll_max_runtime();
-
-	w[0] = (struct worker){ .pool = &p, .db = db };
-	memset(extra, 0, sizeof(extra));
-	for (i = 1; i < (size_t)o->workers && i < DEENROLL_WORKERS_MAX &&
-	    i < n; i++) {
-		if (db_open_app(&extra[i]) != 0 || db_ensure(&extra[i]) !=
-		    DB_OK) {
-			log_warn("deenroll: worker %zu has no connection (%s); "
-			    "running with %zu", i + 1, extra[i].error, nw);
-			db_close(&extra[i]);
-			break;
-		}
-		w[nw] = (struct worker){ .pool = &p, .db = &extra[i] };
-		nw++;
-	}
-	for (started = 1; started < nw; started++)
-		if (pthread_create(&w[started].thread, NULL, worker_main,
-		    &w[started]) != 0)
-			break;
-	worker_main(&w[0]);
-	for (i = 1; i < started; i++)
-		pthread_join(w[i].thread, NULL);
-	for (i = 1; i < nw; i++)
-		db_close(&extra[i]);
+	/* No more workers than clients. */
+	workers = o->workers < DEENROLL_WORKERS_MAX ? o->workers :
+	    DEENROLL_WORKERS_MAX;
+	if ((size_t)workers > n)
+		workers = (long)n;
+	db_workers_run(db, workers, "deenroll", worker_main, &p);
 	report->nclients = p.next;
 	pthread_mutex_destroy(&p.lock);
 	free(rows);

@@ -21,6 +21,25 @@ nurture_step_number_valid(const char *s)
 }
 
 static void
+field_error_v(struct nurture_field_error *e, const char *field,
+    const char *fmt, va_list ap)
+{
+	e->field = field;
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+}
+
+void
+nurture_field_error_set(struct nurture_field_error *e, const char *field,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	field_error_v(e, field, fmt, ap);
+	va_end(ap);
+}
+
+static void
 field_error(struct nurture_field_error *errors, size_t *n, size_t max,
     const char *field, const char *fmt, ...)
 {
@@ -28,9 +47,8 @@ field_error(struct nurture_field_error *errors, size_t *n, size_t max,
 
 	if (*n >= max)
 		return;
-	errors[*n].field = field;
 	va_start(ap, fmt);
-	vsnprintf(errors[*n].message, sizeof(errors[*n].message), fmt, ap);
+	field_error_v(&errors[*n], field, fmt, ap);
 	va_end(ap);
 	(*n)++;
 }

@@ -32,6 +32,11 @@ struct nurture_field_error {
 	char		 message[400];
 };
 
+/* Set e to one error on field: the message, printf-style. */
+void	nurture_field_error_set(struct nurture_field_error *e,
+	    const char *field, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* What a step's form checked: the delay as a number, each bad field. */
 struct nurture_step_check {
 	long				 delay;

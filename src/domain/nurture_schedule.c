@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db_nurture_schedule.h"
+#include "db_workers.h"
 #include "log.h"
 #include "nurture.h"
 #include "nurture_schedule.h"
@@ -19,6 +20,8 @@
 #define RUNTIME_MAX	(3600L * 1000)
 #define RETRIES		3	/* a batch lost to a deadlock */
 #define WORKERS_MAX	8
+_Static_assert(WORKERS_MAX <= DB_WORKERS_MAX,
+    "db_workers_run runs at most DB_WORKERS_MAX workers");
 
 const char *
 nurture_schedule_status_name(enum nurture_schedule_status s)
@@ -103,12 +106,6 @@ struct pool {
 	bool					 over;	/* a batch failed */
 };
 
-struct worker {
-	struct pool	*pool;
-	struct db	*db;
-	pthread_t	 thread;
-};
-
 /*
  * Batches until one takes nothing, the time is up, stop, or a batch
  * failed (here or in another worker: a failure ends the run). Not until one comes back short: a
@@ -116,11 +113,10 @@ struct worker {
  * queued in the same run. A batch that took nothing is not counted; each
  * worker runs at least one batch.
  */
-static void *
-worker_main(void *arg)
+static void
+worker_main(void *ctx, struct db *db)
 {
-	struct worker		*w = arg;
-	struct pool		*p = w->pool;
+	struct pool		*p = ctx;
 	struct db_nurture_batch	 b;
 	bool			 first = true, stop;
 	int			 rc;
@@ -133,12 +129,12 @@ worker_main(void *arg)
 			p->r->status = NURTURE_SCHEDULE_PARTIAL;
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
-			return NULL;
-		rc = batch_with_retry(w->db, p->size, &b);
+			return;
+		rc = batch_with_retry(db, p->size, &b);
 		pthread_mutex_lock(&p->lock);
 		stop = false;
 		if (rc != DB_OK) {
-			fail(p->r, "a batch failed: ", rc, w->db);
+			fail(p->r, "a batch failed: ", rc, db);
 			p->over = true;
 		} else if (b.taken == 0) {
 			/* None left but what another worker holds: this one
@@ -162,7 +158,7 @@ worker_main(void *arg)
 		stop = stop || p->over;
 		pthread_mutex_unlock(&p->lock);
 		if (stop)
-			return NULL;
+			return;
 	}
 }
 
@@ -177,10 +173,7 @@ batches(struct db *db, const struct nurture_schedule_options *o,
     struct nurture_schedule_report *r, double t0)
 {
 	struct pool	 p;
-	struct worker	 w[WORKERS_MAX];
-	struct db	 extra[WORKERS_MAX];
 	long		 workers;
-	size_t		 i, nw = 1, started;
 
 	memset(&p, 0, sizeof(p));
 	pthread_mutex_init(&p.lock, NULL);
@@ -192,31 +185,12 @@ batches(struct db *db, const struct nurture_schedule_options *o,
 	p.max_ms = o->max_runtime_ms > 0 ? o->max_runtime_ms :
 	    nurture_schedule_max_runtime();
 	workers = o->workers > 0 ? o->workers : nurture_schedule_workers();
-	w[0] = (struct worker){ .pool = &p, .db = db };
-	memset(extra, 0, sizeof(extra));
+	if (workers > WORKERS_MAX)
+		workers = WORKERS_MAX;
 	/* No second worker for what one batch holds. */
-	for (i = 1; i < (size_t)workers && i < WORKERS_MAX &&
-	    r->due > p.size; i++) {
-		if (db_open_app(&extra[i]) != 0 || db_ensure(&extra[i]) !=
-		    DB_OK) {
-			log_warn("nurture scheduler: worker %zu has no "
-			    "connection (%s); running with %zu", i + 1,
-			    extra[i].error, nw);
-			db_close(&extra[i]);
-			break;
-		}
-		w[nw] = (struct worker){ .pool = &p, .db = &extra[i] };
-		nw++;
-	}
-	for (started = 1; started < nw; started++)
-		if (pthread_create(&w[started].thread, NULL, worker_main,
-		    &w[started]) != 0)
-			break;
-	worker_main(&w[0]);
-	for (i = 1; i < started; i++)
-		pthread_join(w[i].thread, NULL);
-	for (i = 1; i < nw; i++)
-		db_close(&extra[i]);
+	if (r->due <= p.size)
+		workers = 1;
+	db_workers_run(db, workers, "nurture scheduler", worker_main, &p);
 	pthread_mutex_destroy(&p.lock);
 }
 

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "json_put.h"
+#include "lead_filters.h"
 #include "log.h"
 #include "mustache_json.h"
 #include "portal.h"
@@ -262,10 +264,106 @@ portal_page_data(struct visit *v)
 	return data;
 }
 
+void
+portal_data_merge(json_object *data, json_object *extra, const char *skip)
+{
+	if (extra == NULL)
+		return;
+	json_object_object_foreach(extra, key, val)
+		if (skip == NULL || strcmp(key, skip) != 0)
+			json_object_object_add(data, key, json_object_get(val));
+}
+
 const char *
 portal_query(struct visit *v, const char *name)
 {
 	return form_get(&v->query, name);
+}
+
+bool
+portal_found(struct visit *v, int rc, const void *row, const char *missing)
+{
+	if (rc != DB_OK) {
+		portal_send_db_error(v, rc);
+		return false;
+	}
+	if (row == NULL) {
+		portal_send_error(v, 404, missing);
+		return false;
+	}
+	return true;
+}
+
+const char *
+portal_query_choice(struct visit *v, const char *name,
+    const struct portal_choice *choices, size_t n, const char *dflt,
+    const char *message)
+{
+	const char	*s = portal_query(v, name);
+	size_t		 i;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	for (i = 0; i < n; i++)
+		if (strcmp(s, choices[i].name) == 0)
+			return choices[i].name;
+	portal_send_error(v, 400, message);
+	return NULL;
+}
+
+bool
+portal_query_marker(struct visit *v, const char *name, const char **out,
+    const char *message)
+{
+	*out = portal_query(v, name);
+	if (*out != NULL && **out == '\0')
+		*out = NULL;
+	if (*out != NULL && !lead_uuid_valid(*out)) {
+		portal_send_error(v, 400, message);
+		return false;
+	}
+	return true;
+}
+
+json_object *
+portal_tabs_json(const struct portal_choice *tabs, size_t n,
+    const char *selected, const struct portal_counts *counts,
+    const char *count_key, const char *url_base, const char *url_tail)
+{
+	json_object	*list = json_object_new_array();
+	const char	*rows = counts->rows;
+	long long	 all = 0;
+	size_t		 i, k;
+	char		 url[PORTAL_ARG_MAX * 4];
+
+	for (k = 0; k < counts->n; k++)
+		all += *(const long long *)(const void *)(rows + k *
+		    counts->size + counts->count);
+	for (i = 0; i < n; i++) {
+		json_object	*t = json_object_new_object();
+		long long	 count = 0;
+
+		for (k = 0; k < counts->n; k++) {
+			const char *row = rows + k * counts->size;
+
+			if (strcmp(*(const char *const *)(const void *)(row +
+			    counts->name), tabs[i].name) == 0)
+				count = *(const long long *)(const void *)(row +
+				    counts->count);
+		}
+		if (strcmp(tabs[i].name, "all") == 0)
+			count = all;
+		snprintf(url, sizeof(url), "%s%s%s", url_base, tabs[i].name,
+		    url_tail);
+		json_put_string(t, "name", tabs[i].name);
+		json_put_string(t, "label", tabs[i].label);
+		json_put_string(t, "url", url);
+		json_put_int(t, count_key, count);
+		json_object_object_add(t, "selected", json_object_new_boolean(
+		    strcmp(selected, tabs[i].name) == 0));
+		json_object_array_add(list, t);
+	}
+	return list;
 }
 
 int

@@ -193,8 +193,66 @@ void		 portal_set_cookie(struct visit *, const char *name,
  */
 json_object	*portal_page_data(struct visit *);
 
+/* Copy every key of extra (NULL: none) but skip (NULL: none) into data,
+ * referenced: extra stays the caller's. */
+void		 portal_data_merge(json_object *data, json_object *extra,
+		    const char *skip);
+
 /* A query-string field, or NULL if absent. Valid for the request. */
 const char	*portal_query(struct visit *, const char *name);
+
+/*
+ * A store's read of one row named by the path (rc a db_status, row the
+ * row or NULL for none): true if there is one; else false having answered
+ * 503/500 for rc, or 404 with missing.
+ */
+bool		 portal_found(struct visit *, int rc, const void *row,
+		    const char *missing);
+
+/* One of the fixed values a query field may take, and its label (a tab,
+ * a menu's item). */
+struct portal_choice {
+	const char	*name;
+	const char	*label;
+};
+
+/*
+ * The query field name's value if it is one of choices[0..n) (the table's
+ * own string), dflt if the field is absent or empty; NULL having answered
+ * 400 with message if it is none of them.
+ */
+const char	*portal_query_choice(struct visit *, const char *name,
+		    const struct portal_choice *choices, size_t n,
+		    const char *dflt, const char *message);
+
+/*
+ * The query field name as an optional page marker (a row's uuid): true
+ * with *out the value, or NULL when absent or empty; false having
+ * answered 400 with message when it is not a uuid.
+ */
+bool		 portal_query_marker(struct visit *, const char *name,
+		    const char **out, const char *message);
+
+/*
+ * Counts by name for portal_tabs_json: n rows of size bytes at rows, each
+ * with a const char * name and a long long count at the offsetof()s.
+ */
+struct portal_counts {
+	const void	*rows;
+	size_t		 n, size;
+	size_t		 name, count;
+};
+
+/*
+ * A list's tabs, one a choice: [{name, label, url, <count_key>,
+ * selected}], url being url_base, the choice's name, then url_tail; the
+ * count the row of that name's (0 if none), the sum of all rows for the
+ * choice named "all". The caller owns the array (json_object_put).
+ */
+json_object	*portal_tabs_json(const struct portal_choice *tabs, size_t n,
+		    const char *selected, const struct portal_counts *counts,
+		    const char *count_key, const char *url_base,
+		    const char *url_tail);
 
 /*
  * Read the POST body as a form into f. Returns 0, or sends an error page

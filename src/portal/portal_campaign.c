@@ -11,6 +11,7 @@
  *                                    (after=the last lead shown)
  *   GET /campaigns/{uuid}/leads.csv  the leads in that state, as CSV
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,6 @@
 #include "csv.h"
 #include "dashboard.h"
 #include "json_put.h"
-#include "lead_filters.h"
 #include "portal_campaigns.h"
 #include "portal_csv.h"
 #include "portal_dashboard.h"
@@ -27,10 +27,7 @@
 #define EXPORT_BATCH	1000
 
 /* The states, as the tabs show them. */
-static const struct {
-	const char	*name;
-	const char	*label;
-} states[] = {
+static const struct portal_choice states[] = {
 	{ "active", "Active" },
 	{ "stuck", "Finished, not yet de-enrolled" },
 	{ "completed", "Completed" },
@@ -45,17 +42,9 @@ static const struct {
 static const char *
 state_read(struct visit *v)
 {
-	const char	*s = portal_query(v, "state");
-	size_t		 i;
-
-	if (s == NULL || *s == '\0')
-		return "active";
-	for (i = 0; i < NSTATES; i++)
-		if (strcmp(s, states[i].name) == 0)
-			return states[i].name;
-	portal_send_error(v, 400, "The state must be active, stuck, "
-	    "completed, opted_out, inactive or all.");
-	return NULL;
+	return portal_query_choice(v, "state", states, NSTATES, "active",
+	    "The state must be active, stuck, completed, opted_out, inactive "
+	    "or all.");
 }
 
 /* The path's campaign (the caller frees it), or NULL having answered 404,
@@ -66,13 +55,8 @@ campaign_read(struct visit *v)
 	struct db_campaign	*c;
 	int			 rc;
 
-	if ((rc = db_campaign_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return NULL;
-	}
-	if (c == NULL)
-		portal_send_error(v, 404, "There is no such campaign.");
-	return c;
+	rc = db_campaign_get(&v->w->db, v->arg[0], &c);
+	return portal_found(v, rc, c, "There is no such campaign.") ? c : NULL;
 }
 
 /* The tabs: [{name, label, leads, selected, url}]. */
@@ -80,33 +64,14 @@ static json_object *
 state_tabs(const char *id, const char *state,
     const struct db_campaign_state *counts, size_t n)
 {
-	json_object	*tabs = json_object_new_array();
-	long long	 all = 0;
-	size_t		 i, k;
-	char		 url[160];
+	const struct portal_counts	 c = { counts, n, sizeof(*counts),
+					    offsetof(struct db_campaign_state,
+					    state), offsetof(struct
+					    db_campaign_state, leads) };
+	char				 base[160];
 
-	for (k = 0; k < n; k++)
-		all += counts[k].leads;
-	for (i = 0; i < NSTATES; i++) {
-		json_object	*t = json_object_new_object();
-		long long	 leads = 0;
-
-		for (k = 0; k < n; k++)
-			if (strcmp(counts[k].state, states[i].name) == 0)
-				leads = counts[k].leads;
-		if (strcmp(states[i].name, "all") == 0)
-			leads = all;
-		snprintf(url, sizeof(url), "/campaigns/%s?state=%s", id,
-		    states[i].name);
-		json_put_string(t, "name", states[i].name);
-		json_put_string(t, "label", states[i].label);
-		json_put_string(t, "url", url);
-		json_put_int(t, "leads", leads);
-		json_object_object_add(t, "selected", json_object_new_boolean(
-		    strcmp(state, states[i].name) == 0));
-		json_object_array_add(tabs, t);
-	}
-	return tabs;
+	snprintf(base, sizeof(base), "/campaigns/%s?state=", id);
+	return portal_tabs_json(states, NSTATES, state, &c, "leads", base, "");
 }
 
 static json_object *
@@ -231,19 +196,14 @@ void
 campaign_page(struct visit *v)
 {
 	const char		*state = state_read(v);
-	const char		*after = portal_query(v, "after");
+	const char		*after;
 	struct db_campaign	*c;
 	json_object		*data;
 	int			 rc;
 
-	if (state == NULL)
+	if (state == NULL || !portal_query_marker(v, "after", &after,
+	    "The page marker is not a lead id."))
 		return;
-	if (after != NULL && *after == '\0')
-		after = NULL;
-	if (after != NULL && !lead_uuid_valid(after)) {
-		portal_send_error(v, 400, "The page marker is not a lead id.");
-		return;
-	}
 	if ((c = campaign_read(v)) == NULL)
 		return;
 	data = portal_page_data(v);
@@ -279,48 +239,53 @@ lead_csv(struct buf *out, const struct db_campaign_lead *l)
 	csv_end_row(out);
 }
 
+/* Where the leads export is: the next batch starts after after. */
+struct leads_export {
+	const char	*id, *state;
+	char		 after[37];	/* "": from the first */
+};
+
+static int
+leads_read(struct visit *v, void *ctx, void **rows, size_t *n)
+{
+	struct leads_export *e = ctx;
+
+	return db_campaign_leads(&v->w->db, e->id, e->state,
+	    e->after[0] != '\0' ? e->after : NULL, EXPORT_BATCH,
+	    (struct db_campaign_lead **)rows, n);
+}
+
+static void
+leads_write(struct buf *out, const void *rows, size_t n, void *ctx)
+{
+	const struct db_campaign_lead	*l = rows;
+	struct leads_export		*e = ctx;
+	size_t				 i;
+
+	for (i = 0; i < n; i++)
+		lead_csv(out, &l[i]);
+	if (n > 0)
+		snprintf(e->after, sizeof(e->after), "%s", l[n - 1].id);
+}
+
 /* GET /campaigns/{uuid}/leads.csv: 200 text/csv (streamed a batch at a
  * time), 400 bad state, 404, 503 (before the first byte). */
 void
 campaign_leads_export(struct visit *v)
 {
-	const char		*state = state_read(v);
-	struct db_campaign	*c;
-	struct db_campaign_lead	*rows;
-	struct buf		 out = BUF_INIT;
-	char			 after[37], name[64];
-	size_t			 n, i;
-	int			 rc;
+	const char			*state = state_read(v);
+	struct db_campaign		*c;
+	struct leads_export		 e = { v->arg[0], state, "" };
+	char				 name[64];
+	struct portal_csv_batches	 b = { name, leads_header,
+					    "campaign leads", EXPORT_BATCH,
+					    leads_read, leads_write, &e };
 
 	if (state == NULL)
 		return;
 	if ((c = campaign_read(v)) == NULL)
 		return;
 	free(c);
-	if ((rc = db_campaign_leads(&v->w->db, v->arg[0], state, NULL,
-	    EXPORT_BATCH, &rows, &n)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return;
-	}
 	snprintf(name, sizeof(name), "campaign-%.8s-%s.csv", v->arg[0], state);
-	if (portal_csv_begin(v, name, &out, leads_header) == -1) {
-		free(rows);
-		return;
-	}
-	for (;;) {
-		for (i = 0; i < n; i++)
-			lead_csv(&out, &rows[i]);
-		if (n > 0)
-			snprintf(after, sizeof(after), "%s", rows[n - 1].id);
-		free(rows);
-		if (portal_csv_flush(v, &out, "campaign leads") == -1 ||
-		    n < EXPORT_BATCH)
-			break;
-		if (db_campaign_leads(&v->w->db, v->arg[0], state, after,
-		    EXPORT_BATCH, &rows, &n) != DB_OK) {
-			http_stream_abort(v->req);
-			break;
-		}
-	}
-	buf_free(&out);
+	portal_csv_batches(v, &b);
 }

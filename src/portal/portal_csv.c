@@ -1,5 +1,6 @@
 /* portal_csv: streamed CSV downloads (see portal_csv.h). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "csv.h"
 #include "log.h"
@@ -34,6 +35,38 @@ portal_csv_flush(struct visit *v, struct buf *out, const char *what)
 	}
 	buf_reset(out);
 	return 0;
+}
+
+void
+portal_csv_batches(struct visit *v, const struct portal_csv_batches *b)
+{
+	struct buf	 out = BUF_INIT;
+	void		*rows;
+	size_t		 n;
+	int		 rc;
+
+	if ((rc = b->read(v, b->ctx, &rows, &n)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return;
+	}
+	if (portal_csv_begin(v, b->filename, &out, b->header) == -1) {
+		free(rows);
+		buf_free(&out);
+		return;
+	}
+	for (;;) {
+		b->write(&out, rows, n, b->ctx);
+		free(rows);
+		if (portal_csv_flush(v, &out, b->what) == -1 || n < b->batch)
+			break;
+		if (b->read(v, b->ctx, &rows, &n) != DB_OK) {
+			log_error("%s export cut short: %s", b->what,
+			    v->w->db.error);
+			http_stream_abort(v->req);
+			break;
+		}
+	}
+	buf_free(&out);
 }
 
 void

@@ -27,6 +27,35 @@ int	portal_csv_begin(struct visit *, const char *filename, struct buf *out,
 int	portal_csv_flush(struct visit *, struct buf *out, const char *what)
 	    __attribute__((warn_unused_result));
 
+/*
+ * An export read a batch at a time (a keyset: each batch after the last
+ * row of the one before), for portal_csv_batches.
+ */
+struct portal_csv_batches {
+	const char	*filename;	/* as portal_csv_begin's */
+	const char	*header;	/* its CRLF included */
+	const char	*what;		/* names the export in the log */
+	size_t		 batch;		/* a shorter batch is the last */
+	/* The next batch into *rows (*n of them, one allocation: the
+	 * caller free()s it), the first on the first call, else after
+	 * where write left off. Returns a db_status. */
+	int		(*read)(struct visit *, void *ctx, void **rows,
+			    size_t *n);
+	/* The batch's n rows as CSV lines into out; keeps in ctx where
+	 * the next batch starts. */
+	void		(*write)(struct buf *out, const void *rows, size_t n,
+			    void *ctx);
+	void		*ctx;
+};
+
+/*
+ * Stream the export: 200 text/csv once the first batch is read, 503/500
+ * (nothing sent) if it cannot be; a later batch that cannot be read cuts
+ * the download short (logged, http_stream_abort), so the client sees it
+ * is not whole.
+ */
+void	portal_csv_batches(struct visit *, const struct portal_csv_batches *);
+
 /* A number as a CSV cell (first: no comma before it). */
 void	portal_csv_int(struct buf *out, long long n, bool first);
 

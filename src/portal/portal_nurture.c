@@ -69,6 +69,41 @@ nurture_client_filter(struct visit *v, json_object *data, const char **id,
 	return slug != NULL && *id == NULL ? 1 : DB_OK;
 }
 
+int
+nurture_pages_open(struct visit *v, json_object *data, const char **client,
+    void **mem)
+{
+	int rc;
+
+	*mem = NULL;
+	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
+		portal_send_db_error(v, rc);
+		return -1;
+	}
+	if ((rc = nurture_client_filter(v, data, client, mem)) == DB_OK)
+		return 0;
+	db_nurture_pages_end(&v->w->db);
+	if (rc == 1) {
+		portal_send_error(v, 400, "There is no such client.");
+		return -1;
+	}
+	log_error("nurture pages: the clients: %s", v->w->db.error);
+	portal_send_db_error(v, rc);
+	return -1;
+}
+
+void
+nurture_pages_fail(struct visit *v, int rc, const char *what, void *mem,
+    json_object *data)
+{
+	if (what != NULL)
+		log_error("%s: %s", what, v->w->db.error);
+	db_nurture_pages_end(&v->w->db);
+	free(mem);
+	json_object_put(data);
+	portal_send_db_error(v, rc);
+}
+
 /* The window (days) from the query; -1 having sent a 400. */
 static long
 window_read(struct visit *v)
@@ -336,30 +371,18 @@ nurture_page(struct visit *v)
 
 	if ((days = window_read(v)) == -1)
 		return;
-	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return;
-	}
 	data = portal_page_data(v);
-	rc = nurture_client_filter(v, data, &client, &mem);
-	if (rc == 1) {
-		db_nurture_pages_end(&v->w->db);
+	if (nurture_pages_open(v, data, &client, &mem) == -1) {
 		free(mem);
 		json_object_put(data);
-		portal_send_error(v, 400, "There is no such client.");
 		return;
 	}
-	if (rc != DB_OK ||
-	    (rc = kpis_add(v, client, days, data)) != DB_OK ||
+	if ((rc = kpis_add(v, client, days, data)) != DB_OK ||
 	    (rc = nurture_charts_add(v, client, data)) != DB_OK ||
 	    (rc = morning_add(v, client, data)) != DB_OK ||
 	    (rc = nurture_switches_add(v, data)) != DB_OK ||
 	    (rc = analytics_add(v, client, days, data)) != DB_OK) {
-		log_error("nurture dashboard: %s", v->w->db.error);
-		db_nurture_pages_end(&v->w->db);
-		free(mem);
-		json_object_put(data);
-		portal_send_db_error(v, rc);
+		nurture_pages_fail(v, rc, "nurture dashboard", mem, data);
 		return;
 	}
 	db_nurture_pages_end(&v->w->db);
@@ -407,72 +430,60 @@ analytics_csv(struct buf *out, const struct db_nurture_analytics *a)
 	csv_end_row(out);
 }
 
+/* Where the analytics export is: the next batch starts after after. */
+struct analytics_export {
+	const char	*client;
+	long		 days;
+	long long	 after;		/* 0: from the first */
+};
+
+static int
+analytics_read(struct visit *v, void *ctx, void **rows, size_t *n)
+{
+	struct analytics_export *e = ctx;
+
+	return db_nurture_pages_analytics(&v->w->db, e->client, e->days,
+	    e->after, EXPORT_BATCH, (struct db_nurture_analytics **)rows, n);
+}
+
+static void
+analytics_write(struct buf *out, const void *rows, size_t n, void *ctx)
+{
+	const struct db_nurture_analytics	*a = rows;
+	struct analytics_export			*e = ctx;
+	size_t					 i;
+
+	for (i = 0; i < n; i++)
+		analytics_csv(out, &a[i]);
+	e->after = n > 0 ? a[n - 1].id : 0;
+}
+
 /* GET /nurture/analytics.csv: 200 text/csv (streamed a batch at a time),
  * 400 an unknown client or window, 503 (before the first byte). */
 void
 nurture_analytics_export(struct visit *v)
 {
-	struct db_nurture_analytics	*rows;
-	struct buf			 out = BUF_INIT;
-	json_object			*scratch;
-	const char			*client;
-	void				*mem;
-	long long			 after;
-	long				 days;
-	size_t				 n, i;
-	int				 rc;
-
-	if ((days = window_read(v)) == -1)
-		return;
-	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return;
-	}
-	scratch = json_object_new_object();
-	rc = nurture_client_filter(v, scratch, &client, &mem);
-	json_object_put(scratch);
-	if (rc == 1) {
-		db_nurture_pages_end(&v->w->db);
-		free(mem);
-		portal_send_error(v, 400, "There is no such client.");
-		return;
-	}
-	if (rc != DB_OK || (rc = db_nurture_pages_analytics(&v->w->db, client,
-	    days, 0, EXPORT_BATCH, &rows, &n)) != DB_OK) {
-		db_nurture_pages_end(&v->w->db);
-		free(mem);
-		portal_send_db_error(v, rc);
-		return;
-	}
-	if (portal_csv_begin(v, "nurture-analytics.csv", &out,
+	struct analytics_export		 e = { NULL, 0, 0 };
+	struct portal_csv_batches	 b = { "nurture-analytics.csv",
 	    "analytics_date,client,campaign_id,campaign_name,"
 	    "emails_sent_today,emails_delivered_today,unique_opens_today,"
 	    "unique_clicks_today,bounces_today,unsubscribes_today,"
 	    "spam_reports_today,delivery_rate,open_rate,click_rate,"
-	    "bounce_rate,unsubscribe_rate,updated_at\r\n") == -1) {
-		db_nurture_pages_end(&v->w->db);
-		free(rows);
-		free(mem);
-		buf_free(&out);
+	    "bounce_rate,unsubscribe_rate,updated_at\r\n",
+	    "nurture analytics", EXPORT_BATCH, analytics_read, analytics_write,
+	    &e };
+	json_object			*scratch;
+	void				*mem;
+	int				 rc;
+
+	if ((e.days = window_read(v)) == -1)
 		return;
+	scratch = json_object_new_object();
+	rc = nurture_pages_open(v, scratch, &e.client, &mem);
+	json_object_put(scratch);
+	if (rc == 0) {
+		portal_csv_batches(v, &b);
+		db_nurture_pages_end(&v->w->db);
 	}
-	for (;;) {
-		for (i = 0; i < n; i++)
-			analytics_csv(&out, &rows[i]);
-		after = n > 0 ? rows[n - 1].id : 0;
-		free(rows);
-		if (portal_csv_flush(v, &out, "nurture analytics") == -1 ||
-		    n < EXPORT_BATCH)
-			break;
-		if (db_nurture_pages_analytics(&v->w->db, client, days, after,
-		    EXPORT_BATCH, &rows, &n) != DB_OK) {
-			log_error("nurture analytics export cut short: %s",
-			    v->w->db.error);
-			http_stream_abort(v->req);
-			break;
-		}
-	}
-	db_nurture_pages_end(&v->w->db);
 	free(mem);
-	buf_free(&out);
 }

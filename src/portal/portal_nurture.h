@@ -28,6 +28,25 @@
 int	nurture_client_filter(struct visit *, json_object *data,
 	    const char **id, void **mem) __attribute__((warn_unused_result));
 
+/*
+ * A page's reads begun (db_nurture_pages_begin: the caller ends them, or
+ * calls nurture_pages_fail) and nurture_client_filter's menu into data,
+ * its id into *client. Returns 0, or -1 having answered 400 (an unknown
+ * client) or 503/500, nothing begun then. *mem is the caller's to free()
+ * either way.
+ */
+int	nurture_pages_open(struct visit *, json_object *data,
+	    const char **client, void **mem)
+	    __attribute__((warn_unused_result));
+
+/*
+ * A read after nurture_pages_open failed (rc a db_status): logged as
+ * what's (NULL: not logged), the reads ended, mem and data (either may be
+ * NULL) freed, the 503/500 sent.
+ */
+void	nurture_pages_fail(struct visit *, int rc, const char *what,
+	    void *mem, json_object *data);
+
 /* The pause switches into data ("switches", and "sender_paused" /
  * "scheduler_paused" with the switch when paused). A db_status. */
 int	nurture_switches_add(struct visit *, json_object *data)

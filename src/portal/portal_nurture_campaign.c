@@ -17,6 +17,7 @@
  *   POST …/{uuid}/pause | resume | archive   admins: the campaign's
  *                                        status (paused_at, paused_by)
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,6 @@
 #include "db_nurture.h"
 #include "db_nurture_campaigns.h"
 #include "json_put.h"
-#include "lead_filters.h"
 #include "log.h"
 #include "nurture_campaigns.h"
 #include "portal_csv.h"
@@ -41,10 +41,7 @@
 #define ANALYTICS_DAYS		90
 
 /* The enrolment statuses, as the tabs show them. */
-static const struct {
-	const char	*name;
-	const char	*label;
-} tabs[] = {
+static const struct portal_choice tabs[] = {
 	{ "all", "All" },
 	{ "active", "Active" },
 	{ "paused", "Paused" },
@@ -58,17 +55,9 @@ static const struct {
 static const char *
 status_read(struct visit *v)
 {
-	const char	*s = portal_query(v, "status");
-	size_t		 i;
-
-	if (s == NULL || *s == '\0')
-		return "all";
-	for (i = 0; i < NTABS; i++)
-		if (strcmp(s, tabs[i].name) == 0)
-			return tabs[i].name;
-	portal_send_error(v, 400, "The enrolment status must be all, active, "
-	    "paused, completed or cancelled.");
-	return NULL;
+	return portal_query_choice(v, "status", tabs, NTABS, "all",
+	    "The enrolment status must be all, active, paused, completed or "
+	    "cancelled.");
 }
 
 /* The path's campaign (the caller frees it), or NULL having answered 404
@@ -79,13 +68,37 @@ campaign_read(struct visit *v)
 	struct db_nc	*c;
 	int		 rc;
 
-	if ((rc = db_nc_get(&v->w->db, v->arg[0], &c)) != DB_OK) {
+	rc = db_nc_get(&v->w->db, v->arg[0], &c);
+	return portal_found(v, rc, c, "There is no such nurture campaign.") ?
+	    c : NULL;
+}
+
+bool
+nurture_campaign_state_read(struct visit *v,
+    struct db_nurture_campaign_state *state)
+{
+	int rc;
+
+	if ((rc = db_nurture_campaign_state(&v->w->db, v->arg[0], state)) <
+	    0) {
 		portal_send_db_error(v, rc);
-		return NULL;
+		return false;
 	}
-	if (c == NULL)
+	if (rc == 0) {
 		portal_send_error(v, 404, "There is no such nurture campaign.");
-	return c;
+		return false;
+	}
+	return true;
+}
+
+void
+nurture_campaign_refuse(struct visit *v, int status, const char *message)
+{
+	json_object *extra = json_object_new_object();
+
+	json_put_string(extra, "error", message);
+	nurture_campaign_render(v, status, extra);
+	json_object_put(extra);
 }
 
 static json_object *
@@ -255,33 +268,14 @@ static json_object *
 tabs_json(const char *id, const char *status, const struct db_nc_count *c,
     size_t n)
 {
-	json_object	*list = json_object_new_array();
-	long long	 all = 0;
-	size_t		 i, k;
-	char		 url[PORTAL_ARG_MAX + 160];
+	const struct portal_counts	 counts = { c, n, sizeof(*c),
+					    offsetof(struct db_nc_count, status),
+					    offsetof(struct db_nc_count, n) };
+	char				 base[PORTAL_ARG_MAX + 160];
 
-	for (k = 0; k < n; k++)
-		all += c[k].n;
-	for (i = 0; i < NTABS; i++) {
-		json_object	*t = json_object_new_object();
-		long long	 count = 0;
-
-		for (k = 0; k < n; k++)
-			if (strcmp(c[k].status, tabs[i].name) == 0)
-				count = c[k].n;
-		if (i == 0)
-			count = all;
-		snprintf(url, sizeof(url), "/nurture/campaigns/%s?status=%s#"
-		    "enrolments", id, tabs[i].name);
-		json_put_string(t, "name", tabs[i].name);
-		json_put_string(t, "label", tabs[i].label);
-		json_put_string(t, "url", url);
-		json_put_int(t, "n", count);
-		json_object_object_add(t, "selected", json_object_new_boolean(
-		    strcmp(status, tabs[i].name) == 0));
-		json_object_array_add(list, t);
-	}
-	return list;
+	snprintf(base, sizeof(base), "/nurture/campaigns/%s?status=", id);
+	return portal_tabs_json(tabs, NTABS, status, &counts, "n", base,
+	    "#enrolments");
 }
 
 /* The message an action left in the query: numbers and fixed words only,
@@ -401,20 +395,14 @@ void
 nurture_campaign_render(struct visit *v, int status_code, json_object *extra)
 {
 	const char	*status = status_read(v);
-	const char	*after = portal_query(v, "after");
+	const char	*after;
 	struct db_nc	*c;
 	json_object	*data, *msg;
 	int		 rc;
 
-	if (status == NULL)
+	if (status == NULL || !portal_query_marker(v, "after", &after,
+	    "The page marker is not an enrolment id."))
 		return;
-	if (after != NULL && *after == '\0')
-		after = NULL;
-	if (after != NULL && !lead_uuid_valid(after)) {
-		portal_send_error(v, 400, "The page marker is not an "
-		    "enrolment id.");
-		return;
-	}
 	if ((c = campaign_read(v)) == NULL)
 		return;
 	data = portal_page_data(v);
@@ -428,12 +416,7 @@ nurture_campaign_render(struct visit *v, int status_code, json_object *extra)
 	}
 	if ((msg = flash(v)) != NULL)
 		json_object_object_add(data, "flash", msg);
-	if (extra != NULL) {
-		json_object_object_foreach(extra, key, val)
-			if (strcmp(key, "edit") != 0)
-				json_object_object_add(data, key,
-				    json_object_get(val));
-	}
+	portal_data_merge(data, extra, "edit");
 	portal_send_page(v, status_code, PORTAL_TEMPLATE_NURTURE_CAMPAIGN,
 	    data);
 	json_object_put(data);
@@ -469,49 +452,55 @@ enrolment_csv(struct buf *out, const struct db_nc_enrolment *e)
 	csv_end_row(out);
 }
 
+/* Where the enrolments export is: the next batch starts after after. */
+struct enrolments_export {
+	const char	*id, *status;
+	char		 after[37];	/* "": from the first */
+};
+
+static int
+enrolments_read(struct visit *v, void *ctx, void **rows, size_t *n)
+{
+	struct enrolments_export *e = ctx;
+
+	return db_nc_enrolments(&v->w->db, e->id, e->status,
+	    e->after[0] != '\0' ? e->after : NULL, EXPORT_BATCH,
+	    (struct db_nc_enrolment **)rows, n);
+}
+
+static void
+enrolments_write(struct buf *out, const void *rows, size_t n, void *ctx)
+{
+	const struct db_nc_enrolment	*r = rows;
+	struct enrolments_export	*e = ctx;
+	size_t				 i;
+
+	for (i = 0; i < n; i++)
+		enrolment_csv(out, &r[i]);
+	if (n > 0)
+		snprintf(e->after, sizeof(e->after), "%s", r[n - 1].id);
+}
+
 /* GET /nurture/campaigns/{uuid}/enrollments.csv: 200 text/csv (streamed
  * a batch at a time), 400 bad status, 404, 503 (before the first byte). */
 void
 nurture_campaign_enrolments_export(struct visit *v)
 {
-	const char		*status = status_read(v);
-	struct db_nc		*c;
-	struct db_nc_enrolment	*rows;
-	struct buf		 out = BUF_INIT;
-	char			 after[37], name[80];
-	size_t			 n, i;
-	int			 rc;
+	const char			*status = status_read(v);
+	struct db_nc			*c;
+	struct enrolments_export	 e = { v->arg[0], status, "" };
+	char				 name[80];
+	struct portal_csv_batches	 b = { name, enrolments_header,
+					    "nurture enrolments", EXPORT_BATCH,
+					    enrolments_read, enrolments_write,
+					    &e };
 
 	if (status == NULL || (c = campaign_read(v)) == NULL)
 		return;
 	free(c);
-	if ((rc = db_nc_enrolments(&v->w->db, v->arg[0], status, NULL,
-	    EXPORT_BATCH, &rows, &n)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return;
-	}
 	snprintf(name, sizeof(name), "nurture-%.8s-enrollments-%s.csv",
 	    v->arg[0], status);
-	if (portal_csv_begin(v, name, &out, enrolments_header) == -1) {
-		free(rows);
-		return;
-	}
-	for (;;) {
-		for (i = 0; i < n; i++)
-			enrolment_csv(&out, &rows[i]);
-		if (n > 0)
-			snprintf(after, sizeof(after), "%s", rows[n - 1].id);
-		free(rows);
-		if (portal_csv_flush(v, &out, "nurture enrolments") == -1 ||
-		    n < EXPORT_BATCH)
-			break;
-		if (db_nc_enrolments(&v->w->db, v->arg[0], status, after,
-		    EXPORT_BATCH, &rows, &n) != DB_OK) {
-			http_stream_abort(v->req);
-			break;
-		}
-	}
-	buf_free(&out);
+	portal_csv_batches(v, &b);
 }
 
 static const char analytics_header[] = "analytics_date,emails_sent_today,"
@@ -575,19 +564,11 @@ status_change(struct visit *v, const char *to, const char *from,
     const char *refused)
 {
 	struct db_nurture_campaign_state	 state;
-	json_object				*extra;
 	char					 url[PORTAL_ARG_MAX + 160], by[300];
 	int					 rc;
 
-	if ((rc = db_nurture_campaign_state(&v->w->db, v->arg[0], &state)) <
-	    0) {
-		portal_send_db_error(v, rc);
+	if (!nurture_campaign_state_read(v, &state))
 		return;
-	}
-	if (rc == 0) {
-		portal_send_error(v, 404, "There is no such nurture campaign.");
-		return;
-	}
 	snprintf(by, sizeof(by), "portal:%s", v->who.email);
 	if ((rc = db_nc_status_set(&v->w->db, v->arg[0], to, from, by)) < 0) {
 		log_error("nurture campaign %s to %s: %s", v->arg[0], to,
@@ -596,10 +577,7 @@ status_change(struct visit *v, const char *to, const char *from,
 		return;
 	}
 	if (rc == 0) {
-		extra = json_object_new_object();
-		json_put_string(extra, "error", refused);
-		nurture_campaign_render(v, 409, extra);
-		json_object_put(extra);
+		nurture_campaign_refuse(v, 409, refused);
 		return;
 	}
 	log_info("nurture campaign %s %s by %s", v->arg[0], to, v->who.email);

@@ -334,26 +334,14 @@ nurture_campaign_enrol(struct visit *v)
 	long				 enrolled = 0, already = 0, refused = 0;
 	size_t				 n;
 	int				 rc;
-	json_object			*extra;
 
-	if (filter_read(v, &f, like, phone) == -1)
+	if (filter_read(v, &f, like, phone) == -1 ||
+	    !nurture_campaign_state_read(v, &state))
 		return;
-	if ((rc = db_nurture_campaign_state(&v->w->db, v->arg[0], &state)) <
-	    0) {
-		portal_send_db_error(v, rc);
-		return;
-	}
-	if (rc == 0) {
-		portal_send_error(v, 404, "There is no such nurture campaign.");
-		return;
-	}
 	if (strcmp(state.status, "archived") == 0 || state.steps == 0) {
-		extra = json_object_new_object();
-		json_put_string(extra, "error", state.steps == 0 ? "Nothing "
+		nurture_campaign_refuse(v, 409, state.steps == 0 ? "Nothing "
 		    "enrolled: the campaign has no steps yet." : "Nothing "
 		    "enrolled: the campaign is archived.");
-		nurture_campaign_render(v, 409, extra);
-		json_object_put(extra);
 		return;
 	}
 	snprintf(by, sizeof(by), "portal:%s", v->who.email);

@@ -71,23 +71,14 @@ step_refused(struct visit *v, int status, long number,
 }
 
 /* Does the path's campaign exist? If not, the 404 (or 503) was sent. Its
- * number of steps into *steps. (The shared state read, not the page's:
- * no counts of enrolments and e-mails for a form.) */
+ * number of steps into *steps. */
 static bool
 campaign_exists(struct visit *v, long long *steps)
 {
-	struct db_nurture_campaign_state	state;
-	int					rc;
+	struct db_nurture_campaign_state state;
 
-	if ((rc = db_nurture_campaign_state(&v->w->db, v->arg[0], &state)) <
-	    0) {
-		portal_send_db_error(v, rc);
+	if (!nurture_campaign_state_read(v, &state))
 		return false;
-	}
-	if (rc == 0) {
-		portal_send_error(v, 404, "There is no such nurture campaign.");
-		return false;
-	}
 	*steps = state.steps;
 	return true;
 }
@@ -113,13 +104,101 @@ step_exists(struct visit *v, long number)
 	return i < n;
 }
 
-/* One error on one field. */
+/* The add form again (409), message beside its subject. */
 static void
-one_error(struct nurture_field_error *e, const char *field,
-    const char *message)
+add_refused(struct visit *v, const char *message)
 {
-	e->field = field;
-	snprintf(e->message, sizeof(e->message), "%s", message);
+	struct nurture_field_error e;
+
+	nurture_field_error_set(&e, "subject", "%s", message);
+	step_refused(v, 409, 0, &e, 1);
+}
+
+/* A new step after the last (the form checked): true with its number,
+ * or false having answered 409 (the form again with the reason) or 503. */
+static bool
+step_insert(struct visit *v, long long steps, const char *subject,
+    const char *body, const char *delay, long *number)
+{
+	int rc;
+
+	if (steps >= NURTURE_STEPS_MAX) {
+		add_refused(v, "The campaign has 100 steps, the most it can "
+		    "have.");
+		return false;
+	}
+	rc = db_nc_step_add(&v->w->db, v->arg[0], subject, body, delay,
+	    number);
+	if (rc == DB_CONFLICT) {
+		add_refused(v, "Another step was added at the same moment. "
+		    "Send the form again.");
+		return false;
+	}
+	if (rc == DB_BAD_INPUT) {
+		/* Numbers are not reused: after deletions the last may be
+		 * 100 with fewer steps. */
+		add_refused(v, "The campaign's last step is number 100, the "
+		    "highest there is: delete the last step to add another.");
+		return false;
+	}
+	if (rc != DB_OK) {
+		log_error("nurture step add %s: %s", v->arg[0], v->w->db.error);
+		portal_send_db_error(v, rc);
+		return false;
+	}
+	return true;
+}
+
+/* Step number's new subject, body and delay (the form checked): true, or
+ * false having answered 404 (the step is gone) or 503. */
+static bool
+step_update(struct visit *v, long number, const char *subject,
+    const char *body, const char *delay)
+{
+	int rc;
+
+	if ((rc = db_nc_step_update(&v->w->db, v->arg[0], number, subject,
+	    body, delay)) < 0) {
+		log_error("nurture step edit %s/%ld: %s", v->arg[0], number,
+		    v->w->db.error);
+		portal_send_db_error(v, rc);
+		return false;
+	}
+	if (rc == 0) {
+		portal_send_error(v, 404, "The campaign has no such step.");
+		return false;
+	}
+	return true;
+}
+
+/* The step form of step number (0: a new step), checked and saved; 303
+ * to the campaign with it. */
+static void
+step_save(struct visit *v, long number)
+{
+	const char			*subject = form_get(&v->form, "subject");
+	const char			*body = form_get(&v->form, "body");
+	const char			*delay = form_get(&v->form,
+					    "delay_minutes");
+	const bool			 add = number == 0;
+	struct nurture_step_check	 check;
+	long long			 steps;
+	char				 url[PORTAL_ARG_MAX + 160];
+
+	if (!campaign_exists(v, &steps) || (!add && !step_exists(v, number)))
+		return;
+	if (nurture_step_check(subject, body, delay, &check) > 0) {
+		step_refused(v, 400, number, check.errors, check.nerrors);
+		return;
+	}
+	if (add ? !step_insert(v, steps, subject, body, delay, &number) :
+	    !step_update(v, number, subject, body, delay))
+		return;
+	log_info("nurture campaign %s: step %ld %s by %s", v->arg[0], number,
+	    add ? "added" : "changed", v->who.email);
+	snprintf(url, sizeof(url), "/nurture/campaigns/%s?step_%s=%ld#"
+	    "step-%ld", v->arg[0], add ? "added" : "saved", number, number);
+	portal_redirect(v, url);
 }
 
 /*
@@ -131,56 +210,7 @@ one_error(struct nurture_field_error *e, const char *field,
 void
 nurture_step_add(struct visit *v)
 {
-	const char			*subject = form_get(&v->form, "subject");
-	const char			*body = form_get(&v->form, "body");
-	const char			*delay = form_get(&v->form,
-					    "delay_minutes");
-	struct nurture_step_check	 check;
-	struct nurture_field_error	 e;
-	long long			 steps;
-	long				 number;
-	char				 url[PORTAL_ARG_MAX + 160];
-	int				 rc;
-
-	if (!campaign_exists(v, &steps))
-		return;
-	if (nurture_step_check(subject, body, delay, &check) > 0) {
-		step_refused(v, 400, 0, check.errors, check.nerrors);
-		return;
-	}
-	if (steps >= NURTURE_STEPS_MAX) {
-		one_error(&e, "subject", "The campaign has 100 steps, the "
-		    "most it can have.");
-		step_refused(v, 409, 0, &e, 1);
-		return;
-	}
-	rc = db_nc_step_add(&v->w->db, v->arg[0], subject, body, delay,
-	    &number);
-	if (rc == DB_CONFLICT) {
-		one_error(&e, "subject", "Another step was added at the same "
-		    "moment. Send the form again.");
-		step_refused(v, 409, 0, &e, 1);
-		return;
-	}
-	if (rc == DB_BAD_INPUT) {
-		/* Numbers are not reused: after deletions the last may be
-		 * 100 with fewer steps. */
-		one_error(&e, "subject", "The campaign's last step is number "
-		    "100, the highest there is: delete the last step to add "
-		    "another.");
-		step_refused(v, 409, 0, &e, 1);
-		return;
-	}
-	if (rc != DB_OK) {
-		log_error("nurture step add %s: %s", v->arg[0], v->w->db.error);
-		portal_send_db_error(v, rc);
-		return;
-	}
-	log_info("nurture campaign %s: step %ld added by %s", v->arg[0],
-	    number, v->who.email);
-	snprintf(url, sizeof(url), "/nurture/campaigns/%s?step_added=%ld#"
-	    "step-%ld", v->arg[0], number, number);
-	portal_redirect(v, url);
+	step_save(v, 0);
 }
 
 /*
@@ -191,39 +221,10 @@ nurture_step_add(struct visit *v)
 void
 nurture_step_edit(struct visit *v)
 {
-	const char			*subject = form_get(&v->form, "subject");
-	const char			*body = form_get(&v->form, "body");
-	const char			*delay = form_get(&v->form,
-					    "delay_minutes");
-	struct nurture_step_check	 check;
-	long long			 steps;
-	long				 number;
-	char				 url[PORTAL_ARG_MAX + 160];
-	int				 rc;
+	long number;
 
 	(void)parse_long(v->arg[1], 1, NURTURE_STEPS_MAX, &number);
-	if (!campaign_exists(v, &steps) || !step_exists(v, number))
-		return;
-	if (nurture_step_check(subject, body, delay, &check) > 0) {
-		step_refused(v, 400, number, check.errors, check.nerrors);
-		return;
-	}
-	if ((rc = db_nc_step_update(&v->w->db, v->arg[0], number, subject,
-	    body, delay)) < 0) {
-		log_error("nurture step edit %s/%ld: %s", v->arg[0], number,
-		    v->w->db.error);
-		portal_send_db_error(v, rc);
-		return;
-	}
-	if (rc == 0) {
-		portal_send_error(v, 404, "The campaign has no such step.");
-		return;
-	}
-	log_info("nurture campaign %s: step %ld changed by %s", v->arg[0],
-	    number, v->who.email);
-	snprintf(url, sizeof(url), "/nurture/campaigns/%s?step_saved=%ld#"
-	    "step-%ld", v->arg[0], number, number);
-	portal_redirect(v, url);
+	step_save(v, number);
 }
 
 /*

@@ -52,6 +52,24 @@ filters_read(struct visit *v, const char **client, const char **status)
 	return false;
 }
 
+/* The list's filters and its rows (the caller frees them): true, or
+ * false having answered 400 (a bad status) or 503/500. */
+static bool
+list_read(struct visit *v, const char **client, const char **status,
+    struct db_nc **rows, size_t *n)
+{
+	int rc;
+
+	if (!filters_read(v, client, status))
+		return false;
+	if ((rc = db_nc_list(&v->w->db, *client, *status, rows, n)) !=
+	    DB_OK) {
+		portal_send_db_error(v, rc);
+		return false;
+	}
+	return true;
+}
+
 static json_object *
 campaign_row(const struct db_nc *c)
 {
@@ -128,12 +146,8 @@ list_render(struct visit *v, int status_code, json_object *extra)
 	size_t		 n, i;
 	int		 rc;
 
-	if (!filters_read(v, &client, &status))
+	if (!list_read(v, &client, &status, &rows, &n))
 		return;
-	if ((rc = db_nc_list(&v->w->db, client, status, &rows, &n)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return;
-	}
 	if (extra != NULL && (form = json_object_object_get(extra,
 	    "create")) != NULL)
 		create_client = json_object_get_string(
@@ -165,10 +179,7 @@ list_render(struct visit *v, int status_code, json_object *extra)
 	json_put_string(data, "export_url", buf_failed(&url) ? NULL :
 	    buf_str(&url));
 	buf_free(&url);
-	if (extra != NULL) {
-		json_object_object_foreach(extra, key, val)
-			json_object_object_add(data, key, json_object_get(val));
-	}
+	portal_data_merge(data, extra, NULL);
 	portal_send_page(v, status_code, PORTAL_TEMPLATE_NURTURE_CAMPAIGNS,
 	    data);
 	json_object_put(data);
@@ -194,14 +205,9 @@ nurture_campaigns_export(struct visit *v)
 	struct db_nc	*rows;
 	struct buf	 out = BUF_INIT;
 	size_t		 n, i;
-	int		 rc;
 
-	if (!filters_read(v, &client, &status))
+	if (!list_read(v, &client, &status, &rows, &n))
 		return;
-	if ((rc = db_nc_list(&v->w->db, client, status, &rows, &n)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return;
-	}
 	if (portal_csv_begin(v, "nurture-campaigns.csv", &out,
 	    export_header) == 0) {
 		for (i = 0; i < n; i++) {
@@ -294,20 +300,17 @@ nurture_campaigns_create(struct visit *v)
 		portal_redirect(v, to);
 		return;
 	case 0:
-		one.field = "client";
-		snprintf(one.message, sizeof(one.message), "There is no such "
+		nurture_field_error_set(&one, "client", "There is no such "
 		    "client.");
 		create_refused(v, 400, &one, 1);
 		return;
 	case DB_CONFLICT:
-		one.field = "name";
-		snprintf(one.message, sizeof(one.message), "The client has a "
+		nurture_field_error_set(&one, "name", "The client has a "
 		    "campaign of that name already.");
 		create_refused(v, 409, &one, 1);
 		return;
 	case DB_BAD_INPUT:
-		one.field = "from_email";
-		snprintf(one.message, sizeof(one.message), "The database "
+		nurture_field_error_set(&one, "from_email", "The database "
 		    "refused a value: %s", v->w->db.error);
 		create_refused(v, 400, &one, 1);
 		return;

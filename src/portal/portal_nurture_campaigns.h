@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "db_nurture.h"
 #include "portal.h"
 
 /*
@@ -24,6 +25,19 @@
  * errors), "edit" (a step's: its "number", values and errors).
  */
 void	nurture_campaign_render(struct visit *, int status, json_object *extra);
+
+/* nurture_campaign_render with message as the page's "error". */
+void	nurture_campaign_refuse(struct visit *, int status,
+	    const char *message);
+
+/*
+ * The path's campaign's status and number of steps into state (the
+ * shared state read, not the page's: no counts of enrolments and
+ * e-mails, for a form). true; or false having answered 404 (no such
+ * campaign), 503/500.
+ */
+bool	nurture_campaign_state_read(struct visit *,
+	    struct db_nurture_campaign_state *state);
 
 /* The path's campaign id is v->arg[0]; the step number v->arg[1]. */
 

@@ -16,7 +16,6 @@
 #include "csv.h"
 #include "json_put.h"
 #include "lead_filters.h"
-#include "log.h"
 #include "nurture.h"
 #include "portal_csv.h"
 #include "portal_nurture.h"
@@ -132,55 +131,56 @@ nurture_errors_page(struct visit *v)
 	json_object_put(data);
 }
 
+/* Where the errors export is: the filter, the next batch before
+ * before. */
+struct errors_export {
+	const char	*workflow;
+	long long	 before;	/* 0: from the newest */
+};
+
+static int
+errors_read(struct visit *v, void *ctx, void **rows, size_t *n)
+{
+	struct errors_export *e = ctx;
+
+	return db_nurture_pages_errors(&v->w->db, e->workflow, e->before,
+	    EXPORT_BATCH, (struct db_nurture_error **)rows, n);
+}
+
+static void
+errors_write(struct buf *out, const void *rows, size_t n, void *ctx)
+{
+	const struct db_nurture_error	*r = rows;
+	struct errors_export		*e = ctx;
+	size_t				 i;
+	int				 c;
+
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < DB_WERR__MAX; c++)
+			csv_cell(out, r[i].col[c], c == 0);
+		csv_end_row(out);
+	}
+	e->before = n > 0 ? strtoll(r[n - 1].col[DB_WERR_ID], NULL, 10) : 0;
+}
+
 /* GET /nurture/errors.csv: 200 text/csv (streamed a batch at a time),
  * 400 a bad filter, 503 (before the first byte). */
 void
 nurture_errors_export(struct visit *v)
 {
-	struct db_nurture_error	*rows;
-	struct buf		 out = BUF_INIT;
-	const char		*workflow;
-	long long		 before;
-	size_t			 n, i;
-	int			 rc, c;
+	struct errors_export		 e;
+	struct portal_csv_batches	 b = { "nurture-errors.csv",
+	    "id,created_at,workflow_name,execution_id,error_message,"
+	    "context\r\n", "nurture errors", EXPORT_BATCH, errors_read,
+	    errors_write, &e };
+	int				 rc;
 
-	if (filters_read(v, &workflow, &before) == -1)
+	if (filters_read(v, &e.workflow, &e.before) == -1)
 		return;
-	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK ||
-	    (rc = db_nurture_pages_errors(&v->w->db, workflow, before,
-	    EXPORT_BATCH, &rows, &n)) != DB_OK) {
-		db_nurture_pages_end(&v->w->db);
+	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
 		portal_send_db_error(v, rc);
 		return;
 	}
-	if (portal_csv_begin(v, "nurture-errors.csv", &out,
-	    "id,created_at,workflow_name,execution_id,error_message,"
-	    "context\r\n") == -1) {
-		db_nurture_pages_end(&v->w->db);
-		free(rows);
-		buf_free(&out);
-		return;
-	}
-	for (;;) {
-		for (i = 0; i < n; i++) {
-			for (c = 0; c < DB_WERR__MAX; c++)
-				csv_cell(&out, rows[i].col[c], c == 0);
-			csv_end_row(&out);
-		}
-		before = n > 0 ? strtoll(rows[n - 1].col[DB_WERR_ID], NULL,
-		    10) : 0;
-		free(rows);
-		if (portal_csv_flush(v, &out, "nurture errors") == -1 ||
-		    n < EXPORT_BATCH)
-			break;
-		if (db_nurture_pages_errors(&v->w->db, workflow, before,
-		    EXPORT_BATCH, &rows, &n) != DB_OK) {
-			log_error("nurture errors export cut short: %s",
-			    v->w->db.error);
-			http_stream_abort(v->req);
-			break;
-		}
-	}
+	portal_csv_batches(v, &b);
 	db_nurture_pages_end(&v->w->db);
-	buf_free(&out);
 }

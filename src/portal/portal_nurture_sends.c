@@ -105,27 +105,10 @@ static int
 query_read(struct visit *v, json_object *data,
     struct db_nurture_sends_query *q, void **mem)
 {
-	int rc;
-
 	*mem = NULL;
 	if (filters_read(v, q) == -1)
 		return -1;
-	if ((rc = db_nurture_pages_begin(&v->w->db)) != DB_OK) {
-		portal_send_db_error(v, rc);
-		return -1;
-	}
-	rc = nurture_client_filter(v, data, &q->client, mem);
-	if (rc == 1) {
-		db_nurture_pages_end(&v->w->db);
-		portal_send_error(v, 400, "There is no such client.");
-		return -1;
-	}
-	if (rc != DB_OK) {
-		db_nurture_pages_end(&v->w->db);
-		portal_send_db_error(v, rc);
-		return -1;
-	}
-	return 0;
+	return nurture_pages_open(v, data, &q->client, mem);
 }
 
 /* The filters (not the page) as a query string, appended to b. */
@@ -308,11 +291,7 @@ nurture_sends_page(struct visit *v)
 	if ((rc = menus(v, data, &q)) != DB_OK ||
 	    (rc = summary_add(v, &q, data)) != DB_OK ||
 	    (rc = sends_add(v, &q, data)) != DB_OK) {
-		log_error("nurture sends: %s", v->w->db.error);
-		db_nurture_pages_end(&v->w->db);
-		free(mem);
-		json_object_put(data);
-		portal_send_db_error(v, rc);
+		nurture_pages_fail(v, rc, "nurture sends", mem, data);
 		return;
 	}
 	db_nurture_pages_end(&v->w->db);
@@ -332,72 +311,70 @@ send_csv(struct buf *out, const struct db_nurture_send *s)
 	csv_end_row(out);
 }
 
+/* Where the sends export is: the filters, the next batch before before. */
+struct sends_export {
+	struct db_nurture_sends_query	 q;
+	char				 before[37];
+};
+
+static int
+sends_read(struct visit *v, void *ctx, void **rows, size_t *n)
+{
+	struct sends_export *e = ctx;
+
+	return db_nurture_pages_sends(&v->w->db, &e->q,
+	    (struct db_nurture_send **)rows, n);
+}
+
+static void
+sends_write(struct buf *out, const void *rows, size_t n, void *ctx)
+{
+	const struct db_nurture_send	*s = rows;
+	struct sends_export		*e = ctx;
+	size_t				 i;
+
+	for (i = 0; i < n; i++)
+		send_csv(out, &s[i]);
+	if (n > 0) {
+		snprintf(e->before, sizeof(e->before), "%s",
+		    s[n - 1].col[DB_SEND_ID]);
+		e->q.before = e->before;
+	}
+}
+
 /* GET /nurture/sends/export.csv: 200 text/csv (streamed a batch at a
  * time), 400 a bad filter, 503 (before the first byte). */
 void
 nurture_sends_export(struct visit *v)
 {
-	struct db_nurture_sends_query	 q;
-	struct db_nurture_send		*rows;
-	struct buf			 out = BUF_INIT;
+	struct sends_export		 e;
+	struct buf			 header = BUF_INIT;
+	struct portal_csv_batches	 b = { "nurture-sends.csv", NULL,
+					    "nurture sends", EXPORT_BATCH,
+					    sends_read, sends_write, &e };
 	json_object			*scratch = json_object_new_object();
-	char				 before[37];
 	void				*mem;
-	size_t				 n, i;
 	int				 rc, c;
 
-	rc = query_read(v, scratch, &q, &mem);
+	rc = query_read(v, scratch, &e.q, &mem);
 	json_object_put(scratch);
 	if (rc == -1) {
 		free(mem);
 		return;
 	}
-	q.limit = EXPORT_BATCH;
-	if ((rc = db_nurture_pages_sends(&v->w->db, &q, &rows, &n)) != DB_OK) {
-		db_nurture_pages_end(&v->w->db);
-		free(mem);
-		portal_send_db_error(v, rc);
-		return;
-	}
+	e.q.limit = EXPORT_BATCH;
 	for (c = 0; c < DB_SEND__MAX; c++)
-		buf_printf(&out, "%s%s", c == 0 ? "" : ",", send_names[c]);
-	buf_puts(&out, "\r\n");
-	if (buf_failed(&out)) {
-		db_nurture_pages_end(&v->w->db);
-		free(rows);
-		free(mem);
-		buf_free(&out);
+		buf_printf(&header, "%s%s", c == 0 ? "" : ",", send_names[c]);
+	buf_puts(&header, "\r\n");
+	if (buf_failed(&header))
 		portal_send_error(v, 500, "The export could not be made.");
-		return;
-	}
-	if (portal_csv_begin(v, "nurture-sends.csv", &out, "") == -1) {
-		db_nurture_pages_end(&v->w->db);
-		free(rows);
-		free(mem);
-		buf_free(&out);
-		return;
-	}
-	for (;;) {
-		for (i = 0; i < n; i++)
-			send_csv(&out, &rows[i]);
-		if (n > 0)
-			snprintf(before, sizeof(before), "%s",
-			    rows[n - 1].col[DB_SEND_ID]);
-		free(rows);
-		if (portal_csv_flush(v, &out, "nurture sends") == -1 ||
-		    n < EXPORT_BATCH)
-			break;
-		q.before = before;
-		if (db_nurture_pages_sends(&v->w->db, &q, &rows, &n) != DB_OK) {
-			log_error("nurture sends export cut short: %s",
-			    v->w->db.error);
-			http_stream_abort(v->req);
-			break;
-		}
+	else {
+		b.header = buf_str(&header);
+		portal_csv_batches(v, &b);
 	}
 	db_nurture_pages_end(&v->w->db);
 	free(mem);
-	buf_free(&out);
+	buf_free(&header);
 }
 
 /* Release or mark sent send v->arg[0]: 303 back to the unsettled sends;
