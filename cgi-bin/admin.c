@@ -43,6 +43,7 @@
 #include "mustache_json.h"
 #include "nurture_campaigns.h"
 #include "portal.h"
+#include "portal_alerts.h"
 #include "portal_campaigns.h"
 #include "portal_dashboard.h"
 #include "portal_deenroll.h"
@@ -244,6 +245,8 @@ enum portal_route_id {
 	PORTAL_ROUTE_NURTURE_ERRORS,
 	PORTAL_ROUTE_NURTURE_ERRORS_EXPORT,
 	PORTAL_ROUTE_NURTURE_ANALYTICS_UPDATE,
+	PORTAL_ROUTE_ALERTS,
+	PORTAL_ROUTE_ALERTS_EXPORT,
 	PORTAL_ROUTE__MAX
 };
 
@@ -324,6 +327,8 @@ static const struct portal_route routes[PORTAL_ROUTE__MAX] = {
 	[PORTAL_ROUTE_NURTURE_ERRORS] = { PORTAL_GET, "/nurture/errors", PORTAL_ANYONE, NOARGS, nurture_errors_page },
 	[PORTAL_ROUTE_NURTURE_ERRORS_EXPORT] = { PORTAL_GET, "/nurture/errors.csv", PORTAL_ANYONE, NOARGS, nurture_errors_export },
 	[PORTAL_ROUTE_NURTURE_ANALYTICS_UPDATE] = { PORTAL_POST, "/nurture/analytics/update", PORTAL_ADMIN, NOARGS, nurture_analytics_update_post },
+	[PORTAL_ROUTE_ALERTS] = { PORTAL_GET, "/alerts", PORTAL_ANYONE, NOARGS, alerts_page },
+	[PORTAL_ROUTE_ALERTS_EXPORT] = { PORTAL_GET, "/alerts/export.csv", PORTAL_ANYONE, NOARGS, alerts_export },
 };
 
 #undef LEAD

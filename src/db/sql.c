@@ -13,6 +13,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_keys.def"
 #include "sql_retry.def"
 #include "sql_worker.def"
+#include "sql_alert.def"
 #include "sql_deenroll.def"
 #include "sql_campaign_pages.def"
 #include "sql_deenroll_pages.def"

@@ -20,6 +20,7 @@ enum stmt {
 #include "sql_keys.def"
 #include "sql_retry.def"
 #include "sql_worker.def"
+#include "sql_alert.def"
 #include "sql_deenroll.def"
 #include "sql_campaign_pages.def"
 #include "sql_deenroll_pages.def"

@@ -167,6 +167,39 @@ out:
 	return out;
 }
 
+void
+alert_record(struct db *db, const char *kind, const char *key,
+    const char *text, enum alert_result r, const char *err)
+{
+	const char	*url = webhook_for(key);
+	char		 host[256];
+	int		 rc;
+
+	if (kind == NULL)
+		kind = key != NULL ? key : "alert";
+	if (url == NULL)
+		snprintf(host, sizeof(host), "-");
+	else
+		url_host(url, host, sizeof(host));
+	rc = db_alert_history_add(db, kind, text, host,
+	    r == ALERT_SENT ? "sent" : r == ALERT_LOGGED ? "logged" : "failed",
+	    r == ALERT_FAILED ? err : NULL);
+	if (rc != DB_OK)
+		log_warn("alert history: could not record the %s alert (%s; "
+		    "%s): the alert itself is unaffected", kind,
+		    db_status_text(rc), db->error);
+}
+
+enum alert_result
+alert_deliver(struct db *db, const char *kind, const char *key,
+    const char *text, char *err, size_t errsz)
+{
+	enum alert_result	 r = alert_send_for(key, text, err, errsz);
+
+	alert_record(db, kind, key, text, r, err);
+	return r;
+}
+
 int
 alert_condition(struct db *db, const char *key, bool active,
     const char *raise_text, const char *clear_text)
@@ -181,14 +214,34 @@ alert_condition(struct db *db, const char *key, bool active,
 	return changed;
 }
 
+/* One attempt of alert_flush's, to record after its transaction. */
+struct flushed {
+	const struct db_alert_msg *msg;
+	enum alert_result	 r;
+	char			 err[512];
+};
+
+/* Record done[0..n) and free done. */
+static void
+flushed_record(struct db *db, struct flushed *done, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		alert_record(db, NULL, done[i].msg->key, done[i].msg->message,
+		    done[i].r, done[i].err);
+	free(done);
+}
+
 int
 alert_flush(struct db *db, int *sent, int *failed)
 {
 	struct db_alert_msg	*msgs;
+	struct flushed		*done;
 	enum alert_result	 r;
 	const char		*down = NULL;
 	char			 err[512];
-	size_t			 n, i;
+	size_t			 n, i, ndone = 0;
 	int			 rc;
 
 	*sent = *failed = 0;
@@ -198,6 +251,11 @@ alert_flush(struct db *db, int *sent, int *failed)
 	 * once never send one message twice. */
 	if ((rc = db_alert_pending(db, &msgs, &n)) != DB_OK)
 		goto fail;
+	/* What was tried, recorded once the transaction is over (a commit
+	 * or a rollback: the attempts happened either way). */
+	if ((done = calloc(n > 0 ? n : 1, sizeof(*done))) == NULL)
+		log_warn("alert history: out of memory; this flush's "
+		    "attempts are not recorded");
 	for (i = 0; i < n; i++) {
 		/* A webhook that failed is down: its other messages would
 		 * wait for their timeouts too. Next run; another webhook's
@@ -207,12 +265,21 @@ alert_flush(struct db *db, int *sent, int *failed)
 			continue;
 		r = alert_send_for(msgs[i].key, msgs[i].message, err,
 		    sizeof(err));
+		if (done != NULL) {
+			done[ndone].msg = &msgs[i];
+			done[ndone].r = r;
+			snprintf(done[ndone].err, sizeof(done[ndone].err), "%s",
+			    err);
+			ndone++;
+		}
 		rc = r == ALERT_FAILED ?
 		    db_alert_send_failed(db, msgs[i].key, err) :
 		    db_alert_sent(db, msgs[i].key);
 		if (rc != DB_OK) {
+			db_rollback(db);
+			flushed_record(db, done, ndone);
 			free(msgs);
-			goto fail;
+			return rc;
 		}
 		if (r == ALERT_FAILED) {
 			down = webhook_for(msgs[i].key);
@@ -221,8 +288,11 @@ alert_flush(struct db *db, int *sent, int *failed)
 		(*sent)++;
 	}
 	*failed = (int)n - *sent;
+	if ((rc = db_commit(db)) != DB_OK)
+		db_rollback(db);
+	flushed_record(db, done, ndone);
 	free(msgs);
-	return db_commit(db);
+	return rc;
 fail:
 	db_rollback(db);
 	return rc;

@@ -14,6 +14,10 @@
  * hours) is alerted once when it starts to hold and once when it clears,
  * however many runs see it: alert_condition() keeps that state in
  * alert_state, alert_flush() delivers what waits.
+ *
+ * Every attempt (sent, failed, or logged for want of a webhook) is kept in
+ * alert_history (alert_deliver, alert_record; alert_flush records its
+ * own): the portal's Alerts page.
  */
 #ifndef MINICRM_ALERT_H
 #define MINICRM_ALERT_H
@@ -46,6 +50,21 @@ enum alert_result alert_send(const char *text, char *err, size_t errsz);
  */
 enum alert_result alert_send_for(const char *key, const char *text,
 	    char *err, size_t errsz);
+
+/*
+ * alert_send_for, and the attempt kept in alert_history (the portal's
+ * Alerts page) as kind (NULL: key): its outcome, the webhook's host only,
+ * the reason of a failure. A history that cannot be written is logged and
+ * changes nothing else: the result is the delivery's. Safe inside the
+ * caller's transaction (the row is written under a savepoint).
+ */
+enum alert_result alert_deliver(struct db *, const char *kind,
+	    const char *key, const char *text, char *err, size_t errsz);
+
+/* Keep an attempt already made (r, err as alert_send_for's) in
+ * alert_history as alert_deliver does. */
+void	alert_record(struct db *, const char *kind, const char *key,
+	    const char *text, enum alert_result r, const char *err);
 
 /*
  * The condition named key holds now (active) or not. Raises it (queues

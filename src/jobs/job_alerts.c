@@ -11,6 +11,8 @@
  *     secret: a caller whose events are neither logged nor queued): once
  *     when it starts, once when an hour passes without one;
  * and delivers every alert still waiting (a webhook that was down).
+ * Every attempt is kept in alert_history (kinds dead_event, refused_event,
+ * dead_events_summary, and the conditions' keys).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +92,8 @@ dead_summary(struct db *db, const struct db_retry_dead *rows, size_t n,
 	buf_printf(&text, "\n…and %lld more. They are kept in the "
 	    "retry queue, not lost: fix the cause, then replay them "
 	    "from the admin portal's Retry queue page.", count - (long long)n);
-	if (alert_send(buf_str(&text), err, sizeof(err)) != ALERT_FAILED &&
+	if (alert_deliver(db, "dead_events_summary", NULL, buf_str(&text),
+	    err, sizeof(err)) != ALERT_FAILED &&
 	    (rc = db_retry_alerted(db, 0, max_id)) == DB_OK)
 		*sent = (long)count;
 	else
@@ -137,7 +140,8 @@ dead_alerts(struct db *db, long *sent, long *waiting)
 		    "lost: fix the cause, then replay it from the admin "
 		    "portal's Retry queue page or with: minicrm replay --id "
 		    "%lld", rows[i].id, rows[i].id);
-		if (alert_send(buf_str(&text), err, sizeof(err)) ==
+		if (alert_deliver(db, rows[i].refused ? "refused_event" :
+		    "dead_event", NULL, buf_str(&text), err, sizeof(err)) ==
 		    ALERT_FAILED) {
 			/* The webhook is down: this row and the rest wait
 			 * for the next run. */

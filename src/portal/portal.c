@@ -20,6 +20,7 @@ static const char *const template_names[PORTAL_TEMPLATE__MAX] = {
 	[PORTAL_TEMPLATE_DEENROLL] = "deenroll",
 	[PORTAL_TEMPLATE_DEENROLL_RUN] = "deenroll_run",
 	[PORTAL_TEMPLATE_ERROR] = "error",
+	[PORTAL_TEMPLATE_ALERTS] = "alerts",
 	[PORTAL_TEMPLATE_KEYS] = "keys",
 	[PORTAL_TEMPLATE_KEYS_CREATED] = "keys_created",
 	[PORTAL_TEMPLATE_KEYS_REVOKE] = "keys_revoke",
