@@ -378,7 +378,7 @@ async function runTests(browser) {
 		check('the session line names the user and role',
 			/browser@test \(admin\)/.test(await text(page, '.session')), await text(page, '.session'));
 		const links = await page.locator('nav a').evaluateAll(as => as.map(a => a.getAttribute('href')));
-		check('the nav links every main page', links.join(' ') === '/ /leads /activity /campaigns /de-enrollment /nurture /retry-queue /keys', links.join(' '));
+		check('the nav links every main page', links.join(' ') === '/ /leads /activity /campaigns /de-enrollment /nurture /retry-queue /alerts /keys', links.join(' '));
 		await shot(page, '02-dashboard');
 	});
 
