@@ -2,7 +2,9 @@
 # test.sh — what `make test` runs: the unit tests (plain, under ASan/UBSan,
 # under valgrind), then a throw-away instance on a free port with every
 # HTTP test against it (nginx -> FastCGI -> PostgreSQL), the browser tests
-# (Chromium) against the same instance, then tear-down.
+# (Chromium) against the same instance, then a check that no log holds a
+# key or password the tests made (tests/http/secrets_check.sh), then
+# tear-down.
 #
 #   scripts/test.sh                          everything (make test)
 #   scripts/test.sh tests/http/test_x.sh ... only those HTTP tests, against
@@ -51,6 +53,12 @@ if throwaway_up; then
 		# The portal in Chromium; screenshots land in tests/out/browser.
 		step "browser tests (tests/browser)" bash tests/browser/run.sh
 	fi
+	# Last: no log holds a key or password any test made (each test
+	# recorded its own in $MINICRM_VAR/secrets.txt).
+	require=()
+	[ ${#only[@]} -eq 0 ] && require=(--require)
+	step "no secret in any log (tests/http/secrets_check.sh)" \
+		bash tests/http/secrets_check.sh "${require[@]}"
 else
 	failed+=("instance start")
 fi

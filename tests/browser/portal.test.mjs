@@ -9,7 +9,7 @@
 // Screenshots of each main page go to $MINICRM_BROWSER_OUT (default
 // tests/out/browser), kept after the throw-away instance is gone.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -96,8 +96,17 @@ function sql(statement, vars = {}) {
 	return execFileSync('psql', args, { input: statement, encoding: 'utf8' }).trim();
 }
 
+// Every key and password made here goes where the HTTP tests' go
+// (tests/http/lib.sh's record_secret): after the suite,
+// tests/http/secrets_check.sh greps every log for each.
+function recordSecret(secret) {
+	if (process.env.MINICRM_VAR && secret.length >= 8)
+		appendFileSync(join(process.env.MINICRM_VAR, 'secrets.txt'), `${secret}\n`);
+}
+
 // Create a portal user (ignore "already exists" on a dev instance).
 function ensureUser(email, password, role) {
+	recordSecret(password);
 	try {
 		minicrm(['user', 'create', '--email', email, '--role', role], `${password}\n`);
 	} catch (e) {
@@ -160,8 +169,9 @@ async function seed() {
 	ensureUser(ADMIN.email, ADMIN.password, 'admin');
 	ensureUser(VIEWER.email, VIEWER.password, 'viewer');
 	const key = minicrm(['apikey', 'create', '--name', `browser ${RUN}`]).split('\n').pop().trim();
+	recordSecret(key);
 	// A key whose name is a payload, for the keys page.
-	minicrm(['apikey', 'create', '--name', `xss ${XSS[1]}`.slice(0, 100)]);
+	recordSecret(minicrm(['apikey', 'create', '--name', `xss ${XSS[1]}`.slice(0, 100)]).split('\n').pop().trim());
 
 	const t0 = Date.now() - 3600e3;
 	const events = [];
@@ -588,6 +598,7 @@ async function runTests(browser) {
 		const shown = (await text(page, 'main')).match(/mcrm_[A-Za-z0-9]+_[A-Za-z0-9_-]+/);
 		must('the new key is shown', shown !== null, await text(page, 'main'));
 		const key = shown[0];
+		recordSecret(key);
 		await shot(page, '10b-api-key-created');
 		const use = () => fetch(`${BASE}/api/internal/log-activity`, {
 			method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key },

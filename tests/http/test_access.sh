@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 EMAIL=access-$$@example.com
 PW=correct-horse-battery-$$
+record_secret "$PW"
 check "create a user" bash -c "printf '%s\n' '$PW' | '$TOP/bin/minicrm' user create --email '$EMAIL' --role admin"
 
 request GET /

@@ -145,6 +145,36 @@ head -c $((1536 * 1024)) /dev/zero | tr '\0' ' ' >"$TMP/ws-1.5m"
 bad "bad key and a 1.5 MiB body: 401 before 413" 401 - POST "$LA" -H "x-api-key: not-a-key-$R-3" \
 	-H 'Content-Type: application/json' --data-binary @"$TMP/ws-1.5m"
 
+# A key in the URL is refused: the API reads x-api-key only. The client has
+# still sent it, and nginx's access log must not keep it: the request line
+# and the referer are logged with every secret-looking value REDACTED
+# (nginx/minicrm-log.conf), the rest as sent. (secrets_check.sh, after the
+# suite, looks for this key, a real one, in every log.)
+QS="src=$R-qs&key=$KEY&x-api-key=$KEY&token=$KEY"
+bad "the key in the query string (?api_key=)" 401 '-:API key|x-api-key' POST "$LA?api_key=$KEY" \
+	-H 'Content-Type: application/json' --data-binary "$(mk ".lead_id = \"$R-unauth\"")"
+bad "the key as ?key=, x-api-key=, token= among other parameters" 401 '-:API key|x-api-key' POST "$LA?$QS" \
+	-H 'Content-Type: application/json' --data-binary "$(mk ".lead_id = \"$R-unauth\"")"
+bad "the key in a GET's query and in the referer's" 401 '-:API key|x-api-key' GET \
+	"/api/internal/de-enrollment/health?src=$R-ref&api_key=$KEY" \
+	-e "http://127.0.0.1:$MINICRM_PORT/keys?client=acme&api_key=$KEY&page=2"
+sleep 1.5	# nginx flushes its access log's buffer every second
+ACCESS=$MINICRM_VAR/log/nginx-access.log
+line=$(grep -F "src=$R-qs&" "$ACCESS" | tail -n 1)
+check "the access log has the request with a key in its query" test -n "$line"
+check "...with the values redacted, the names, method, path and status kept" \
+	grep -qF "\"POST $LA?src=$R-qs&key=REDACTED&x-api-key=REDACTED&token=REDACTED HTTP/1.1\" 401 " <<<"$line"
+check "...ending with the request time and nginx's request id" grep -qE ' [0-9]+\.[0-9]{3} [0-9a-f]{32}$' <<<"$line"
+line=$(grep -F "src=$R-ref&" "$ACCESS" | tail -n 1)
+check "a GET's key and the referer's are redacted, the rest kept" \
+	grep -qF "\"GET /api/internal/de-enrollment/health?src=$R-ref&api_key=REDACTED HTTP/1.1\" 401 " <<<"$line"
+check "...the referer's too" grep -qF "\"http://127.0.0.1:$MINICRM_PORT/keys?client=acme&api_key=REDACTED&page=2\"" <<<"$line"
+# (a function: check prints its command on failure, which must not name the key)
+key_not_in_access_log() { ! grep -qF -- "$KEY" "$ACCESS"; }
+check "...the access log holds the key nowhere" key_not_in_access_log
+line=$(grep -F "?api_key=REDACTED HTTP/1.1\" 401" "$ACCESS" | grep -F "POST $LA?" | tail -n 1)
+check "?api_key= alone: redacted" test -n "$line"
+
 # ---------------------------------------------------------------- content type
 bad "text/plain" 415 '-:application/json' POST "$LA" -H "x-api-key: $KEY" -H 'Content-Type: text/plain' --data-binary "$EV0"
 bad "no Content-Type" 415 '-:application/json' POST "$LA" -H "x-api-key: $KEY" -H 'Content-Type:' --data-binary "$EV0"

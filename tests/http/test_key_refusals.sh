@@ -13,6 +13,7 @@ HOOK_PID=$!
 trap 'kill $HOOK_PID 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 50); do [ -f "$HOOK/port" ] && break; sleep 0.1; done
 export ALERT_WEBHOOK_URL="http://127.0.0.1:$(cat "$HOOK/port")/services/T0/B0/keys-$$"
+record_secret "/services/T0/B0/keys-$$"
 received() { if [ -f "$HOOK/received" ]; then wc -l <"$HOOK/received"; else echo 0; fi; }
 last_text() { tail -n 1 "$HOOK/received" | jq -r .text; }
 

@@ -51,6 +51,7 @@ expect_header '^Cache-Control: no-store' "the answer is not cached"
 check "there is no redirect to carry it" bash -c '! grep -qi "^Location:" <<<"$0"' "$HEADERS"
 KEY=$(grep -oE "<code id=\"new-key\" class=\"secret\">$KEYRE</code>" <<<"$BODY" | grep -oE "$KEYRE")
 check "the whole key is on the page" test -n "$KEY"
+record_secret "$KEY"
 check "its name is escaped" grep -qF "&lt;i&gt;wf-$$&lt;/i&gt;" <<<"$BODY"
 PREFIX=$(cut -d_ -f2 <<<"$KEY")
 ROW="SELECT %s FROM api_keys WHERE prefix = '$PREFIX'"
@@ -104,12 +105,14 @@ check "its confirmation page says it is revoked already" grep -q "was revoked at
 browse POST /keys --data-urlencode "csrf=$CSRF" --data-urlencode "name=any-$$" --data-urlencode "client="
 expect_status 200 "a key for any client"
 ANY=$(grep -oE "$KEYRE" <<<"$BODY" | head -n 1)
+record_secret "$ANY"
 expect_eq "$(sql "SELECT client_id IS NULL FROM api_keys WHERE name = 'any-$$'")" t "is bound to no client"
 api_post "$ANY"
 expect_status 201 "and works"
 
 # The CLI makes keys through the same code.
-check "the CLI still makes keys" bash -c "'$TOP/bin/minicrm' apikey create --name cli-$$ --client default | grep -qE '^$KEYRE\$'"
+CLI_KEY=$(new_key "cli-$$" --client default)
+check "the CLI still makes keys" grep -qE "^$KEYRE\$" <<<"$CLI_KEY"
 check "and refuses an unknown client" bash -c "! '$TOP/bin/minicrm' apikey create --name cli-$$ --client nope 2>&1 | grep -q mcrm_"
 expect_eq "$(sql "SELECT created_by IS NULL FROM api_keys WHERE name = 'cli-$$'")" t "a CLI key has no portal author"
 

@@ -14,6 +14,7 @@ source "$(dirname "$0")/lib.sh"
 
 S=$$
 SG_KEY="SG.test-key-$S.secret"
+record_secret "$SG_KEY" "SG.revoked-$S.secret" "/nurture-secret-path"
 SGDIR=$TMP/sg HOOK=$TMP/hook
 mkdir -p "$SGDIR" "$HOOK"
 python3 "$TOP/tests/http/sendgrid_standin.py" "$SGDIR" --key "$SG_KEY" & SG_PID=$!

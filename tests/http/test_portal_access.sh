@@ -222,6 +222,7 @@ expect_eq "$(fingerprint)" "$BEFORE" "anonymous requests changed nothing"
 # --- a viewer ---------------------------------------------------------
 JAR=$TMP/viewer
 VIEWER=access-viewer-$$@example.com
+record_secret "viewer-password-$$"
 printf '%s\n' "viewer-password-$$" | "$TOP/bin/minicrm" user create --email "$VIEWER" --role viewer >/dev/null
 check "a viewer logs in" login "$VIEWER" "viewer-password-$$" viewer
 browse GET /

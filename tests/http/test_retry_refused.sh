@@ -14,6 +14,7 @@ HOOK_PID=$!
 trap 'kill $HOOK_PID 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 50); do [ -f "$HOOK/port" ] && break; sleep 0.1; done
 export ALERT_WEBHOOK_URL="http://127.0.0.1:$(cat "$HOOK/port")/services/T0/B0/refused-$$"
+record_secret "/services/T0/B0/refused-$$"
 
 KEY=$(new_key refused-$$)
 WF=refused-$$

@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 EMAIL=users-$$@example.com
 PW=users-password-$$
+record_secret "$PW"
 user() { "$TOP/bin/minicrm" user "$@"; }
 sessions() { sql "SELECT count(*) FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id WHERE u.email = '$EMAIL'"; }
 # try_login PASSWORD [JAR]: a fresh login; STATUS 303 on success.

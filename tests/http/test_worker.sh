@@ -15,6 +15,7 @@ trap 'kill $HOOK_PID $LOCK_PID 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 50); do [ -f "$HOOK/port" ] && break; sleep 0.1; done
 # The path is the secret part of a real webhook URL: it must never be logged.
 export ALERT_WEBHOOK_URL="http://127.0.0.1:$(cat "$HOOK/port")/services/T0/B0/sekrit-$$"
+record_secret "/services/T0/B0/sekrit-$$" "/hooks/sekrit"
 
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 received() { lines "$HOOK/received"; }
