@@ -7,7 +7,8 @@
 #   - scripts/instance.sh up on a busy port: says which port and what to
 #     set, exits 1, and leaves nothing running (a second throw-away var dir);
 #   - tests/browser/run.sh when `npm ci` fails: what to check;
-#   - the production site file with nginx/minicrm-errors.conf: JSON answers.
+#   - the production site file with nginx/minicrm-errors.conf and
+#     nginx/minicrm-log.conf: JSON answers, the redacting access log.
 source "$(dirname "$0")/lib.sh"
 
 free_port() {
@@ -185,6 +186,8 @@ S=$TMP/site
 mkdir -p "$S/logs"
 sed -e "s#listen 443 ssl http2;#listen 127.0.0.1:$P3;#" -e '/ssl_certificate/d' \
 	-e "s#include snippets/minicrm-errors.conf;#include $TOP/nginx/minicrm-errors.conf;#" \
+	-e "s#include snippets/minicrm-log.conf;#include $TOP/nginx/minicrm-log.conf;#" \
+	-e "s#access_log /var/log/nginx/minicrm.access.log#access_log $S/logs/access.log#" \
 	-e 's#include fastcgi_params;#include /etc/nginx/fastcgi_params;#' \
 	"$TOP/nginx/minicrm-site.conf" >"$S/site.conf"
 cat >"$S/nginx.conf" <<-EOF
