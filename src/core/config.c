@@ -11,6 +11,11 @@
 
 #define CONFIG_MAX 64
 
+/* Where `make install` puts the instance file (mk/install.mk; SYSCONFDIR). */
+#ifndef MINICRM_CONF_INSTALLED
+#define MINICRM_CONF_INSTALLED "/etc/minicrm/minicrm.conf"
+#endif
+
 static struct {
 	char	*key;
 	char	*value;
@@ -76,7 +81,10 @@ config_load(void)
 				return;
 		}
 	}
-	config_read("var/minicrm.conf");
+	if (config_read("var/minicrm.conf") == 0)
+		return;
+	/* Installed (make install): the file in /etc, 0640 root:minicrm. */
+	config_read(MINICRM_CONF_INSTALLED);
 }
 
 const char *
@@ -112,16 +120,32 @@ config_get_long(const char *key, long def, long min, long max)
 const char *
 config_tree_dir(const char *sub, char *out, size_t outsz)
 {
-	char	 exe[PATH_MAX], *slash;
+	/* From the program's folder: the source tree (bin/, cgi-bin/), then
+	 * the installed layout (PREFIX/bin/, PREFIX/lib/minicrm/ beside
+	 * PREFIX/share/minicrm/): relative, so a staged install (DESTDIR)
+	 * or one moved elsewhere finds its own files. */
+	static const char *const from_exe[] = {
+		"..", "../share/minicrm", "../../share/minicrm",
+	};
+	char	 exe[PATH_MAX], real[PATH_MAX], *slash;
 	ssize_t	 n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t	 i;
 
 	if (n > 0) {
 		exe[n] = '\0';
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
-			snprintf(out, outsz, "%s/../%s", exe, sub);
-			if (access(out, R_OK | X_OK) == 0)
+			for (i = 0; i < sizeof(from_exe) / sizeof(*from_exe);
+			    i++) {
+				snprintf(out, outsz, "%s/%s/%s", exe,
+				    from_exe[i], sub);
+				if (access(out, R_OK | X_OK) != 0)
+					continue;
+				/* Without the ".."s, for the logs. */
+				if (realpath(out, real) != NULL)
+					snprintf(out, outsz, "%s", real);
 				return out;
+			}
 		}
 	}
 	snprintf(out, outsz, "%s", sub);
