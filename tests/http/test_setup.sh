@@ -182,9 +182,11 @@ check "npm ci fails: no stamp, so the next run tries again" test ! -e "$TMP/brow
 # TLS: its own refusals are JSON, and with no programs behind it, a 503 in
 # JSON.
 P3=$(free_port $((P2 + 1)))
+P4=$(free_port $((P3 + 1)))
 S=$TMP/site
 mkdir -p "$S/logs"
 sed -e "s#listen 443 ssl http2;#listen 127.0.0.1:$P3;#" -e '/ssl_certificate/d' \
+	-e "s#listen 80;#listen 127.0.0.1:$P4;#" \
 	-e "s#include snippets/minicrm-errors.conf;#include $TOP/nginx/minicrm-errors.conf;#" \
 	-e "s#include snippets/minicrm-log.conf;#include $TOP/nginx/minicrm-log.conf;#" \
 	-e "s#access_log /var/log/nginx/minicrm.access.log#access_log $S/logs/access.log#" \
