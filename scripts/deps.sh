@@ -43,6 +43,9 @@ test_packages=(
 	# HTTP tests and benchmarks (python3: tests/http/webhook_receiver.py,
 	# bench/portal.sh, test_setup.sh)
 	jq python3 wrk valgrind
+	# test_install.sh: systemd-analyze verify on the units (the package
+	# only; PID 1 may be anything), a self-signed certificate
+	systemd openssl
 	# browser tests: Debian's Chromium, driven by playwright-core from npm
 	chromium nodejs npm
 )
