@@ -90,6 +90,47 @@ check "again: it says so" grep -q "kept $D/etc/minicrm/minicrm.conf" <<<"$out"
 check "again: the site is kept" grep -q "edited by the operator" "$D/etc/nginx/sites-available/minicrm"
 check "again: the new site is beside it" test -f "$D/etc/nginx/sites-available/minicrm.dpkg-dist"
 
+# ------------------------------------------------------------ for real, as root
+# Without DESTDIR, as root: the `minicrm` system user and the owners. Not
+# on this machine's /etc: in a mount namespace of our own whose /etc is a
+# copy, with PREFIX and LOCALSTATEDIR in the test's folder.
+R=$TMP/real
+if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+	mkdir -p "$R"
+	cp -a /etc "$R/etc"
+	unshare --mount --propagation private bash -c '
+		mount --bind "$1/etc" /etc || exit 9
+		getent passwd minicrm >/dev/null && echo "user existed" >"$1/report"
+		make -s -C "$2" install PREFIX="$1/usr" LOCALSTATEDIR="$1/var" >"$1/out" 2>&1 || exit 1
+		{
+			echo "user: $(getent passwd minicrm | cut -d: -f3,6,7)"
+			echo "conf: $(stat -c "%a %U:%G" /etc/minicrm/minicrm.conf)"
+			echo "etc: $(stat -c "%a %U:%G" /etc/minicrm)"
+			echo "state: $(stat -c "%a %U:%G" "$1/var/lib/minicrm")"
+			echo "logs: $(stat -c "%a %U:%G" "$1/var/log/minicrm")"
+			echo "readable by minicrm: $(runuser -u minicrm -- head -c 12 /etc/minicrm/minicrm.conf)"
+			echo "readable by others: $(runuser -u nobody -- cat /etc/minicrm/minicrm.conf >/dev/null 2>&1 && echo yes || echo no)"
+		} >>"$1/report"
+	' _ "$R" "$TOP"
+	rc=$?
+	expect_eq "$rc" 0 "as root: make install succeeds"
+	report=$(cat "$R/report" 2>/dev/null)
+	check "as root: it says it made the user" grep -q "made the system user minicrm" "$R/out"
+	uid=$(sed -n 's/^user: \([0-9]*\):.*/\1/p' <<<"$report")
+	check "as root: minicrm is a system user (uid ${uid:-none} < 1000)" test "${uid:-1000}" -lt 1000
+	check "as root: ...with no login shell and its home in /var/lib/minicrm" \
+		grep -q "^user: [0-9]*:$R/var/lib/minicrm:/usr/sbin/nologin$" <<<"$report"
+	check "as root: minicrm.conf is 0640 root:minicrm" grep -q '^conf: 640 root:minicrm$' <<<"$report"
+	check "as root: /etc/minicrm is 0750 root:minicrm" grep -q '^etc: 750 root:minicrm$' <<<"$report"
+	check "as root: the state folder is minicrm's" grep -q '^state: 750 minicrm:minicrm$' <<<"$report"
+	check "as root: the log folder is minicrm's" grep -q '^logs: 750 minicrm:minicrm$' <<<"$report"
+	check "as root: minicrm reads its config" grep -q '^readable by minicrm: # /etc/minic' <<<"$report"
+	check "as root: nobody else does" grep -q '^readable by others: no$' <<<"$report"
+	check "as root: this machine's /etc was not touched" test ! -e /etc/minicrm
+else
+	echo "test_install.sh: not root or no mount namespace: the real install (user, owners) is not tried"
+fi
+
 # ------------------------------------------------------------ the programs
 # The test instance's settings without its template folder (scripts/test.sh
 # points it at a copy): the installed programs must find their own files.
