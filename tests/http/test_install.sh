@@ -145,14 +145,26 @@ check "installed minicrm: without the installed sql it fails, naming that folder
 	grep -q "cannot open $D/usr/share/minicrm/sql\|cannot open sql" <<<"$out"
 mv "$D/usr/share/minicrm/sql.away" "$D/usr/share/minicrm/sql"
 
-# The installed FastCGI programs, on sockets of their own (nginx below).
-installed "$D/usr/lib/minicrm/api.fcgi" --socket "$S/api.sock" --workers 2 >"$S/logs/api.log" 2>&1 &
+# The installed FastCGI programs as their units start them: no --socket,
+# the listening socket on fd 0 (StandardInput=socket), here handed over by
+# python3 as systemd would; nginx below talks to them.
+# on_fd0.py SOCKET PROGRAM: exec PROGRAM listening on SOCKET via fd 0.
+cat >"$TMP/on_fd0.py" <<-'PY'
+	import os, socket, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind(sys.argv[1]); s.listen(1024); os.dup2(s.fileno(), 0); s.close()
+	os.execv(sys.argv[2], sys.argv[2:])
+PY
+MINICRM_WORKERS=2 installed python3 "$TMP/on_fd0.py" "$S/api.sock" "$D/usr/lib/minicrm/api.fcgi" >"$S/logs/api.log" 2>&1 &
 pids+=($!)
-installed "$D/usr/lib/minicrm/admin.fcgi" --socket "$S/admin.sock" --workers 2 >"$S/logs/admin.log" 2>&1 &
+MINICRM_WORKERS=2 installed python3 "$TMP/on_fd0.py" "$S/admin.sock" "$D/usr/lib/minicrm/admin.fcgi" >"$S/logs/admin.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [ -S "$S/api.sock" ] && [ -S "$S/admin.sock" ] && break; sleep 0.1; done
-check "installed api.fcgi listens" test -S "$S/api.sock"
-check "installed admin.fcgi listens" test -S "$S/admin.sock"
+for _ in $(seq 100); do
+	grep -q 'ready:.*fd 0' "$S/logs/api.log" && grep -q 'ready:.*fd 0' "$S/logs/admin.log" && break
+	sleep 0.1
+done
+check "installed api.fcgi serves the socket on fd 0" grep -q 'ready:.*fd 0' "$S/logs/api.log"
+check "installed admin.fcgi serves the socket on fd 0" grep -q 'ready:.*fd 0' "$S/logs/admin.log"
 check "installed admin.fcgi compiled the installed templates" \
 	grep -q "templates from $D/usr/share/minicrm/templates" "$S/logs/admin.log"
 
