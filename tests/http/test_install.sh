@@ -135,7 +135,7 @@ fi
 # The test instance's settings without its template folder (scripts/test.sh
 # points it at a copy): the installed programs must find their own files.
 grep -v '^MINICRM_TEMPLATES=' "$MINICRM_CONF" >"$TMP/minicrm.conf"
-installed() { (cd "$TMP" && env -u MINICRM_TEMPLATES -u MINICRM_SQL_DIR MINICRM_CONF="$TMP/minicrm.conf" "$@"); }
+installed() { (cd "$TMP" && exec env -u MINICRM_TEMPLATES -u MINICRM_SQL_DIR MINICRM_CONF="$TMP/minicrm.conf" "$@"); }
 out=$(installed "$D/usr/bin/minicrm" migrate status 2>&1)
 check "installed minicrm: migrate status runs" test $? -eq 0
 check "installed minicrm: it lists the last migration, applied" grep -qE "$(cd "$TOP/sql" && ls *.up.sql | tail -n 1 | cut -c1-4).*applied" <<<"$out"
@@ -155,9 +155,11 @@ cat >"$TMP/on_fd0.py" <<-'PY'
 	s.bind(sys.argv[1]); s.listen(1024); os.dup2(s.fileno(), 0); s.close()
 	os.execv(sys.argv[2], sys.argv[2:])
 PY
-MINICRM_WORKERS=2 installed python3 "$TMP/on_fd0.py" "$S/api.sock" "$D/usr/lib/minicrm/api.fcgi" >"$S/logs/api.log" 2>&1 &
+(cd "$TMP" && exec env -u MINICRM_TEMPLATES MINICRM_CONF="$TMP/minicrm.conf" MINICRM_WORKERS=2 \
+	python3 "$TMP/on_fd0.py" "$S/api.sock" "$D/usr/lib/minicrm/api.fcgi") >"$S/logs/api.log" 2>&1 &
 pids+=($!)
-MINICRM_WORKERS=2 installed python3 "$TMP/on_fd0.py" "$S/admin.sock" "$D/usr/lib/minicrm/admin.fcgi" >"$S/logs/admin.log" 2>&1 &
+(cd "$TMP" && exec env -u MINICRM_TEMPLATES MINICRM_CONF="$TMP/minicrm.conf" MINICRM_WORKERS=2 \
+	python3 "$TMP/on_fd0.py" "$S/admin.sock" "$D/usr/lib/minicrm/admin.fcgi") >"$S/logs/admin.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
 	grep -q 'ready:.*fd 0' "$S/logs/api.log" && grep -q 'ready:.*fd 0' "$S/logs/admin.log" && break
