@@ -5,6 +5,8 @@
 #   make test    build, start a throw-away instance, run every test, tear it down
 #   make bench   the benchmarks under bench/
 #   make psql    psql on the instance's database
+#   make install as root: a service under systemd behind nginx (PREFIX,
+#                DESTDIR; mk/install.mk, docs/install.md)
 
 CC      ?= cc
 PKGS     = json-c libpq libsodium libcurl libcrypto
