@@ -136,6 +136,30 @@ role_prefix() {
 # The helpers below take PSQL, a command that runs psql on any database of
 # the cluster (what they do is cluster-wide), with -qAtX and ON_ERROR_STOP.
 
+# legacy_prefix PSQL DB: the prefix a database's schema was made with when
+# none is set: "minicrm" if its tables are granted to minicrm_app (made
+# before roles belonged to an instance, on a database of another name),
+# else DB. Printed.
+legacy_prefix() {
+	local legacy
+	if [ -n "${MINICRM_ROLE_PREFIX:-$(conf_get MINICRM_ROLE_PREFIX)}" ] || [ "$2" = minicrm ]; then
+		echo "$2"; return
+	fi
+	legacy=$("$1" <<-'SQL'
+		SELECT CASE WHEN to_regclass('public.lead_activity_log') IS NOT NULL
+		         AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app')
+		       THEN has_table_privilege('minicrm_app', 'public.lead_activity_log', 'SELECT')
+		       ELSE false END;
+		SQL
+	) || die "cannot read the database's grants"
+	if [ "$legacy" = t ]; then
+		say "database $2 was set up with the roles minicrm_*: they stay its roles (MINICRM_ROLE_PREFIX=minicrm)" >&2
+		echo minicrm
+	else
+		echo "$2"
+	fi
+}
+
 # roles_free PSQL DB ROLE...: refuse to take over a role that owns or has
 # privileges on anything in a database other than DB — another instance's
 # (pg_shdepend is the cluster-wide record of both, databases included).
@@ -203,7 +227,7 @@ external_db() {
 		FROM pg_roles WHERE rolname = current_user") ||
 		die "cannot connect with DATABASE_URL (see psql's message above)"
 	IFS='|' read -r db me can_create owns <<<"$info"
-	role_prefix "$db"
+	role_prefix "$(legacy_prefix ext_psql "$db")"
 	app=${MINICRM_APP_DATABASE_URL:-} n8n=${MINICRM_N8N_DATABASE_URL:-}
 	if [ "$can_create" = t ]; then
 		[[ $DATABASE_URL =~ ^postgres(ql)?:// ]] ||

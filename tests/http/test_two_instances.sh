@@ -22,14 +22,17 @@ ingest() {
 	curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $2" -H 'Content-Type: application/json' \
 		--data "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$3\"}" "$1/api/internal/log-activity"
 }
-# The same URL, to another database of the cluster.
-to_db() { sed -E "s#/[a-z0-9_]+\?host=#/$2?host=#" <<<"$1"; }
-# refused URL WHAT: psql as that role cannot connect; the reason is a
-# missing right, not a wrong password.
+# URLs are passed by their variable's name: a failed check prints its
+# command, and a URL holds a password.
+# logs_in VAR: psql with the URL in $VAR connects.
+logs_in() { psql "${!1}" -qAtX -c "SELECT 1" >/dev/null; }
+# refused VAR DB: psql as $VAR's role cannot connect to database DB, for
+# want of the right, not for a wrong password.
 refused() {
 	local err
-	err=$(psql "$1" -qAtX -c "SELECT count(*) FROM lead_activity_log" 2>&1) && return 1
-	grep -q "permission denied for database" <<<"$err"
+	err=$(psql "$(sed -E "s#/[a-z0-9_]+\?host=#/$2?host=#" <<<"${!1}")" -qAtX \
+		-c "SELECT count(*) FROM lead_activity_log" 2>&1) && return 1
+	grep -q "permission denied for database \"$2\"" <<<"$err"
 }
 free_port() {
 	local p=$1
@@ -66,18 +69,19 @@ expect_eq "$(psql "$B_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log")" 1
 expect_eq "$(ingest "$BASE" "$A_KEY" a1)" 201 "A still logs events after B's first start"
 expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id = 'a1'")" 1 "into A's database"
 expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "B's start changed none of A's role passwords"
-check "A's app URL still logs in" psql "$A_APP_URL" -qAtX -c "SELECT 1"
-check "A's n8n URL still logs in" psql "$A_N8N_URL" -qAtX -c "SELECT 1"
-check "B's n8n role may queue into B (the documented INSERT)" psql "$B_N8N_URL" -qAtX -v ON_ERROR_STOP=1 \
-	-c "INSERT INTO retry_queue (payload, workflow, execution_id, error) VALUES ('{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"q1\"}', 'wf', 'x1', 'down')"
+check "A's app URL still logs in" logs_in A_APP_URL
+check "A's n8n URL still logs in" logs_in A_N8N_URL
+b_n8n_insert() { psql "$B_N8N_URL" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
+check "B's n8n role may queue into B (the documented INSERT)" b_n8n_insert \
+	"INSERT INTO retry_queue (payload, workflow, execution_id, error) VALUES ('{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"q1\"}', 'wf', 'x1', 'down')"
 
 # --- neither's roles reach the other's database
-check "A's app role cannot connect to B's database" refused "$(to_db "$A_APP_URL" "$BDB")"
-check "A's n8n role cannot connect to B's database" refused "$(to_db "$A_N8N_URL" "$BDB")"
-check "B's app role cannot connect to A's database" refused "$(to_db "$B_APP_URL" minicrm)"
-check "B's n8n role cannot connect to A's database" refused "$(to_db "$B_N8N_URL" minicrm)"
-check "B's owner cannot connect to A's database" refused "$(to_db "$B_URL" minicrm)"
-check "A's owner cannot connect to B's database" refused "$(to_db "$OWNER_URL" "$BDB")"
+check "A's app role cannot connect to B's database" refused A_APP_URL "$BDB"
+check "A's n8n role cannot connect to B's database" refused A_N8N_URL "$BDB"
+check "B's app role cannot connect to A's database" refused B_APP_URL minicrm
+check "B's n8n role cannot connect to A's database" refused B_N8N_URL minicrm
+check "B's owner cannot connect to A's database" refused B_URL minicrm
+check "A's owner cannot connect to B's database" refused OWNER_URL "$BDB"
 # db_sql DB SQL: as the cluster's superuser, in database DB.
 db_sql() { as_postgres psql -h "$(readlink -f "$MINICRM_VAR/pg")/run" -d "$1" -qAtX -v ON_ERROR_STOP=1 -c "$2"; }
 # rights DB PREFIX: what PREFIX's roles (and PUBLIC) may do to DB's tables and DB itself.
@@ -106,7 +110,7 @@ out=$("$TOP/scripts/instance.sh" up 2>&1)
 check "A's make run again succeeds beside B" grep -q "running at" <<<"$out"
 expect_eq "$(ingest "$BASE" "$A_KEY" a2)" 201 "A logs events after its second start"
 expect_eq "$(ingest "http://127.0.0.1:$B_PORT" "$B_KEY" b2)" 201 "B still logs events after A's second start"
-check "B's app URL still logs in" psql "$B_APP_URL" -qAtX -c "SELECT 1"
+check "B's app URL still logs in" logs_in B_APP_URL
 A_PASSWORDS=$(passwords minicrm)	# A's own start sets them again (same passwords, new salts)
 out=$(b "$TOP/scripts/instance.sh" up 2>&1)
 check "B's make run again succeeds" grep -q "running at" <<<"$out"
@@ -127,6 +131,24 @@ expect_eq "$(passwords "$BDB")" "$B_PASSWORDS" "nor B's, whose owner it connecte
 expect_eq "$(db_sql "$BDB" "SELECT has_database_privilege('minicrm_app', '$BDB', 'CONNECT')")" f "A's app role still cannot connect to B's database"
 rm -rf "$C_VAR"
 
+# --- a database set up before roles belonged to an instance (its tables
+# granted to minicrm_app) keeps the minicrm_* roles — which here serve A
+# too: make run refuses rather than share them (the issue's very case)
+LDB=legacy_$$
+superuser_sql "CREATE DATABASE $LDB OWNER minicrm_owner" >/dev/null
+L_URL=${OWNER_URL/\/minicrm\?/\/$LDB?}
+old_migrate() { DATABASE_URL=$L_URL MINICRM_ROLE_PREFIX=minicrm minicrm migrate up; }
+check "(an old-style schema: migrated with A's role names)" old_migrate
+L_VAR=$(mktemp -d /tmp/minicrm-two.XXXXXX)
+out=$(DATABASE_URL=$L_URL MINICRM_VAR=$L_VAR MINICRM_PORT=$(free_port $((B_PORT + 1))) MINICRM_CONF=$L_VAR/minicrm.conf \
+	"$TOP/scripts/instance.sh" up 2>&1)
+check "make run sees the old role names in it" grep -q "database $LDB was set up with the roles minicrm_\*" <<<"$out"
+check "and refuses, naming the role and the other database" grep -q "refusing to take over roles another database uses: minicrm_app (in database minicrm)" <<<"$out"
+check "starting nothing" test ! -e "$L_VAR/run/api.pid"
+expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "A's role passwords are untouched"
+rm -rf "$L_VAR"
+superuser_sql "DROP DATABASE $LDB" >/dev/null
+
 # --- stopping B leaves A alone
 b_pids=$(cat "$B_VAR"/run/api.pid "$B_VAR"/run/admin.pid "$B_VAR"/run/worker.pid "$B_VAR"/run/nginx.pid)
 b "$TOP/scripts/instance.sh" down >/dev/null 2>&1
@@ -137,7 +159,7 @@ for p in $b_pids; do	# a zombie has stopped: it waits only for PID 1 to reap it
 done
 expect_eq "$alive" 0 "B's make stop stops B's programs"
 expect_eq "$(ingest "$BASE" "$A_KEY" a4)" 201 "A keeps logging events once B is stopped"
-check "A's app URL still logs in" psql "$A_APP_URL" -qAtX -c "SELECT 1"
+check "A's app URL still logs in" logs_in A_APP_URL
 request GET /health
 expect_status 200 "A's health answers: the shared cluster still runs"
 
