@@ -51,8 +51,8 @@ B_VAR=$(mktemp -d /tmp/minicrm-two.XXXXXX)
 B_PORT=$(free_port $((MINICRM_PORT + 1)))
 b() { DATABASE_URL=$B_URL MINICRM_VAR=$B_VAR MINICRM_PORT=$B_PORT MINICRM_CONF=$B_VAR/minicrm.conf "$@"; }
 out=$(b "$TOP/scripts/instance.sh" up 2>&1)
-record_secret $(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$out") \
-	$(sed -n 's#.*admin@localhost / ##p' <<<"$out")
+B_ADMIN_PW=$(sed -n 's#.*admin@localhost / ##p' <<<"$out")
+record_secret $(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$out") "$B_ADMIN_PW"
 check "the second instance starts on the shared cluster" grep -q "running at http://127.0.0.1:$B_PORT/" <<<"$out"
 grep -q "running at" <<<"$out" || printf '%s\n' "$out" | sed 's/^/     /'
 B_KEY=$(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$out" | head -n 1)
@@ -74,6 +74,16 @@ check "A's n8n URL still logs in" logs_in A_N8N_URL
 b_n8n_insert() { psql "$B_N8N_URL" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 check "B's n8n role may queue into B (the documented INSERT)" b_n8n_insert \
 	"INSERT INTO retry_queue (payload, workflow, execution_id, error) VALUES ('{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"q1\"}', 'wf', 'x1', 'down')"
+# B's portal names B's n8n role as where the row came from.
+A_BASE=$BASE
+BASE=http://127.0.0.1:$B_PORT JAR=$TMP/b-cookies
+browse GET /login
+browse POST /login --data-urlencode "csrf=$(field csrf)" --data-urlencode "email=admin@localhost" \
+	--data-urlencode "password=$B_ADMIN_PW"
+expect_status 303 "B's first admin logs in to B's portal"
+browse GET "/retry-queue/$(psql "$B_URL" -qAtX -c "SELECT id FROM retry_queue WHERE execution_id = 'x1'")"
+check "B's retry row says it came from B's n8n role" grep -qF "by a direct INSERT (${BDB}_n8n)" <<<"$BODY"
+BASE=$A_BASE JAR=$TMP/cookies
 
 # --- neither's roles reach the other's database
 check "A's app role cannot connect to B's database" refused A_APP_URL "$BDB"
