@@ -160,13 +160,13 @@ legacy_prefix() {
 	fi
 }
 
-# roles_free PSQL DB ROLE...: refuse to take over a role that owns or has
-# privileges on anything in a database other than DB — another instance's
-# (pg_shdepend is the cluster-wide record of both, databases included).
-roles_free() {
-	local run=$1 db=$2 taken
+# roles_elsewhere PSQL DB ROLE...: which of ROLEs own or hold a right on
+# anything in a database other than DB ("role (in database X), ..."):
+# pg_shdepend is the cluster-wide record of both, databases included.
+roles_elsewhere() {
+	local run=$1 db=$2
 	shift 2
-	taken=$("$run" -v db="$db" -v roles="$(IFS=,; echo "$*")" <<-'SQL'
+	"$run" -v db="$db" -v roles="$(IFS=,; echo "$*")" <<-'SQL'
 		SELECT string_agg(DISTINCT r.rolname || ' (in database ' || d.datname || ')', ', ')
 		  FROM pg_shdepend s
 		  JOIN pg_roles r ON r.oid = s.refobjid
@@ -176,7 +176,13 @@ roles_free() {
 		   AND r.rolname = ANY (string_to_array(:'roles', ','))
 		   AND d.datname <> :'db';
 		SQL
-	) || die "cannot read the cluster's roles"
+}
+
+# roles_free PSQL DB ROLE...: refuse to take over a role another database
+# uses — another instance's.
+roles_free() {
+	local taken
+	taken=$(roles_elsewhere "$@") || die "cannot read the cluster's roles"
 	[ -z "$taken" ] ||
 		die "refusing to take over roles another database uses: $taken. Each instance has its own roles, named after its database; set MINICRM_ROLE_PREFIX to a prefix of its own"
 }
@@ -220,7 +226,7 @@ url_as() {
 # warning, the application uses DATABASE_URL. Roles another database uses
 # are never taken over, and only this instance's roles may connect.
 external_db() {
-	local info db me can_create owns app n8n app_pw="" n8n_pw="" missing
+	local info db me can_create owns app n8n app_pw="" n8n_pw="" missing shared
 	ext_psql() { psql "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 	info=$(ext_psql -F '|' -c "SELECT current_database(), current_user, rolsuper OR rolcreaterole,
 		rolsuper OR pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')
@@ -228,6 +234,13 @@ external_db() {
 		die "cannot connect with DATABASE_URL (see psql's message above)"
 	IFS='|' read -r db me can_create owns <<<"$info"
 	role_prefix "$(legacy_prefix ext_psql "$db")"
+	if [ "$can_create" = t ] && [ "$(ext_psql -c "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = t ]; then
+		say "warning: DATABASE_URL logs in as a superuser ($me); the instance's owner should be a role of its own (docs/operations.md)"
+	else
+		shared=$(roles_elsewhere ext_psql "$db" "$me") || die "cannot read the cluster's roles"
+		[ -z "$shared" ] ||
+			say "warning: DATABASE_URL's role also owns or has rights elsewhere: $shared; this instance's owner is not its own"
+	fi
 	app=${MINICRM_APP_DATABASE_URL:-} n8n=${MINICRM_N8N_DATABASE_URL:-}
 	if [ "$can_create" = t ]; then
 		[[ $DATABASE_URL =~ ^postgres(ql)?:// ]] ||

@@ -153,6 +153,7 @@ L_VAR=$(mktemp -d /tmp/minicrm-two.XXXXXX)
 out=$(DATABASE_URL=$L_URL MINICRM_VAR=$L_VAR MINICRM_PORT=$(free_port $((B_PORT + 1))) MINICRM_CONF=$L_VAR/minicrm.conf \
 	"$TOP/scripts/instance.sh" up 2>&1)
 check "make run sees the old role names in it" grep -q "database $LDB was set up with the roles minicrm_\*" <<<"$out"
+check "warns that its owner, A's, is shared" grep -q "warning: DATABASE_URL's role also owns or has rights elsewhere: minicrm_owner (in database minicrm)" <<<"$out"
 check "and refuses, naming the role and the other database" grep -q "refusing to take over roles another database uses: minicrm_app (in database minicrm)" <<<"$out"
 check "starting nothing" test ! -e "$L_VAR/run/api.pid"
 expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "A's role passwords are untouched"
