@@ -226,15 +226,15 @@ url_as() {
 # warning, the application uses DATABASE_URL. Roles another database uses
 # are never taken over, and only this instance's roles may connect.
 external_db() {
-	local info db me can_create owns app n8n app_pw="" n8n_pw="" missing shared
+	local info db me super can_create owns app n8n app_pw="" n8n_pw="" missing shared
 	ext_psql() { psql "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
-	info=$(ext_psql -F '|' -c "SELECT current_database(), current_user, rolsuper OR rolcreaterole,
+	info=$(ext_psql -F '|' -c "SELECT current_database(), current_user, rolsuper, rolsuper OR rolcreaterole,
 		rolsuper OR pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')
 		FROM pg_roles WHERE rolname = current_user") ||
 		die "cannot connect with DATABASE_URL (see psql's message above)"
-	IFS='|' read -r db me can_create owns <<<"$info"
+	IFS='|' read -r db me super can_create owns <<<"$info"
 	role_prefix "$(legacy_prefix ext_psql "$db")"
-	if [ "$can_create" = t ] && [ "$(ext_psql -c "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = t ]; then
+	if [ "$super" = t ]; then
 		say "warning: DATABASE_URL logs in as a superuser ($me); the instance's owner should be a role of its own (docs/operations.md)"
 	else
 		shared=$(roles_elsewhere ext_psql "$db" "$me") || die "cannot read the cluster's roles"
@@ -263,7 +263,7 @@ external_db() {
 			SQL
 		)
 		[ -z "$missing" ] ||
-			die "role $me may not create roles, and $missing do not exist: a superuser creates them (CREATE ROLE ${prefix}_app LOGIN PASSWORD '...'; CREATE ROLE ${prefix}_n8n LOGIN PASSWORD '...') or lets $me create roles (ALTER ROLE $me CREATEROLE); see docs/operations.md"
+			die "role $me may not create roles, and these do not exist: $missing. A superuser creates them (CREATE ROLE ${prefix}_app LOGIN PASSWORD '...'; CREATE ROLE ${prefix}_n8n LOGIN PASSWORD '...') or lets $me create roles (ALTER ROLE $me CREATEROLE); see docs/operations.md"
 		roles_free ext_psql "$db" "${prefix}_app" "${prefix}_n8n"
 		app=${app:-$(conf_get MINICRM_APP_DATABASE_URL)}
 		n8n=${n8n:-$(conf_get MINICRM_N8N_DATABASE_URL)}

@@ -125,11 +125,27 @@ A_PASSWORDS=$(passwords minicrm)	# A's own start sets them again (same passwords
 out=$(b "$TOP/scripts/instance.sh" up 2>&1)
 check "B's make run again succeeds" grep -q "running at" <<<"$out"
 expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "B's second start changed none of A's role passwords"
-B_PASSWORDS=$(passwords "$BDB")
 expect_eq "$(ingest "$BASE" "$A_KEY" a3)" 201 "A logs events after B's second start"
 expect_eq "$(ingest "http://127.0.0.1:$B_PORT" "$B_KEY" b3)" 201 "and so does B"
 expect_eq "$(psql "$B_URL" -qAtX -c "SELECT string_agg(external_id, ',' ORDER BY external_id) FROM leads")" "b1,b2,b3" "B's database holds B's leads only"
 expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id LIKE 'b_'")" 0 "and A's none of them"
+
+# --- B's owner without CREATEROLE (what docs/operations.md advises after
+# the first start, PostgreSQL 15's CREATEROLE reaching every role): B's
+# `up` keeps the URLs in its minicrm.conf and changes no role at all
+superuser_sql "ALTER ROLE ${BDB}_owner NOCREATEROLE" >/dev/null
+B_PASSWORDS=$(passwords "$BDB")
+out=$(b "$TOP/scripts/instance.sh" up 2>&1)
+check "B starts with an owner that may not create roles" grep -q "running at" <<<"$out"
+expect_eq "$(passwords "$BDB")" "$B_PASSWORDS" "setting no password"
+expect_eq "$(conf_of MINICRM_APP_DATABASE_URL "$B_CONF")" "$B_APP_URL" "its programs keep their own login"
+expect_eq "$(ingest "http://127.0.0.1:$B_PORT" "$B_KEY" b4)" 201 "and B logs events"
+D_VAR=$(mktemp -d /tmp/minicrm-two.XXXXXX)
+out=$(DATABASE_URL=${B_URL/\/$BDB\?/\/postgres?} MINICRM_VAR=$D_VAR MINICRM_PORT=$(free_port $((B_PORT + 1))) \
+	MINICRM_CONF=$D_VAR/minicrm.conf "$TOP/scripts/instance.sh" up 2>&1)
+check "on a database whose roles do not exist, such an owner is stopped, told what to run" \
+	grep -q "role ${BDB}_owner may not create roles, and these do not exist: postgres_app, postgres_n8n. A superuser creates them" <<<"$out"
+rm -rf "$D_VAR"
 
 # --- told to use A's role names, a third instance refuses and changes nothing
 C_VAR=$(mktemp -d /tmp/minicrm-two.XXXXXX)
