@@ -271,7 +271,8 @@ cli_migrate(int argc, char **argv)
 		return 1;
 	if (cli_connect(&db, "DATABASE_URL", NULL) == -1)
 		return 1;
-	if (plan_prefix(&db, &plan) == -1 ||
+	if ((strcmp(argv[1], "status") != 0 &&
+	    plan_prefix(&db, &plan) == -1) ||
 	    plan_load_applied(&db, &plan) == -1) {
 		db_close(&db);
 		return 1;
