@@ -64,6 +64,16 @@ expect_eq "$(conf_of MINICRM_ROLE_PREFIX "$B_CONF")" "$BDB" "its roles are named
 check "its programs log in as its own app role" grep -q "^postgresql://${BDB}_app:" <<<"$B_APP_URL"
 check "and n8n as its own n8n role" grep -q "^postgresql://${BDB}_n8n:" <<<"$B_N8N_URL"
 
+# B's migrations ran with the roles renamed, yet are recorded as the files are.
+expect_eq "$(psql "$B_URL" -qAtX -c "SELECT checksum FROM schema_migrations WHERE name = '0001_core'")" \
+	"$(sha256sum "$TOP/sql/0001_core.up.sql" | cut -d' ' -f1)" "B's schema_migrations holds the checksum of the file as written"
+b_migrate() { DATABASE_URL=$B_URL MINICRM_CONF=$B_CONF minicrm migrate "$@"; }
+expect_eq "$(b_migrate up 2>&1)" "up to date" "so B's migrate up finds every file unchanged"
+out=$(MINICRM_ROLE_PREFIX=Bad-Name b_migrate up 2>&1); rc=$?
+expect_eq "$rc" 1 "migrate refuses a prefix that is no plain role name"
+check "saying what a prefix may hold" grep -q "MINICRM_ROLE_PREFIX 'Bad-Name' is not a plain role name prefix (a-z, 0-9, _" <<<"$out"
+out=$("$TOP/scripts/instance.sh" createdb Bad-Name 2>&1)
+check "createdb refuses a name that cannot name roles" grep -q "NAME must be a-z, 0-9 and _" <<<"$out"
 expect_eq "$(ingest "http://127.0.0.1:$B_PORT" "$B_KEY" b1)" 201 "B logs an event"
 expect_eq "$(psql "$B_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log")" 1 "into its own database"
 expect_eq "$(ingest "$BASE" "$A_KEY" a1)" 201 "A still logs events after B's first start"
