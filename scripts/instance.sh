@@ -66,7 +66,7 @@ pg_dir() {
 random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
 
 pg_up() {
-	local pg sock owner_pw app_pw n8n_pw
+	local pg sock owner_pw app_pw n8n_pw shared
 	pg=$(pg_dir)
 	sock=$pg/run
 	if [ ! -f "$pg/data/PG_VERSION" ]; then
@@ -106,7 +106,17 @@ pg_up() {
 	app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
 	n8n_pw=$(conf_get N8N_PASSWORD); [ -n "$n8n_pw" ] || n8n_pw=$(random_secret)
 	super_psql() { as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
-	roles_free super_psql minicrm "${prefix}_owner" "${prefix}_app" "${prefix}_n8n"
+	# The cluster's own roles, minicrm_*, are this instance's by making:
+	# rights they hold elsewhere (a scratch database a test migrated) are
+	# only worth a warning. Any other prefix may be a database's that
+	# `createdb` made here: never taken over.
+	if [ "$prefix" = minicrm ]; then
+		shared=$(roles_elsewhere super_psql minicrm minicrm_owner minicrm_app minicrm_n8n) ||
+			die "cannot read the cluster's roles"
+		[ -z "$shared" ] || say "warning: this instance's roles also have rights elsewhere: $shared"
+	else
+		roles_free super_psql minicrm "${prefix}_owner" "${prefix}_app" "${prefix}_n8n"
+	fi
 	role_login super_psql "${prefix}_owner" "$owner_pw"
 	role_login super_psql "${prefix}_app" "$app_pw"
 	role_login super_psql "${prefix}_n8n" "$n8n_pw"

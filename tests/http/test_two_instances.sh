@@ -184,6 +184,10 @@ check "and refuses, naming the role and the other database" grep -q "refusing to
 check "starting nothing" test ! -e "$L_VAR/run/api.pid"
 expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "A's role passwords are untouched"
 rm -rf "$L_VAR"
+out=$("$TOP/scripts/instance.sh" up 2>&1)
+check "A's own make run still starts, its cluster's roles being its own" grep -q "running at" <<<"$out"
+check "warning of the rights they hold in that other database" grep -q "warning: this instance's roles also have rights elsewhere: .*minicrm_app (in database $LDB)" <<<"$out"
+A_PASSWORDS=$(passwords minicrm)
 superuser_sql "DROP DATABASE $LDB" >/dev/null
 
 # --- stopping B leaves A alone
