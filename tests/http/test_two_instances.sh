@@ -40,6 +40,17 @@ free_port() {
 	echo "$p"
 }
 
+# Whatever happens, B stops and what the test made goes (A stays).
+cleanup() {
+	[ -f "${B_VAR:-/nonexistent}/minicrm.conf" ] && b "$TOP/scripts/instance.sh" down >/dev/null 2>&1
+	rm -rf "$TMP" "${B_VAR:-}" "${C_VAR:-}" "${D_VAR:-}" "${L_VAR:-}"
+	superuser_sql "DROP DATABASE IF EXISTS $BDB" >/dev/null 2>&1
+	superuser_sql "DROP DATABASE IF EXISTS legacy_$$" >/dev/null 2>&1
+	superuser_sql "DROP ROLE IF EXISTS ${BDB}_app, ${BDB}_n8n, ${BDB}_owner" >/dev/null 2>&1
+	return 0
+}
+trap cleanup EXIT
+
 # --- B: a database on A's cluster, then a whole instance on it
 B_URL=$("$TOP/scripts/instance.sh" createdb "$BDB" 2>"$TMP/createdb.err")
 check "createdb makes a database and prints its owner's URL" grep -q "^postgresql://${BDB}_owner:[A-Za-z0-9]*@/$BDB?host=" <<<"$B_URL"
@@ -54,7 +65,8 @@ out=$(b "$TOP/scripts/instance.sh" up 2>&1)
 B_ADMIN_PW=$(sed -n 's#.*admin@localhost / ##p' <<<"$out")
 record_secret $(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$out") "$B_ADMIN_PW"
 check "the second instance starts on the shared cluster" grep -q "running at http://127.0.0.1:$B_PORT/" <<<"$out"
-grep -q "running at" <<<"$out" || printf '%s\n' "$out" | sed 's/^/     /'
+# (On failure, what up said, less the secrets it shows once.)
+grep -q "running at" <<<"$out" || grep -v -e 'shown once' -e '^    ' <<<"$out" | sed 's/^/     /'
 B_KEY=$(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$out" | head -n 1)
 B_CONF=$B_VAR/minicrm.conf
 B_APP_URL=$(conf_of MINICRM_APP_DATABASE_URL "$B_CONF")
@@ -204,7 +216,7 @@ check "A's app URL still logs in" logs_in A_APP_URL
 request GET /health
 expect_status 200 "A's health answers: the shared cluster still runs"
 
-rm -rf "$B_VAR"
 superuser_sql "DROP DATABASE $BDB" >/dev/null
-superuser_sql "DROP ROLE ${BDB}_app, ${BDB}_n8n, ${BDB}_owner" >/dev/null
+check "B's roles go with its database: no right of theirs is left anywhere" \
+	superuser_sql "DROP ROLE ${BDB}_app, ${BDB}_n8n, ${BDB}_owner"
 finish
