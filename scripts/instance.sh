@@ -510,8 +510,12 @@ create_database() {
 		ALTER ROLE :"owner" CREATEROLE;
 		CREATE DATABASE :"db" OWNER :"owner";
 		REVOKE CONNECT, TEMPORARY ON DATABASE :"db" FROM PUBLIC;
-		GRANT pg_read_all_stats TO :"owner";
 		SQL
+	# The nurture runbook's weekly review reads pg_stat_statements (the
+	# cluster preloads it). No pg_read_all_stats, unlike minicrm_owner: it
+	# would show this owner every database's running queries.
+	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d "$name" -qAt -v ON_ERROR_STOP=1 \
+		-c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
 	printf 'postgresql://%s:%s@/%s?host=%s\n' "${name}_owner" "$pw" "$name" "$sock"
 }
 

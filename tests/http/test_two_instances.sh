@@ -129,6 +129,8 @@ expect_eq "$(db_sql "$BDB" "SELECT count(*) FROM pg_shdepend s JOIN pg_roles r O
 	WHERE r.rolname LIKE 'minicrm\_%' AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())")" 0 \
 	"no object of B's database names a role of A's (no grant, no owner)"
 expect_eq "$(db_sql "$BDB" "SELECT has_table_privilege('${BDB}_app', 'lead_activity_log', 'SELECT')")" t "while B's app role reads B's log"
+expect_eq "$(db_sql "$BDB" "SELECT pg_has_role('${BDB}_owner', 'pg_read_all_stats', 'MEMBER')")" f "B's owner cannot read A's running queries (no pg_read_all_stats)"
+expect_eq "$(psql "$B_URL" -qAtX -c "SELECT count(*) > 0 FROM pg_stat_statements")" t "while B's runbook review has its pg_stat_statements"
 # (pg_stat_statements' views, the extension's own, are PUBLIC's by design.)
 for db in minicrm "$BDB"; do
 	expect_eq "$(db_sql "$db" "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) a
