@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# instance.sh up|down|reload|psql — the local minicrm instance.
+# instance.sh up|down|reload|psql|createdb NAME — the local minicrm instance.
 #
 # State lives in $MINICRM_VAR (default: var/ in the tree): the PostgreSQL
 # cluster, sockets, PID files, logs, the generated nginx config, and
 # minicrm.conf, which the programs and the CLI read. PostgreSQL refuses to
 # run as root, so as root the cluster runs as the "postgres" system user.
 # With DATABASE_URL set, that database is used instead of a private cluster.
+#
+# Roles belong to one instance, named after its database (or
+# MINICRM_ROLE_PREFIX): <prefix>_owner, <prefix>_app, <prefix>_n8n, so
+# several instances share a cluster without touching each other's roles
+# (docs/operations.md, "Sharing a PostgreSQL server").
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,7 +66,7 @@ pg_dir() {
 random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
 
 pg_up() {
-	local pg sock owner_pw app_pw n8n_pw
+	local pg sock owner_pw app_pw n8n_pw shared
 	pg=$(pg_dir)
 	sock=$pg/run
 	if [ ! -f "$pg/data/PG_VERSION" ]; then
@@ -96,50 +101,194 @@ pg_up() {
 			die "PostgreSQL did not start; see $pg/log/postgres.log"
 	fi
 
+	role_prefix minicrm
 	owner_pw=$(conf_get OWNER_PASSWORD); [ -n "$owner_pw" ] || owner_pw=$(random_secret)
 	app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
 	n8n_pw=$(conf_get N8N_PASSWORD); [ -n "$n8n_pw" ] || n8n_pw=$(random_secret)
-	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d postgres -qAt -v ON_ERROR_STOP=1 \
-		-v owner_pw="$owner_pw" -v app_pw="$app_pw" -v n8n_pw="$n8n_pw" >/dev/null <<-'SQL'
-		SELECT 'CREATE ROLE minicrm_owner LOGIN'
-		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_owner') \gexec
-		SELECT 'CREATE ROLE minicrm_app LOGIN'
-		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app') \gexec
-		ALTER ROLE minicrm_owner LOGIN PASSWORD :'owner_pw';
-		ALTER ROLE minicrm_app LOGIN PASSWORD :'app_pw';
-		SELECT 'CREATE ROLE minicrm_n8n LOGIN'
-		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_n8n') \gexec
-		ALTER ROLE minicrm_n8n LOGIN PASSWORD :'n8n_pw';
-		SELECT 'CREATE DATABASE minicrm OWNER minicrm_owner'
-		  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'minicrm') \gexec
-		GRANT pg_read_all_stats TO minicrm_owner;
+	super_psql() { as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
+	# The cluster's own roles, minicrm_*, are this instance's by making:
+	# rights they hold elsewhere (a scratch database a test migrated) are
+	# only worth a warning. Any other prefix may be a database's that
+	# `createdb` made here: never taken over.
+	if [ "$prefix" = minicrm ]; then
+		shared=$(roles_elsewhere super_psql minicrm minicrm_owner minicrm_app minicrm_n8n) ||
+			die "cannot read the cluster's roles"
+		[ -z "$shared" ] || say "warning: this instance's roles also have rights elsewhere: $shared"
+	else
+		roles_free super_psql minicrm "${prefix}_owner" "${prefix}_app" "${prefix}_n8n"
+	fi
+	role_login super_psql "${prefix}_owner" "$owner_pw"
+	role_login super_psql "${prefix}_app" "$app_pw"
+	role_login super_psql "${prefix}_n8n" "$n8n_pw"
+	super_psql -v db=minicrm -v owner="${prefix}_owner" >/dev/null <<-'SQL'
+		SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')
+		  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+		GRANT pg_read_all_stats TO :"owner";
 		SQL
+	database_private super_psql minicrm "${prefix}_app" "${prefix}_n8n"
 	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d minicrm -qAt -v ON_ERROR_STOP=1 \
 		-c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
-	write_conf "postgresql://minicrm_owner:$owner_pw@/minicrm?host=$sock" \
-		"postgresql://minicrm_app:$app_pw@/minicrm?host=$sock" "$owner_pw" "$app_pw" \
-		"postgresql://minicrm_n8n:$n8n_pw@/minicrm?host=$sock" "$n8n_pw"
+	write_conf "postgresql://${prefix}_owner:$owner_pw@/minicrm?host=$sock" \
+		"postgresql://${prefix}_app:$app_pw@/minicrm?host=$sock" "$owner_pw" "$app_pw" \
+		"postgresql://${prefix}_n8n:$n8n_pw@/minicrm?host=$sock" "$n8n_pw"
 }
 
-# With DATABASE_URL: migrations run as it; the application gets its own
-# minicrm_app login if the owner may create roles, else DATABASE_URL too.
-external_db() {
-	local app=${MINICRM_APP_DATABASE_URL:-} app_pw
-	if [ -z "$app" ]; then
-		app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
-		if psql "$DATABASE_URL" -qAt -v ON_ERROR_STOP=1 -v app_pw="$app_pw" >/dev/null 2>&1 <<-'SQL'
-			SELECT 'CREATE ROLE minicrm_app LOGIN'
-			  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app') \gexec
-			ALTER ROLE minicrm_app LOGIN PASSWORD :'app_pw';
+# The instance's role prefix, into $prefix: MINICRM_ROLE_PREFIX (the
+# environment, then minicrm.conf), else the database's name ($1). It is
+# spliced into role names, here and by `minicrm migrate`: a plain SQL name.
+role_prefix() {
+	prefix=${MINICRM_ROLE_PREFIX:-$(conf_get MINICRM_ROLE_PREFIX)}
+	prefix=${prefix:-$1}
+	[[ $prefix =~ ^[a-z_][a-z0-9_]*$ ]] && [ ${#prefix} -le 57 ] ||
+		die "the roles' prefix '$prefix' (MINICRM_ROLE_PREFIX, else the database's name) must be a-z, 0-9 and _, not start with a digit, at most 57 characters: set MINICRM_ROLE_PREFIX"
+}
+
+# The helpers below take PSQL, a command that runs psql on any database of
+# the cluster (what they do is cluster-wide), with -qAtX and ON_ERROR_STOP.
+
+# legacy_prefix PSQL DB: the prefix a database's schema was made with when
+# none is set: "minicrm" if its tables are granted to minicrm_app (made
+# before roles belonged to an instance, on a database of another name),
+# else DB. Printed.
+legacy_prefix() {
+	local legacy
+	if [ -n "${MINICRM_ROLE_PREFIX:-$(conf_get MINICRM_ROLE_PREFIX)}" ] || [ "$2" = minicrm ]; then
+		echo "$2"; return
+	fi
+	legacy=$("$1" <<-'SQL'
+		SELECT CASE WHEN to_regclass('public.lead_activity_log') IS NOT NULL
+		         AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'minicrm_app')
+		       THEN has_table_privilege('minicrm_app', 'public.lead_activity_log', 'SELECT')
+		       ELSE false END;
+		SQL
+	) || die "cannot read the database's grants"
+	if [ "$legacy" = t ]; then
+		say "database $2 was set up with the roles minicrm_*: they stay its roles (MINICRM_ROLE_PREFIX=minicrm)" >&2
+		echo minicrm
+	else
+		echo "$2"
+	fi
+}
+
+# roles_elsewhere PSQL DB ROLE...: which of ROLEs own or hold a right on
+# anything in a database other than DB ("role (in database X), ..."):
+# pg_shdepend is the cluster-wide record of both, databases included.
+roles_elsewhere() {
+	local run=$1 db=$2
+	shift 2
+	"$run" -v db="$db" -v roles="$(IFS=,; echo "$*")" <<-'SQL'
+		SELECT string_agg(DISTINCT r.rolname || ' (in database ' || d.datname || ')', ', ')
+		  FROM pg_shdepend s
+		  JOIN pg_roles r ON r.oid = s.refobjid
+		  JOIN pg_database d ON d.oid = CASE WHEN s.dbid = 0 THEN s.objid ELSE s.dbid END
+		 WHERE s.refclassid = 'pg_authid'::regclass
+		   AND (s.dbid <> 0 OR s.classid = 'pg_database'::regclass)
+		   AND r.rolname = ANY (string_to_array(:'roles', ','))
+		   AND d.datname <> :'db';
+		SQL
+}
+
+# roles_free PSQL DB ROLE...: refuse to take over a role another database
+# uses — another instance's.
+roles_free() {
+	local taken
+	taken=$(roles_elsewhere "$@") || die "cannot read the cluster's roles"
+	[ -z "$taken" ] ||
+		die "refusing to take over roles another database uses: $taken. Each instance has its own roles, named after its database; set MINICRM_ROLE_PREFIX to a prefix of its own"
+}
+
+# role_login PSQL ROLE PASSWORD: create ROLE or set its password (LOGIN,
+# nothing more). Only ever called on this instance's roles, after roles_free.
+role_login() {
+	"$1" -v role="$2" -v pw="$3" >/dev/null <<-'SQL'
+		SELECT format('CREATE ROLE %I LOGIN', :'role')
+		  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+		ALTER ROLE :"role" LOGIN PASSWORD :'pw';
+		SQL
+}
+
+# database_private PSQL DB ROLE...: only the owner and ROLEs may connect to
+# DB (PUBLIC may by default: another instance's roles too), and no one
+# makes temporary tables but the owner.
+database_private() {
+	local run=$1 db=$2 role
+	shift 2
+	"$run" -v db="$db" >/dev/null <<-'SQL'
+		REVOKE CONNECT, TEMPORARY ON DATABASE :"db" FROM PUBLIC;
+		SQL
+	for role in "$@"; do
+		"$run" -v db="$db" -v role="$role" >/dev/null <<-'SQL'
+			GRANT CONNECT ON DATABASE :"db" TO :"role";
 			SQL
-		then
-			app=$(printf '%s' "$DATABASE_URL" | sed -E "s#^(postgres(ql)?://)([^@/]*@)?#\1minicrm_app:$app_pw@#")
-		else
-			say "warning: cannot create role minicrm_app; the application uses DATABASE_URL"
+	done
+}
+
+# DATABASE_URL with its user and password replaced: url_as URL USER PASSWORD.
+url_as() {
+	printf '%s' "$1" | sed -E "s#^(postgres(ql)?://)([^@/]*@)?#\1$2:$3@#"
+}
+
+# With DATABASE_URL: migrations run as it (the owner). If it may create
+# roles, the programs get their own <prefix>_app login and n8n its
+# <prefix>_n8n; otherwise those roles must exist already (made by a
+# superuser), their URLs given (MINICRM_APP_DATABASE_URL,
+# MINICRM_N8N_DATABASE_URL) or kept from minicrm.conf — else, with a
+# warning, the application uses DATABASE_URL. Roles another database uses
+# are never taken over, and only this instance's roles may connect.
+external_db() {
+	local info db me super can_create owns app n8n app_pw="" n8n_pw="" missing shared
+	ext_psql() { psql "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
+	info=$(ext_psql -F '|' -c "SELECT current_database(), current_user, rolsuper, rolsuper OR rolcreaterole,
+		rolsuper OR pg_has_role(current_user, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')
+		FROM pg_roles WHERE rolname = current_user") ||
+		die "cannot connect with DATABASE_URL (see psql's message above)"
+	IFS='|' read -r db me super can_create owns <<<"$info"
+	role_prefix "$(legacy_prefix ext_psql "$db")"
+	if [ "$super" = t ]; then
+		say "warning: DATABASE_URL logs in as a superuser ($me); the instance's owner should be a role of its own (docs/operations.md)"
+	else
+		shared=$(roles_elsewhere ext_psql "$db" "$me") || die "cannot read the cluster's roles"
+		[ -z "$shared" ] ||
+			say "warning: DATABASE_URL's role also owns or has rights elsewhere: $shared; this instance's owner is not its own"
+	fi
+	app=${MINICRM_APP_DATABASE_URL:-} n8n=${MINICRM_N8N_DATABASE_URL:-}
+	if [ "$can_create" = t ]; then
+		[[ $DATABASE_URL =~ ^postgres(ql)?:// ]] ||
+			die "DATABASE_URL must be a postgresql:// URL (its user and password are replaced for the application's roles)"
+		roles_free ext_psql "$db" "${prefix}_app" "${prefix}_n8n"
+		if [ -z "$app" ]; then
+			app_pw=$(conf_get APP_PASSWORD); [ -n "$app_pw" ] || app_pw=$(random_secret)
+			role_login ext_psql "${prefix}_app" "$app_pw"
+			app=$(url_as "$DATABASE_URL" "${prefix}_app" "$app_pw")
+		fi
+		if [ -z "$n8n" ]; then
+			n8n_pw=$(conf_get N8N_PASSWORD); [ -n "$n8n_pw" ] || n8n_pw=$(random_secret)
+			role_login ext_psql "${prefix}_n8n" "$n8n_pw"
+			n8n=$(url_as "$DATABASE_URL" "${prefix}_n8n" "$n8n_pw")
+		fi
+	else
+		missing=$(ext_psql -v roles="${prefix}_app,${prefix}_n8n" <<-'SQL'
+			SELECT string_agg(r, ', ') FROM unnest(string_to_array(:'roles', ',')) r
+			 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r);
+			SQL
+		)
+		[ -z "$missing" ] ||
+			die "role $me may not create roles, and these do not exist: $missing. A superuser creates them (CREATE ROLE ${prefix}_app LOGIN PASSWORD '...'; CREATE ROLE ${prefix}_n8n LOGIN PASSWORD '...') or lets $me create roles (ALTER ROLE $me CREATEROLE); see docs/operations.md"
+		roles_free ext_psql "$db" "${prefix}_app" "${prefix}_n8n"
+		app=${app:-$(conf_get MINICRM_APP_DATABASE_URL)}
+		n8n=${n8n:-$(conf_get MINICRM_N8N_DATABASE_URL)}
+		app_pw=$(conf_get APP_PASSWORD) n8n_pw=$(conf_get N8N_PASSWORD)
+		if [ -z "$app" ]; then
+			say "warning: $me may not create roles and MINICRM_APP_DATABASE_URL is not set; the application uses DATABASE_URL"
 			app=$DATABASE_URL
 		fi
 	fi
-	write_conf "$DATABASE_URL" "$app" "" "${app_pw:-}"
+	if [ "$owns" = t ]; then
+		database_private ext_psql "$db" "${prefix}_app" "${prefix}_n8n"
+	else
+		say "warning: $me does not own database $db: its CONNECT right stays as it is (see docs/operations.md)"
+	fi
+	write_conf "$DATABASE_URL" "$app" "" "$app_pw" "$n8n" "$n8n_pw"
 }
 
 write_conf() {
@@ -152,6 +301,7 @@ write_conf() {
 		APP_PASSWORD='$4'
 		MINICRM_PORT='$port'
 		MINICRM_VAR='$var'
+		MINICRM_ROLE_PREFIX='$prefix'
 		${5:+MINICRM_N8N_DATABASE_URL='$5'}
 		${6:+N8N_PASSWORD='$6'}
 		${MINICRM_TEMPLATES:+MINICRM_TEMPLATES='$MINICRM_TEMPLATES'}
@@ -338,8 +488,40 @@ down() {
 	say "stopped"
 }
 
+# createdb NAME: on this instance's private cluster, as its superuser (as
+# pg_up works), a database NAME for another instance, owned by a new role
+# NAME_owner that may create roles (its `up` makes NAME_app and NAME_n8n);
+# only those may connect to it. Prints its DATABASE_URL (the owner's
+# password in it, shown once) for that instance's `make run`.
+create_database() {
+	local name=${1:-} pg sock pw exists
+	[[ $name =~ ^[a-z_][a-z0-9_]*$ ]] && [ ${#name} -le 57 ] ||
+		die "createdb NAME: NAME must be a-z, 0-9 and _, not start with a digit, at most 57 characters (it names the roles too)"
+	pg_running || die "no private cluster runs in $var: make run first"
+	pg=$(pg_dir)
+	sock=$pg/run
+	super_psql() { as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d postgres -qAtX -v ON_ERROR_STOP=1 "$@"; }
+	exists=$(super_psql -v db="$name" <<<"SELECT 1 FROM pg_database WHERE datname = :'db';")
+	[ -z "$exists" ] || die "database $name exists already"
+	roles_free super_psql "$name" "${name}_owner" "${name}_app" "${name}_n8n"
+	pw=$(random_secret)
+	role_login super_psql "${name}_owner" "$pw"
+	super_psql -v db="$name" -v owner="${name}_owner" >/dev/null <<-'SQL'
+		ALTER ROLE :"owner" CREATEROLE;
+		CREATE DATABASE :"db" OWNER :"owner";
+		REVOKE CONNECT, TEMPORARY ON DATABASE :"db" FROM PUBLIC;
+		SQL
+	# The nurture runbook's weekly review reads pg_stat_statements (the
+	# cluster preloads it). No pg_read_all_stats, unlike minicrm_owner: it
+	# would show this owner every database's running queries.
+	as_pg "$pg_bin/psql" -h "$sock" -U "$pg_user" -d "$name" -qAt -v ON_ERROR_STOP=1 \
+		-c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
+	printf 'postgresql://%s:%s@/%s?host=%s\n' "${name}_owner" "$pw" "$name" "$sock"
+}
+
 case "${1:-}" in
 up) up ;;
+createdb) create_database "${2:-}" ;;
 down) down ;;
 reload)
 	alive "$var/run/admin.pid" || die "admin.fcgi is not running: make run"
@@ -349,5 +531,5 @@ psql)
 	url=${DATABASE_URL:-$(conf_get DATABASE_URL)}
 	[ -n "$url" ] || die "no instance in $var: run make run"
 	shift; exec psql "$url" "$@" ;;
-*) echo "usage: $0 up|down|reload|psql" >&2; exit 2 ;;
+*) echo "usage: $0 up|down|reload|psql|createdb NAME" >&2; exit 2 ;;
 esac

@@ -4,6 +4,11 @@
  * recorded in schema_migrations with the SHA-256 of the file. A file that
  * changed after it was applied is refused: write a new migration instead.
  * Runs as the schema owner (DATABASE_URL).
+ *
+ * The files grant to minicrm_app and minicrm_n8n; each instance's roles
+ * are <prefix>_app and <prefix>_n8n (MINICRM_ROLE_PREFIX, else the
+ * database's name), so a file's text is run with the roles renamed
+ * (db_migrate_roles) while its checksum stays that of the file as written.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -32,6 +37,7 @@ struct migration {
 
 struct plan {
 	char			 dir[PATH_MAX];
+	char			 prefix[64];	/* the roles' (plan_prefix) */
 	struct migration	 m[MIGRATIONS_MAX];
 	size_t			 n;
 };
@@ -162,20 +168,61 @@ plan_load_applied(struct db *db, struct plan *p)
 	return rc;
 }
 
+/*
+ * The instance's role prefix: MINICRM_ROLE_PREFIX, else the name of the
+ * database DATABASE_URL names; refused (with what to do) unless it makes
+ * plain SQL role names.
+ */
+static int
+plan_prefix(struct db *db, struct plan *p)
+{
+	const char	*set = config_get("MINICRM_ROLE_PREFIX");
+	char		 name[64];
+
+	if (set != NULL && *set != '\0') {
+		if (!db_migrate_prefix_ok(set)) {
+			fprintf(stderr, "minicrm: MINICRM_ROLE_PREFIX '%s' is "
+			    "not a plain role name prefix (a-z, 0-9, _, not "
+			    "starting with a digit, at most %d bytes)\n", set,
+			    DB_MIGRATE_PREFIX_MAX);
+			return -1;
+		}
+		snprintf(p->prefix, sizeof(p->prefix), "%s", set);
+		return 0;
+	}
+	if (db_migrate_database(db, name, sizeof(name)) != DB_OK) {
+		fprintf(stderr, "minicrm: %s\n", db->error);
+		return -1;
+	}
+	if (!db_migrate_prefix_ok(name)) {
+		fprintf(stderr, "minicrm: the database's name '%s' cannot "
+		    "prefix its roles' names (a-z, 0-9, _, not starting with "
+		    "a digit, at most %d bytes); set MINICRM_ROLE_PREFIX\n",
+		    name, DB_MIGRATE_PREFIX_MAX);
+		return -1;
+	}
+	snprintf(p->prefix, sizeof(p->prefix), "%s", name);
+	return 0;
+}
+
 /* Apply or roll back one migration in its own transaction. */
 static int
 step(struct db *db, struct plan *p, struct migration *m, bool up)
 {
-	struct buf	 sql = BUF_INIT;
+	struct buf	 sql = BUF_INIT, run = BUF_INIT;
 	char		 sum[65];
 	int		 rc = -1;
 
 	if (file_checksum(p->dir, m->name, up ? "up" : "down", sum, &sql) ==
 	    -1)
 		goto out;
+	if (db_migrate_roles(buf_str(&sql), p->prefix, &run) == -1) {
+		fprintf(stderr, "minicrm: out of memory\n");
+		goto out;
+	}
 	if (db_begin(db) != DB_OK || db_migrate_lock(db) != DB_OK)
 		goto fail;
-	if (db_migrate_apply(db, buf_str(&sql)) != DB_OK)
+	if (db_migrate_apply(db, buf_str(&run)) != DB_OK)
 		goto fail;
 	if ((up ? db_migrate_record(db, m->version, m->name, m->checksum) :
 	    db_migrate_forget(db, m->version)) != DB_OK)
@@ -191,6 +238,7 @@ fail:
 	db_rollback(db);
 out:
 	buf_free(&sql);
+	buf_free(&run);
 	return rc;
 }
 
@@ -223,7 +271,9 @@ cli_migrate(int argc, char **argv)
 		return 1;
 	if (cli_connect(&db, "DATABASE_URL", NULL) == -1)
 		return 1;
-	if (plan_load_applied(&db, &plan) == -1) {
+	if ((strcmp(argv[1], "status") != 0 &&
+	    plan_prefix(&db, &plan) == -1) ||
+	    plan_load_applied(&db, &plan) == -1) {
 		db_close(&db);
 		return 1;
 	}

@@ -23,8 +23,9 @@
  * It connects as the application's role (MINICRM_APP_DATABASE_URL), not
  * the owner: the replay needs to read the queue, update a row's progress
  * columns, append to the error history and call log_activity_batch, all
- * of which minicrm_app may do (0001, 0004) — and nothing more is needed,
- * so nothing more is used.
+ * of which minicrm_app (the instance's <prefix>_app: the migrations'
+ * grants are renamed per instance, cli_migrate.c) may do (0001, 0004) —
+ * and nothing more is needed, so nothing more is used.
  */
 #include <signal.h>
 #include <stdio.h>

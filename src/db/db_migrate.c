@@ -1,6 +1,8 @@
 /* db_migrate: schema_migrations (see db_migrate.h). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <libpq-fe.h>
 
 #include "db_migrate.h"
@@ -76,4 +78,75 @@ db_migrate_forget(struct db *db, long version)
 
 	snprintf(v, sizeof(v), "%ld", version);
 	return db_run(db, STMT_MIGRATION_FORGET, params);
+}
+
+bool
+db_migrate_prefix_ok(const char *prefix)
+{
+	size_t	 i, n = strlen(prefix);
+
+	if (n == 0 || n > DB_MIGRATE_PREFIX_MAX ||
+	    !(islower((unsigned char)prefix[0]) || prefix[0] == '_'))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!islower((unsigned char)prefix[i]) &&
+		    !isdigit((unsigned char)prefix[i]) && prefix[i] != '_')
+			return false;
+	return true;
+}
+
+/* Can c be part of an unquoted SQL identifier? */
+static bool
+ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$';
+}
+
+int
+db_migrate_roles(const char *sql, const char *prefix, struct buf *out)
+{
+	static const char *const suffixes[] = { "_app", "_n8n" };
+	const size_t	 plen = strlen(DB_MIGRATE_ROLE_PREFIX);
+	const char	*p = sql, *copied = sql;
+	size_t		 i, slen;
+
+	while ((p = strstr(p, DB_MIGRATE_ROLE_PREFIX)) != NULL) {
+		for (i = 0; i < 2; i++) {
+			slen = strlen(suffixes[i]);
+			if (strncmp(p + plen, suffixes[i], slen) == 0 &&
+			    (p == sql || !ident_char(p[-1])) &&
+			    !ident_char(p[plen + slen]))
+				break;
+		}
+		if (i == 2) {
+			p += plen;
+			continue;
+		}
+		buf_append(out, copied, (size_t)(p - copied));
+		buf_puts(out, prefix);
+		buf_puts(out, suffixes[i]);
+		p += plen + slen;
+		copied = p;
+	}
+	buf_puts(out, copied);
+	return buf_failed(out) ? -1 : 0;
+}
+
+int
+db_migrate_database(struct db *db, char *out, size_t size)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if ((rc = db_exec(db, STMT_CURRENT_DATABASE, NULL, &res)) != DB_OK)
+		return rc;
+	rc = DB_OK;
+	if (PQntuples(res) != 1 ||
+	    (size_t)snprintf(out, size, "%s", PQgetvalue(res, 0, 0)) >= size) {
+		snprintf(db->error, sizeof(db->error),
+		    "the database's name does not fit in %zu bytes", size);
+		rc = DB_ERROR;
+	}
+	PQclear(res);
+	return rc;
 }

@@ -19,8 +19,8 @@
  * payload queued again is the same row (n8n retries its error branch
  * too). "state": "refused" keeps an event the API refused (a 400) for a
  * person to review: the replay does not take it by itself (sql 0008).
- * The other way in, a plain INSERT as minicrm_n8n, is in
- * docs/retry-queue.md.
+ * The other way in, a plain INSERT as minicrm_n8n (the instance's
+ * <prefix>_n8n, docs/operations.md), is in docs/retry-queue.md.
  */
 #ifndef MINICRM_RETRY_INTAKE_H
 #define MINICRM_RETRY_INTAKE_H

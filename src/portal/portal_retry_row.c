@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "json_put.h"
 #include "log.h"
 #include "portal_retry.h"
@@ -18,6 +19,8 @@ static json_object *
 row_data(const struct db_retry_detail *r)
 {
 	json_object	*row = json_object_new_object(), *parsed;
+	const char	*prefix = config_get("MINICRM_ROLE_PREFIX");
+	char		 n8n_role[80];
 
 	json_put_string(row, "id", r->id);
 	json_put_string(row, "state", r->state);
@@ -39,6 +42,12 @@ row_data(const struct db_retry_detail *r)
 	json_put_string(row, "discarded_by", r->discarded_by);
 	json_object_object_add(row, "direct_insert",
 	    json_object_new_boolean(r->direct_insert));
+	/* The instance's n8n role, which makes the direct INSERTs: named
+	 * after its prefix (docs/operations.md, "Sharing a PostgreSQL
+	 * server"), minicrm_n8n for the database minicrm. */
+	snprintf(n8n_role, sizeof(n8n_role), "%s_n8n",
+	    prefix != NULL && *prefix != '\0' ? prefix : "minicrm");
+	json_put_string(row, "n8n_role", n8n_role);
 	json_object_object_add(row, "due", json_object_new_boolean(r->due));
 	json_object_object_add(row, "pending", json_object_new_boolean(
 	    strcmp(r->state, "pending") == 0));

@@ -74,9 +74,11 @@ out=$(echo "SELECT 'psql ' || count(*) FROM event_types;" | "$TOP/scripts/instan
 check "make psql runs SQL from standard input" grep -q '^psql [0-9]' <<<"$out"
 
 # --- an instance on an existing database: DATABASE_URL, no private cluster
+# (the database and its owner made by instance.sh createdb, the owner's
+# roles by that instance's up: docs/operations.md, "Sharing a PostgreSQL server")
 superuser_sql "DROP DATABASE IF EXISTS minicrm_ext" >/dev/null 2>&1
-superuser_sql "CREATE DATABASE minicrm_ext OWNER minicrm_owner" >/dev/null
-EXT_URL=${OWNER_URL/\/minicrm\?/\/minicrm_ext?}
+EXT_URL=$("$TOP/scripts/instance.sh" createdb minicrm_ext)
+record_secret "$(sed -E 's#^postgresql://[^:]*:([^@]*)@.*#\1#' <<<"$EXT_URL")"
 EXT_VAR=$(mktemp -d /tmp/minicrm-ext.XXXXXX)
 EXT_PORT=$((MINICRM_PORT + 1))
 while (exec 3<>"/dev/tcp/127.0.0.1/$EXT_PORT") 2>/dev/null; do EXT_PORT=$((EXT_PORT + 1)); done
@@ -86,6 +88,7 @@ check "make run with DATABASE_URL starts" grep -q "running at http://127.0.0.1:$
 check "no private cluster is created" test ! -e "$EXT_VAR/pg"
 EXT_KEY=$(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$out" | head -n 1)
 check "it prints a first API key" test -n "$EXT_KEY"
+record_secret "$EXT_KEY"
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $EXT_KEY" -H 'Content-Type: application/json' \
 	--data '{"event_type":"MESSAGE_SENT","lead_id":"ext1"}' "http://127.0.0.1:$EXT_PORT/api/internal/log-activity")
 expect_eq "$STATUS" 201 "it logs events"
@@ -101,7 +104,10 @@ done
 expect_eq "$alive" 0 "make stop stops every program it started"
 request GET /health
 expect_status 200 "stopping that instance left the shared database running"
+record_secret "$(sed -n "s/^APP_PASSWORD='\(.*\)'$/\1/p" "$EXT_VAR/minicrm.conf")" \
+	"$(sed -n "s/^N8N_PASSWORD='\(.*\)'$/\1/p" "$EXT_VAR/minicrm.conf")"
 rm -rf "$EXT_VAR"
 superuser_sql "DROP DATABASE minicrm_ext" >/dev/null
+superuser_sql "DROP ROLE minicrm_ext_app, minicrm_ext_n8n, minicrm_ext_owner" >/dev/null
 
 finish

@@ -71,18 +71,20 @@ trap 'proxy_stop; rm -rf "$TMP"' EXIT
 check "the test's proxy to minicrm starts" proxy_start
 
 # The two credentials the workflow names, as an operator would fill them:
-# an API key, and the minicrm_n8n login that make run wrote.
+# an API key, and the n8n login that make run wrote (minicrm_n8n: the
+# instance's <prefix>_n8n).
 KEYNAME=n8n-real-$$-$major
 credentials() {
 	local n8n_url
 	n8n_url=$(sed -n "s/^MINICRM_N8N_DATABASE_URL='\(.*\)'$/\1/p" "$MINICRM_CONF")
 	jq -n --arg key "$1" --arg pw "$(sed -n "s/^N8N_PASSWORD='\(.*\)'$/\1/p" "$MINICRM_CONF")" \
 		--arg host "$(sed -n 's/.*[?&]host=\([^&]*\).*/\1/p' <<<"$n8n_url")" \
-		--arg db "$(sed -n 's|^postgresql://[^/]*/\([^?]*\).*|\1|p' <<<"$n8n_url")" '[
+		--arg db "$(sed -n 's|^postgresql://[^/]*/\([^?]*\).*|\1|p' <<<"$n8n_url")" \
+		--arg user "$(sed -n 's|^postgresql://\([^:@/]*\).*|\1|p' <<<"$n8n_url")" '[
 		{ id: "minicrm-internal-api-key", name: "minicrm Internal API Key", type: "httpHeaderAuth",
 		  data: { name: "x-api-key", value: $key } },
 		{ id: "minicrm-retry-queue-db", name: "minicrm retry queue (minicrm_n8n)", type: "postgres",
-		  data: { host: $host, port: 5432, database: $db, user: "minicrm_n8n", password: $pw, ssl: "disable" } }
+		  data: { host: $host, port: 5432, database: $db, user: $user, password: $pw, ssl: "disable" } }
 	]' >"$TMP/credentials.json"
 }
 credentials "$(new_key "$KEYNAME")"
