@@ -743,6 +743,7 @@ api_handle(void *ctx, struct http_request *req)
 		http_send_error(req, 404, "no such endpoint", NULL);
 		return;
 	}
+	req->route = routes[r].path;	/* the log's and the metrics' label */
 	if (strcmp(req->method, routes[r].method) != 0 &&
 	    !(strcmp(req->method, "HEAD") == 0 &&
 	    strcmp(routes[r].method, "GET") == 0)) {
@@ -809,7 +810,7 @@ main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
 		"api.fcgi", api_init, api_worker_new, api_worker_free,
-		api_handle, NULL, NULL
+		api_handle, NULL, NULL, METRICS_API
 	};
 
 	return fcgi_server_main(&app, argc, argv);
