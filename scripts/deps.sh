@@ -45,6 +45,8 @@ test_packages=(
 	jq python3 wrk valgrind
 	# browser tests: Debian's Chromium, driven by playwright-core from npm
 	chromium nodejs npm
+	# promtool checks /metrics and dist/prometheus/ (test_metrics.sh)
+	prometheus
 )
 packages=("${run_packages[@]}")
 [ "$set_name" = test ] && packages+=("${test_packages[@]}")

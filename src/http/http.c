@@ -57,6 +57,7 @@ http_request_init(struct http_request *req, FCGX_Request *fcgi)
 	req->content_type = param(fcgi, "CONTENT_TYPE");
 	req->content_length = param(fcgi, "CONTENT_LENGTH");
 	req->api_key = param(fcgi, "HTTP_X_API_KEY");
+	req->authorization = param(fcgi, "HTTP_AUTHORIZATION");
 	req->remote_addr = (v = param(fcgi, "REMOTE_ADDR")) ? v : "-";
 	req->cookie = param(fcgi, "HTTP_COOKIE");
 	req->https = param(fcgi, "HTTPS");

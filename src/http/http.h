@@ -24,6 +24,7 @@ struct http_request {
 	const char	*content_type;	/* NULL if absent */
 	const char	*content_length;/* NULL if absent */
 	const char	*api_key;	/* x-api-key header, NULL if absent */
+	const char	*authorization;	/* Authorization header, NULL if absent */
 	const char	*remote_addr;
 	const char	*cookie;	/* Cookie header, NULL if absent */
 	const char	*https;		/* "on" behind TLS, else NULL */
