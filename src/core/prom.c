@@ -25,7 +25,7 @@ put_value(struct buf *out, double v)
 	    v == (double)(long long)v)
 		buf_printf(out, "%.0f", v);
 	else
-		buf_printf(out, "%.9g", v);
+		buf_printf(out, "%.15g", v);
 }
 
 static void
