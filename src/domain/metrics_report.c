@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "db_metrics.h"
+#include "health.h"
 #include "metrics_report.h"
 #include "metrics_text.h"
 #include "prom.h"
@@ -173,19 +174,47 @@ write_deenroll_email(struct buf *out, const struct db_metrics *m)
 	    (double)m->email_queued, 0, NULL);
 }
 
+/* The activity-logging SOP's figures, as activity-health judges them. */
+static void
+write_activity(struct buf *out, const struct health_report *h)
+{
+	prom_family(out, "minicrm_activity_events_last_hour", "gauge",
+	    "Events logged in the last hour (the SOP's events_last_hour).");
+	prom_sample(out, "minicrm_activity_events_last_hour",
+	    (double)h->events_last_hour, 0, NULL);
+	prom_family(out, "minicrm_activity_events_last_24h", "gauge",
+	    "Events logged in the last 24 hours.");
+	prom_sample(out, "minicrm_activity_events_last_24h",
+	    (double)h->events_last_24h, 0, NULL);
+	prom_family(out, "minicrm_business_open", "gauge",
+	    "1 inside the SOP's business hours (MINICRM_BUSINESS_DAYS, "
+	    "MINICRM_BUSINESS_HOURS, MINICRM_TIMEZONE).");
+	prom_sample(out, "minicrm_business_open", h->business_hours, 0,
+	    NULL);
+	prom_family(out, "minicrm_activity_healthy", "gauge",
+	    "1 if activity-health says healthy: no red flag of the SOP "
+	    "holds.");
+	prom_sample(out, "minicrm_activity_healthy",
+	    h->status == HEALTH_HEALTHY, 0, NULL);
+}
+
 int
 metrics_report_write(struct db *db, struct buf *out)
 {
 	struct db_metrics	 m;
+	struct health_report	 h;
 	bool			 up;
 
 	metrics_text_write(out);
 	up = db_metrics_read(db, &m) == DB_OK;
 	db_rollback(db);
+	up = up && health_activity(db, &h) == DB_OK;
+	db_rollback(db);
 	prom_family(out, "minicrm_database_up", "gauge",
 	    "1 if the figures below could be read from the database.");
 	prom_sample(out, "minicrm_database_up", up, 0, NULL);
 	if (up) {
+		write_activity(out, &h);
 		write_retry(out, &m);
 		write_jobs(out, &m);
 		write_deenroll_email(out, &m);

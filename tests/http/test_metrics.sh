@@ -52,6 +52,22 @@ rss=$(value 'minicrm_process_resident_memory_bytes{program="worker",process="chi
 check "so is the worker process's ($rss)" test "${rss%.*}" -gt 1000000
 expect_eq "$(value minicrm_database_up)" 1 "the database figures are there"
 
+# --- the example scrape config and the alerting rules -----------------------
+D=$TOP/dist/prometheus
+mkdir -p "$TMP/prom"
+cp "$D/minicrm-rules.yml" "$D/minicrm-rules.test.yml" "$TMP/prom/"
+# The config names a token file that must exist for a full check.
+sed "s#/etc/prometheus/minicrm.token#$TMP/prom/minicrm.token#" "$D/minicrm.yml" >"$TMP/prom/minicrm.yml"
+echo example-token >"$TMP/prom/minicrm.token"
+check "promtool check config accepts dist/prometheus/minicrm.yml (and its rules)" promtool check config "$TMP/prom/minicrm.yml"
+check "promtool check rules accepts dist/prometheus/minicrm-rules.yml" promtool check rules "$D/minicrm-rules.yml"
+check "the rules' unit tests pass (promtool test rules)" bash -c 'cd "$1" && promtool test rules minicrm-rules.test.yml' _ "$TMP/prom"
+# Every metric the rules use is one /metrics has (a renamed metric would
+# silently never alert).
+for m in $(grep -oE 'minicrm_[a-z0-9_]+' "$D/minicrm-rules.yml" | sort -u); do
+	check "the rules' $m is served" grep -qE "^# TYPE ${m%_bucket} " "$TMP/metrics"
+done
+
 # --- requests: counters move ----------------------------------------------
 before=$(count "$INGEST")
 before_count=$(count "${HIST}_count{$HL}")
