@@ -45,7 +45,10 @@ test_packages=(
 	jq python3 wrk valgrind
 	# browser tests: Debian's Chromium, driven by playwright-core from npm
 	chromium nodejs npm
-	# promtool checks /metrics and dist/prometheus/ (test_metrics.sh)
+	# promtool checks /metrics and dist/prometheus/ (test_metrics.sh);
+	# Debian ships it only in the server's package, which on a machine
+	# with systemd also starts Prometheus on :9090 (systemctl disable
+	# --now prometheus if that is not wanted)
 	prometheus
 )
 packages=("${run_packages[@]}")
