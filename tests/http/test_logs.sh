@@ -97,6 +97,13 @@ request POST /api/internal/log-activity -H "x-api-key: mcrm_000000000000_$(head 
 expect_status 401 "an unknown key is refused (a warn line)"
 login "logs-$$@example.com" "logs-pw-$$-Secret1" >/dev/null
 browse GET /leads
+# A name with quotes, a backslash and braces reaches admin.fcgi's log
+# ("api key … created by …"): the line must still be JSON, the name whole.
+browse GET /keys
+NAME="wf \"q\" \\ {x}: $W"
+browse POST /keys --data-urlencode "csrf=$(field csrf)" --data-urlencode "name=$NAME" --data-urlencode "client=default"
+expect_status 200 "a key with an awkward name is made on the portal"
+record_secret "$(grep -oE 'mcrm_[0-9a-f]{12}_[A-Za-z0-9_-]{43}' <<<"$BODY" | head -n 1)"
 LOG_FORMAT=json "$TOP/bin/minicrm" job run prune 2>"$TMP/job.json"
 sleep 1.2	# nginx's buffered access log
 since api >"$TMP/api.json"
@@ -110,6 +117,7 @@ BODY=$req expect_json '.method == "POST" and .route == "/api/internal/log-activi
 check "nginx's access log has the same id" nginx_line "$ID"
 check "the key sent in the query string is in no program log" bash -c '! grep -qF -- "$1" "$2" "$3"' _ "$QSECRET" "$TMP/api.json" "$TMP/admin.json"
 check "the warn line is JSON with level warn" has_json "$TMP/api.json" '.level == "warn" and (.msg | test("invalid API key"))'
+check "the awkward name comes back whole from admin.fcgi's JSON line" jq -e -s --arg n "api key " --arg m " ($NAME) created by" 'map(select(.msg | startswith($n) and contains($m))) | length > 0' "$TMP/admin.json"
 check "admin.fcgi's pages: a JSON line per request" has_json "$TMP/admin.json" '.route == "/leads" and .status == 200 and (.request_id | length) == 32'
 check "the job's line: job, outcome, duration and what it did" has_json "$TMP/job.json" '.job == "prune" and .outcome == "done" and (.duration_ms | type == "number") and (.summary | test("pruned"))'
 for _ in $(seq 30); do since worker | grep -q '"job":"compact"' && break; sleep 0.1; done
