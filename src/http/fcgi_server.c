@@ -41,8 +41,11 @@ request_done(const struct http_request *req, const char *method,
 {
 	const char *route = req->route ? req->route : "(unmatched)";
 
+	/* A server error's line stays at LOG_LEVEL=warn. */
+	enum log_level level = req->status >= 500 ? LOG_WARN : LOG_INFO;
+
 	metrics_request(route, req->status, seconds, req->bytes);
-	if (log_enabled(LOG_INFO)) {
+	if (log_enabled(level)) {
 		struct log_field f[] = {
 			LOG_STR("method", method),
 			LOG_STR("route", route),
@@ -51,7 +54,7 @@ request_done(const struct http_request *req, const char *method,
 			LOG_INT("bytes", (long long)req->bytes),
 		};
 
-		log_event(LOG_INFO, f, sizeof(f) / sizeof(f[0]),
+		log_event(level, f, sizeof(f) / sizeof(f[0]),
 		    "request %s %s %d %.1f ms %llu bytes", method, route,
 		    req->status, seconds * 1e3, req->bytes);
 	}

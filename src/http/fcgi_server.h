@@ -14,7 +14,8 @@
  *
  * Every request is counted (metrics.h: by the route label the program's
  * router sets in req->route, its status, duration and bytes) and logged,
- * one line at info: method, route, status, duration, bytes and nginx's
+ * one line at info (warn for a 5xx): method, route, status, duration,
+ * bytes and nginx's
  * request id (REQUEST_ID), which every line the thread writes while it
  * serves the request carries too. Never the path or the query string:
  * either can hold an id or a secret.

@@ -145,6 +145,10 @@ post_event "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"rec$W-4\",\"idempoten
 expect_status 201 "an event is logged"
 request POST /api/internal/log-activity -H "x-api-key: mcrm_000000000000_$(head -c 43 /dev/zero | tr '\0' A)" -H 'Content-Type: application/json' --data '{}'
 browse GET /login
+pg_control stop
+post_event "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"rec$W-5\"}" ''
+STATUS5=$STATUS
+pg_control start
 LOG_LEVEL=warn "$TOP/bin/minicrm" job run prune 2>"$TMP/job.warn"
 sleep 1
 since api >"$TMP/api.warn"
@@ -152,6 +156,8 @@ since admin >"$TMP/admin.warn"
 since worker >"$TMP/worker.warn"
 check "LOG_LEVEL=warn: no request line in api.fcgi's log" bash -c '! grep -q " info: " "$1"' _ "$TMP/api.warn"
 check "...but its warnings" grep -q "warn: rejected an invalid API key" "$TMP/api.warn"
+expect_eq "$STATUS5" 503 "without the database an event gets 503"
+check "...and a 5xx answer's request line is a warning: kept" grep -qE "warn: request POST /api/internal/log-activity 503 .* request_id=[0-9a-f]{32}\$" "$TMP/api.warn"
 check "no info line in admin.fcgi's log" bash -c '! grep -q " info: " "$1"' _ "$TMP/admin.warn"
 check "none in the worker's" bash -c '! grep -q " info: " "$1"' _ "$TMP/worker.warn"
 check "a job run from the CLI at warn writes nothing" test ! -s "$TMP/job.warn"
