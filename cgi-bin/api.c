@@ -34,9 +34,9 @@
 #include "health.h"
 #include "log.h"
 #include "metrics_report.h"
-#include "prom.h"
 #include "nurture_events.h"
 #include "nurture_intake.h"
+#include "prom.h"
 #include "retry_intake.h"
 #include "sendgrid_signature.h"
 
