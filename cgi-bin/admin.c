@@ -525,6 +525,8 @@ admin_handle(void *ctx, struct http_request *req)
 	v.https = session_https(req->https);
 
 	route = find_route(&v, &allowed, &public);
+	/* The log's and the metrics' label: the pattern, never the path. */
+	req->route = route != NULL ? route->pattern : NULL;
 	if (!public)
 		dispatch(&v, route, allowed);
 	else if (route == NULL)
@@ -621,7 +623,7 @@ main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
 		"admin.fcgi", admin_init, admin_worker_new, admin_worker_free,
-		admin_handle, portal_reload, admin_check
+		admin_handle, portal_reload, admin_check, METRICS_ADMIN
 	};
 
 	return fcgi_server_main(&app, argc, argv);

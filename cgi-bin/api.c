@@ -10,6 +10,7 @@
  *   POST /api/internal/nurture/enroll   x-api-key; leads into a nurture campaign
  *   GET  /health, /readyz               database readiness
  *   GET  /healthz                       liveness (no database)
+ *   GET  /metrics                       Prometheus text; loopback or token
  *
  * Each request goes through the same pipeline: route, method, key, content
  * type and size, then one short database transaction, then the answer.
@@ -32,8 +33,10 @@
 #include "group_commit.h"
 #include "health.h"
 #include "log.h"
+#include "metrics_report.h"
 #include "nurture_events.h"
 #include "nurture_intake.h"
+#include "prom.h"
 #include "retry_intake.h"
 #include "sendgrid_signature.h"
 
@@ -58,6 +61,7 @@ enum route {
 	ROUTE_HEALTH,
 	ROUTE_READYZ,
 	ROUTE_HEALTHZ,
+	ROUTE_METRICS,
 	ROUTE__MAX
 };
 
@@ -72,6 +76,7 @@ static void	sendgrid_events(struct api_worker *, struct http_request *);
 static void	nurture_enroll_now(struct api_worker *, struct http_request *);
 static void	ready(struct api_worker *, struct http_request *);
 static void	alive(struct api_worker *, struct http_request *);
+static void	metrics_page(struct api_worker *, struct http_request *);
 
 static const struct {
 	const char	*path;
@@ -88,6 +93,7 @@ static const struct {
 	[ROUTE_HEALTH] =	 { "/health", "GET", ready },
 	[ROUTE_READYZ] =	 { "/readyz", "GET", ready },
 	[ROUTE_HEALTHZ] =	 { "/healthz", "GET", alive },
+	[ROUTE_METRICS] =	 { "/metrics", "GET", metrics_page },
 };
 
 static void
@@ -730,6 +736,40 @@ alive(struct api_worker *w, struct http_request *req)
 	send_and_free(req, 200, obj);
 }
 
+/*
+ * GET /metrics: every program's counters and the database's figures
+ * (docs/observability.md). 200; 403 to a client that is not loopback and
+ * sent no token; 401 for a token that is not METRICS_TOKEN_SHA256's; 500
+ * if the answer could not be built.
+ */
+static void
+metrics_page(struct api_worker *w, struct http_request *req)
+{
+	struct buf	 out = BUF_INIT;
+
+	switch (metrics_report_access(req->remote_addr, req->authorization)) {
+	case METRICS_ACCESS_OK:
+		break;
+	case METRICS_ACCESS_REMOTE:
+		http_send_error(req, 403, "/metrics is served to loopback, or "
+		    "with the token: Authorization: Bearer TOKEN", NULL);
+		return;
+	default: {
+		json_object *obj = json_object_new_object();
+
+		json_object_object_add(obj, "error", json_object_new_string(
+		    "invalid metrics token"));
+		http_send_json(req, 401, "WWW-Authenticate: Bearer "
+		    "realm=\"metrics\"\r\n", obj);
+		json_object_put(obj);
+		return;
+	}
+	}
+	(void)metrics_report_write(&w->db, &out);
+	http_send(req, 200, PROM_CONTENT_TYPE, NULL, &out);
+	buf_free(&out);
+}
+
 static void
 api_handle(void *ctx, struct http_request *req)
 {
@@ -743,6 +783,7 @@ api_handle(void *ctx, struct http_request *req)
 		http_send_error(req, 404, "no such endpoint", NULL);
 		return;
 	}
+	req->route = routes[r].path;	/* the log's and the metrics' label */
 	if (strcmp(req->method, routes[r].method) != 0 &&
 	    !(strcmp(req->method, "HEAD") == 0 &&
 	    strcmp(routes[r].method, "GET") == 0)) {
@@ -809,7 +850,7 @@ main(int argc, char **argv)
 {
 	static const struct fcgi_app app = {
 		"api.fcgi", api_init, api_worker_new, api_worker_free,
-		api_handle, NULL, NULL
+		api_handle, NULL, NULL, METRICS_API
 	};
 
 	return fcgi_server_main(&app, argc, argv);

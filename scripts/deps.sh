@@ -17,7 +17,8 @@
 # packages this script installs itself, it keeps them from existing: no
 # "main" PostgreSQL cluster is created (create_main_cluster = false while
 # installing), no service starts during the install (policy-rc.d), and the
-# nginx and postgresql services are disabled for the next boot. Packages
+# nginx, postgresql (and prometheus: promtool is all the tests want of it)
+# services are disabled for the next boot. Packages
 # that were already installed are left as they are.
 set -euo pipefail
 
@@ -48,6 +49,10 @@ test_packages=(
 	systemd openssl
 	# browser tests: Debian's Chromium, driven by playwright-core from npm
 	chromium nodejs npm
+	# promtool checks /metrics and dist/prometheus/ (test_metrics.sh);
+	# Debian ships it only in the server's package, whose service is
+	# disabled like nginx's and postgresql's
+	prometheus
 )
 packages=("${run_packages[@]}")
 [ "$set_name" = test ] && packages+=("${test_packages[@]}")
@@ -79,7 +84,8 @@ done
 # The system services the missing packages would set up.
 services=()
 for p in "${missing[@]}"; do
-	case $p in nginx|postgresql) services+=("$p") ;; esac
+	# prometheus: the tests need only its promtool, not a server on :9090.
+	case $p in nginx|postgresql|prometheus) services+=("$p") ;; esac
 done
 has() { local x; for x in "${missing[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "supervisor.h"
 #include "worker.h"
 
@@ -35,6 +36,7 @@ worker_child(void *arg)
 	sigset_t		 stops;
 
 	(void)arg;
+	metrics_child_started();
 	alert_init();
 	stop = cli_stop_on_signals();
 	sigemptyset(&stops);
@@ -62,6 +64,8 @@ cli_worker(int argc, char **argv)
 		    "was found (start one with make run, or set MINICRM_CONF)");
 		return 1;
 	}
+	/* Its database errors and memory, for GET /metrics (metrics.h). */
+	(void)metrics_open(METRICS_WORKER);
 	return supervisor_run(&sv);
 }
 

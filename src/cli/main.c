@@ -97,9 +97,7 @@ main(int argc, char **argv)
 
 	log_init("minicrm");
 	config_load();
-	if (log_level_set(config_get("LOG_LEVEL")) == -1)
-		log_warn("LOG_LEVEL must be debug, info, warn or error; "
-		    "logging at info");
+	log_configure();	/* LOG_FORMAT, LOG_LEVEL */
 	if (argc < 2)
 		return usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

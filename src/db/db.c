@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 
 static void
 db_set_error(struct db *db, const char *msg)
@@ -21,9 +22,28 @@ db_set_error(struct db *db, const char *msg)
 		db->error[--n] = '\0';
 }
 
-/* Map a failed result to its meaning, by SQLSTATE class. */
+static int db_classify_state(struct db *, const PGresult *);
+
+/* Map a failed result to its meaning, by SQLSTATE class, and count it
+ * (metrics.h: minicrm_db_errors_total). */
 static int
 db_classify(struct db *db, const PGresult *res)
+{
+	static const enum metrics_db_error kinds[] = {
+		[-DB_UNAVAILABLE] = METRICS_DB_UNAVAILABLE,
+		[-DB_CONFLICT] = METRICS_DB_CONFLICT,
+		[-DB_RETRY] = METRICS_DB_RETRY,
+		[-DB_BAD_INPUT] = METRICS_DB_BAD_INPUT,
+		[-DB_ERROR] = METRICS_DB_OTHER,
+	};
+	int	 rc = db_classify_state(db, res);
+
+	metrics_db_error(kinds[-rc]);
+	return rc;
+}
+
+static int
+db_classify_state(struct db *db, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
@@ -140,9 +160,16 @@ db_ensure(struct db *db)
 	if (db->in_transaction) {
 		db_set_error(db, "the connection to the database was lost "
 		    "in a transaction");
+		metrics_db_error(METRICS_DB_UNAVAILABLE);
 		return DB_UNAVAILABLE;
 	}
-	return db_connect(db);
+	if (db_connect(db) != DB_OK) {
+		metrics_db_reconnect(false);
+		metrics_db_error(METRICS_DB_UNAVAILABLE);
+		return DB_UNAVAILABLE;
+	}
+	metrics_db_reconnect(true);
+	return DB_OK;
 }
 
 static int

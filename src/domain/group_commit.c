@@ -9,6 +9,7 @@
 #include "db.h"
 #include "group_commit.h"
 #include "log.h"
+#include "metrics.h"
 
 /* One request's rows, waiting on the submitting thread's stack. */
 struct job {
@@ -122,6 +123,7 @@ committer_run(void *arg)
 	int			*dups = NULL;
 	size_t			 cap = 0;
 	struct job		*jobs, *j, *next;
+	uint64_t		 rows;
 
 	if (db_open(&db, gc->conninfo) != DB_OK)
 		log_warn("committer: database not reachable yet: %s",
@@ -133,6 +135,9 @@ committer_run(void *arg)
 
 		commit_jobs(&db, jobs, &joined, &ids, &dups, &cap);
 		db_rollback(&db);
+		for (rows = 0, j = jobs; j != NULL; j = j->next)
+			rows += j->nrows;
+		metrics_batch(rows);
 		if (joined.cap > 256 * 1024)
 			buf_free(&joined);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -23,6 +24,42 @@ struct worker {
 	int			 listen_fd;
 };
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The request's line in the log and its counts in the metrics. */
+static void
+request_done(const struct http_request *req, const char *method,
+    double seconds)
+{
+	const char *route = req->route ? req->route : "(unmatched)";
+
+	/* A server error's line stays at LOG_LEVEL=warn. */
+	enum log_level level = req->status >= 500 ? LOG_WARN : LOG_INFO;
+
+	metrics_request(route, req->status, seconds, req->bytes);
+	if (log_enabled(level)) {
+		struct log_field f[] = {
+			LOG_STR("method", method),
+			LOG_STR("route", route),
+			LOG_INT("status", req->status),
+			LOG_MS("duration_ms", seconds * 1e3),
+			LOG_INT("bytes", (long long)req->bytes),
+		};
+
+		log_event(level, f, sizeof(f) / sizeof(f[0]),
+		    "request %s %s %d %.1f ms %llu bytes", method, route,
+		    req->status, seconds * 1e3, req->bytes);
+	}
+}
+
 static void *
 worker_run(void *arg)
 {
@@ -38,9 +75,19 @@ worker_run(void *arg)
 	}
 	FCGX_InitRequest(&fcgi, w->listen_fd, 0);
 	while (FCGX_Accept_r(&fcgi) == 0) {
+		struct timespec t0;
+		char		method[16];
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		http_request_init(&req, &fcgi);
+		log_request_id_set(req.request_id);
+		/* The parameters go with FCGX_Finish_r (or a stream's abort);
+		 * the route is the program's own string. */
+		snprintf(method, sizeof(method), "%s", req.method);
 		w->app->handle(ctx, &req);
 		FCGX_Finish_r(&fcgi);
+		request_done(&req, method, seconds_since(&t0));
+		log_request_id_set(NULL);
 		/* Keep small buffers for the next request, drop big ones, and
 		 * after a big request hand its freed pages back: a batch's
 		 * thousands of small JSON objects would otherwise stay
@@ -105,6 +152,7 @@ serve(void *arg)
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 #endif
+	metrics_child_started();
 	if (s->app->init != NULL && s->app->init() == -1)
 		return 1;
 	/* Never freed: the threads use it until the process exits. */
@@ -154,6 +202,7 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 
 	log_init(app->name);
 	config_load();
+	log_configure();	/* LOG_FORMAT, LOG_LEVEL */
 	memset(&s, 0, sizeof(s));
 	s.app = app;
 	s.nworkers = config_get_long("MINICRM_WORKERS", 32, 1, 256);
@@ -193,6 +242,8 @@ fcgi_server_main(const struct fcgi_app *app, int argc, char **argv)
 		s.where = socket_path;
 	}
 
+	/* Before the fork: the request processes inherit the mapping. */
+	(void)metrics_open(app->program);
 	sv.what = "request process";
 	sv.child_main = serve;
 	sv.arg = &s;

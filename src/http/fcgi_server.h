@@ -11,11 +11,20 @@
  * a worker never exits because of one. SIGTERM and SIGINT to the master
  * stop both processes; SIGHUP is passed on, and calls app->reload
  * (templates, say) in the request process's main thread.
+ *
+ * Every request is counted (metrics.h: by the route label the program's
+ * router sets in req->route, its status, duration and bytes) and logged,
+ * one line at info (warn for a 5xx): method, route, status, duration,
+ * bytes and nginx's
+ * request id (REQUEST_ID), which every line the thread writes while it
+ * serves the request carries too. Never the path or the query string:
+ * either can hold an id or a secret.
  */
 #ifndef MINICRM_FCGI_SERVER_H
 #define MINICRM_FCGI_SERVER_H
 
 #include "http.h"
+#include "metrics.h"
 
 struct fcgi_app {
 	const char	*name;
@@ -33,6 +42,8 @@ struct fcgi_app {
 	 * hold for the program to start at all (admin.fcgi: its templates
 	 * compile). -1 exits with status 1, nothing started. May be NULL. */
 	int		 (*check)(void);
+	/* Whose counters (metrics.h) the master makes for its processes. */
+	enum metrics_program program;
 };
 
 /*

@@ -57,10 +57,15 @@ http_request_init(struct http_request *req, FCGX_Request *fcgi)
 	req->content_type = param(fcgi, "CONTENT_TYPE");
 	req->content_length = param(fcgi, "CONTENT_LENGTH");
 	req->api_key = param(fcgi, "HTTP_X_API_KEY");
+	req->authorization = param(fcgi, "HTTP_AUTHORIZATION");
 	req->remote_addr = (v = param(fcgi, "REMOTE_ADDR")) ? v : "-";
 	req->cookie = param(fcgi, "HTTP_COOKIE");
 	req->https = param(fcgi, "HTTPS");
 	req->head = strcmp(req->method, "HEAD") == 0;
+	req->request_id = param(fcgi, "REQUEST_ID");
+	req->route = NULL;
+	req->status = 0;
+	req->bytes = 0;
 	buf_reset(&req->body);
 }
 
@@ -163,8 +168,11 @@ send_answer(struct http_request *req, int status, const char *content_type,
 	    body ? (long long)body->len : 0);
 	FCGX_PutStr(buf_str(&head), (int)head.len, out);
 	buf_free(&head);
-	if (body != NULL && body->len > 0 && !req->head)
+	req->status = status;
+	if (body != NULL && body->len > 0 && !req->head) {
 		FCGX_PutStr(body->data, (int)body->len, out);
+		req->bytes += body->len;
+	}
 }
 
 void
@@ -193,6 +201,7 @@ http_stream_begin(struct http_request *req, int status,
 	put_head(&head, status, content_type, ANSWER_DATA, extra_headers, -1);
 	FCGX_PutStr(buf_str(&head), (int)head.len, req->fcgi->out);
 	buf_free(&head);
+	req->status = status;
 	return req->head ? -1 : 0;
 }
 
@@ -214,6 +223,7 @@ http_stream_write(struct http_request *req, const char *data, size_t len)
 
 		if (FCGX_PutStr(data, n, req->fcgi->out) != n)
 			return -1;
+		req->bytes += (unsigned long long)n;
 		data += n;
 		len -= (size_t)n;
 	}

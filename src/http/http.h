@@ -24,11 +24,19 @@ struct http_request {
 	const char	*content_type;	/* NULL if absent */
 	const char	*content_length;/* NULL if absent */
 	const char	*api_key;	/* x-api-key header, NULL if absent */
+	const char	*authorization;	/* Authorization header, NULL if absent */
 	const char	*remote_addr;
 	const char	*cookie;	/* Cookie header, NULL if absent */
 	const char	*https;		/* "on" behind TLS, else NULL */
 	bool		 head;		/* HEAD: answer as GET, without a body */
+	const char	*request_id;	/* nginx's $request_id, NULL if none */
 	struct buf	 body;		/* filled by http_read_body() */
+	/* For the request's log line and metrics: the route's label, which
+	 * the program's router sets (its pattern, never the path: no ids, no
+	 * secrets; NULL: no route matched); what was answered. */
+	const char	*route;
+	int		 status;	/* 0 until an answer is written */
+	unsigned long long bytes;	/* body bytes written */
 };
 
 /* Fill the request's fields from the FastCGI parameters. */

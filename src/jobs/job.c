@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "db_job.h"
+#include "db_metrics.h"
 #include "job.h"
 #include "log.h"
 
@@ -82,6 +83,39 @@ job_unlock(struct db *db, const char *name)
 	(void)db_job_unlock(db, name);
 }
 
+/*
+ * The run's counts in job_stats (GET /metrics) and its line in the log:
+ * the text format keeps the line it always had; logfmt and JSON add the
+ * job, outcome, duration and what it did as fields. A database that is
+ * down loses the count (the line says the run failed anyway).
+ */
+static void
+job_done(const struct job *job, struct db *db, const char *outcome,
+    double seconds, const char *summary)
+{
+	struct log_field f[] = {
+		LOG_STR("job", job->name),
+		LOG_STR("outcome", outcome),
+		LOG_MS("duration_ms", seconds * 1e3),
+		LOG_STR("summary", summary),
+	};
+	size_t		 n = sizeof(f) / sizeof(f[0]);
+
+	if (db_metrics_job_record(db, job->name, outcome, seconds) != DB_OK)
+		log_debug("job %s: its run is not counted: %s", job->name,
+		    db->error);
+	db_rollback(db);
+	if (strcmp(outcome, "done") == 0)
+		log_event(LOG_INFO, f, n, "job %s: %s (%.2f s)", job->name,
+		    summary, seconds);
+	else if (strcmp(outcome, "skipped") == 0)
+		log_event(LOG_INFO, f, n, "job %s: skipped: %s", job->name,
+		    summary);
+	else
+		log_event(LOG_ERROR, f, n, "job %s: failed: %s (%.2f s)",
+		    job->name, summary, seconds);
+}
+
 enum job_outcome
 job_run(const struct job *job, struct db *db, volatile sig_atomic_t *stop)
 {
@@ -97,17 +131,13 @@ job_run(const struct job *job, struct db *db, volatile sig_atomic_t *stop)
 		return JOB_FAILED;
 	}
 	if (rc == 0) {
-		log_info("job %s: skipped: another run holds its lock",
-		    job->name);
+		job_done(job, db, "skipped", seconds_since(&t0),
+		    "another run holds its lock");
 		return JOB_SKIPPED;
 	}
 	out = job->run(&run);
 	job_unlock(db, job->name);
-	if (out == JOB_DONE)
-		log_info("job %s: %s (%.2f s)", job->name, run.summary,
-		    seconds_since(&t0));
-	else
-		log_error("job %s: failed: %s (%.2f s)", job->name,
-		    run.summary, seconds_since(&t0));
+	job_done(job, db, out == JOB_DONE ? "done" : "failed",
+	    seconds_since(&t0), run.summary);
 	return out;
 }

@@ -1,0 +1,2 @@
+-- 0021 down: the jobs' counts go.
+DROP TABLE job_stats;
