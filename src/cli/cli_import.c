@@ -1,0 +1,682 @@
+/*
+ * minicrm import airtable --table leads|sms_audit|retry_queue FILE.csv
+ *     [--dry-run] [--report FILE] [--client SLUG] [--timezone ZONE]
+ *     [--date-order mdy|dmy] [--chunk N]
+ * minicrm import compare --airtable FILE.csv [--table sms_audit] [--csv]
+ *     [--client SLUG] [--timezone ZONE] [--date-order mdy|dmy]
+ *
+ * The hub's week-4 cutover (docs/airtable-cutover.md). `import airtable`
+ * reads an Airtable CSV export, checks every row as our API checks the
+ * same data (airtable.h), COPYs the rows that pass into a staging table
+ * and moves them into ours with one INSERT … SELECT … ON CONFLICT DO
+ * NOTHING per chunk (db_import.h), each chunk its own transaction: an
+ * import run again adds nothing, and one stopped half way (kill -9, a lost
+ * connection) is completed by running it again. A refused row is reported
+ * (row, line, record id, column, reason) on stderr or as CSV in --report
+ * FILE, and the rest are imported. --dry-run does all of it in one
+ * transaction that is rolled back: the same report and counts, nothing
+ * written. On a terminal, a progress bar on stderr.
+ *
+ * `import compare` counts an SMS_Audit export's rows per day and event type
+ * beside our events of the same days and types: the parallel run's daily
+ * check.
+ *
+ * Exit status: 0 every row imported or already there (compare: every count
+ * equal); 3 some rows refused (compare: some count differs); 4 the file
+ * cannot be used (no such file, not an export of that table: a required
+ * column is missing); 5 stopped by SIGINT or SIGTERM (the chunks done are
+ * committed: run it again); 1 the database failed; 2 usage.
+ *
+ * It connects as the application's role (MINICRM_APP_DATABASE_URL).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "airtable.h"
+#include "cli.h"
+#include "csv.h"
+#include "db_import.h"
+
+#define USAGE_AIRTABLE \
+	"usage: minicrm import airtable --table leads|sms_audit|retry_queue " \
+	"FILE.csv [--dry-run]\n" \
+	"         [--report FILE] [--client SLUG] [--timezone ZONE] " \
+	"[--date-order mdy|dmy] [--chunk N]\n" \
+	"       minicrm import compare --airtable FILE.csv [--table sms_audit] " \
+	"[--csv]\n" \
+	"         [--client SLUG] [--timezone ZONE] [--date-order mdy|dmy]\n" \
+	"exit: 0 done (compare: equal); 3 rows refused (compare: counts " \
+	"differ); 4 file unusable;\n" \
+	"      5 stopped by a signal (run again to complete); 1 database; " \
+	"2 usage\n"
+
+static int
+import_usage(void)
+{
+	fputs(USAGE_AIRTABLE, stderr);
+	return 2;
+}
+
+/* What both subcommands take. */
+struct options {
+	int		 table;
+	const char	*file, *report, *client, *tz;
+	enum airtable_date_order order;
+	bool		 dry_run, csv;
+	long		 chunk;
+};
+
+/* TZ for the dates without an offset; refuses a zone the system does
+ * not have (glibc would silently take it as UTC). */
+static int
+set_timezone(const char *tz)
+{
+	char		 path[512];
+	struct stat	 st;
+
+	if (strcmp(tz, "UTC") != 0) {
+		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+		if (tz[0] == '/' || strstr(tz, "..") != NULL ||
+		    stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "minicrm: %s is not a time zone (such "
+			    "as UTC or America/New_York)\n", tz);
+			return -1;
+		}
+	}
+	setenv("TZ", tz, 1);
+	tzset();
+	return 0;
+}
+
+static int
+parse_options(int argc, char **argv, bool compare, struct options *o)
+{
+	int	 a;
+
+	memset(o, 0, sizeof(*o));
+	o->table = compare ? AIRTABLE_SMS_AUDIT : -1;
+	o->tz = "UTC";
+	o->chunk = 50000;
+	for (a = 2; a < argc; a++) {
+		const char *arg = argv[a], *val = a + 1 < argc ?
+		    argv[a + 1] : NULL;
+
+		if (strcmp(arg, "--dry-run") == 0 && !compare)
+			o->dry_run = true;
+		else if (strcmp(arg, "--csv") == 0 && compare)
+			o->csv = true;
+		else if (val == NULL || strncmp(arg, "--", 2) != 0) {
+			if (compare || o->file != NULL || arg[0] == '-')
+				return -1;
+			o->file = arg;
+			continue;
+		} else if (strcmp(arg, "--table") == 0) {
+			if ((o->table = airtable_table_parse(val)) == -1 ||
+			    (compare && o->table != AIRTABLE_SMS_AUDIT))
+				return -1;
+		} else if (strcmp(arg, "--airtable") == 0 && compare)
+			o->file = val;
+		else if (strcmp(arg, "--report") == 0 && !compare)
+			o->report = val;
+		else if (strcmp(arg, "--client") == 0)
+			o->client = val;
+		else if (strcmp(arg, "--timezone") == 0)
+			o->tz = val;
+		else if (strcmp(arg, "--date-order") == 0) {
+			if (strcmp(val, "mdy") == 0)
+				o->order = AIRTABLE_MDY;
+			else if (strcmp(val, "dmy") == 0)
+				o->order = AIRTABLE_DMY;
+			else
+				return -1;
+		} else if (strcmp(arg, "--chunk") == 0 && !compare) {
+			char *end;
+
+			errno = 0;
+			o->chunk = strtol(val, &end, 10);
+			if (errno != 0 || *end != '\0' || o->chunk < 1 ||
+			    o->chunk > 10000000)
+				return -1;
+		} else
+			return -1;
+		a++;
+	}
+	return o->file != NULL && o->table != -1 ? 0 : -1;
+}
+
+/* The export opened and its header read into the mapper; 0, or the exit
+ * status (4) having said why. */
+static int
+open_export(const struct options *o, struct db *catdb, FILE **f,
+    struct airtable_csv *csv, struct airtable_mapper *m)
+{
+	char	 why[256];
+	int	 rc;
+
+	if ((*f = fopen(o->file, "rb")) == NULL) {
+		fprintf(stderr, "minicrm: %s: %s\n", o->file, strerror(errno));
+		return 4;
+	}
+	airtable_csv_open(csv, *f);
+	if ((rc = airtable_csv_next(csv)) != 1) {
+		fprintf(stderr, "minicrm: %s: %s\n", o->file, rc == 0 ?
+		    "the file is empty (no header row)" : strerror(errno));
+		return 4;
+	}
+	if (airtable_mapper_init(m, (enum airtable_table)o->table, csv, catdb,
+	    why, sizeof(why)) == -1) {
+		fprintf(stderr, "minicrm: %s: not an Airtable %s export: %s\n",
+		    o->file, airtable_table_name((enum airtable_table)o->table),
+		    why);
+		return 4;
+	}
+	m->order = o->order;
+	m->utc = strcmp(o->tz, "UTC") == 0;
+	m->client = o->client;
+	if (m->ignored[0] != '\0')
+		fprintf(stderr, "minicrm: %s: not imported (no field of ours): "
+		    "%s\n", o->file, m->ignored);
+	return 0;
+}
+
+/* ---- import airtable ---- */
+
+struct run {
+	const struct options	*o;
+	struct db		 db, catdb;
+	struct airtable_mapper	 m;
+	struct airtable_csv	 csv;
+	FILE			*f, *report;
+	struct buf		 out, line;
+	long			 rows, refused, last_refused, staged;
+	long			 file_size;
+	struct db_import_counts	 counts;
+	struct timeval		 start, shown;
+	bool			 tty, names, in_copy;
+	volatile sig_atomic_t	*stop;
+};
+
+static void
+progress(struct run *r, bool done)
+{
+	struct timeval	 now;
+	double		 secs, frac;
+	int		 i, bar;
+
+	if (!r->tty)
+		return;
+	gettimeofday(&now, NULL);
+	if (!done && (now.tv_sec - r->shown.tv_sec) * 1000 +
+	    (now.tv_usec - r->shown.tv_usec) / 1000 < 100)
+		return;
+	r->shown = now;
+	secs = (double)(now.tv_sec - r->start.tv_sec) +
+	    (double)(now.tv_usec - r->start.tv_usec) / 1e6;
+	frac = r->file_size > 0 ? (double)r->csv.bytes /
+	    (double)r->file_size : 0;
+	bar = (int)(frac * 30);
+	fprintf(stderr, "\r\033[K[");
+	for (i = 0; i < 30; i++)
+		fputc(i < bar ? '#' : '.', stderr);
+	fprintf(stderr, "] %3d%% %ld rows, %ld refused, %.0f rows/s",
+	    (int)(frac * 100), r->rows, r->refused,
+	    secs > 0 ? (double)r->rows / secs : 0.0);
+	if (done)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void
+report_refusal(void *ctx, const struct airtable_refusal *x)
+{
+	struct run	*r = ctx;
+
+	if (x->row != r->last_refused) {
+		r->refused++;
+		r->last_refused = x->row;
+	}
+	if (r->report != NULL) {
+		char	 num[24];
+
+		buf_reset(&r->line);
+		snprintf(num, sizeof(num), "%ld", x->row);
+		csv_cell(&r->line, num, true);
+		snprintf(num, sizeof(num), "%ld", x->line);
+		csv_cell(&r->line, num, false);
+		csv_cell(&r->line, x->record_id, false);
+		csv_cell(&r->line, x->column, false);
+		csv_cell(&r->line, x->reason, false);
+		csv_end_row(&r->line);
+		fwrite(r->line.data, 1, r->line.len, r->report);
+		return;
+	}
+	if (r->tty)
+		fprintf(stderr, "\r\033[K");
+	fprintf(stderr, "row %ld (line %ld%s%s): %s: %s\n", x->row, x->line,
+	    x->record_id[0] ? ", " : "", x->record_id, x->column, x->reason);
+}
+
+static void
+report_unresolved(void *ctx, long row, const char *record_id,
+    const char *name, long long matches)
+{
+	struct airtable_refusal	 x;
+
+	memset(&x, 0, sizeof(x));
+	x.row = row;
+	x.line = 0;
+	snprintf(x.record_id, sizeof(x.record_id), "%s", record_id);
+	snprintf(x.column, sizeof(x.column), "Lead");
+	snprintf(x.reason, sizeof(x.reason), matches == 0 ? "\"%s\" names no "
+	    "lead imported from Airtable's leads export (import leads first, "
+	    "or export a Lead Record ID column)" : "\"%s\" names %lld leads: "
+	    "export a Lead Record ID column to tell them apart", name,
+	    matches);
+	report_refusal(ctx, &x);
+}
+
+/* Send what is mapped to the COPY. */
+static int
+flush_out(struct run *r)
+{
+	int	 rc = DB_OK;
+
+	if (r->out.len > 0)
+		rc = db_import_copy_put(&r->db, r->out.data, r->out.len);
+	buf_reset(&r->out);
+	return rc;
+}
+
+/* End the chunk's COPY, move it into our tables, commit (not in a dry
+ * run). */
+static int
+finish_chunk(struct run *r)
+{
+	int	 rc;
+
+	if (!r->in_copy)
+		return DB_OK;
+	r->in_copy = false;
+	if ((rc = flush_out(r)) != DB_OK ||
+	    (rc = db_import_copy_end(&r->db)) != DB_OK)
+		return rc;
+	if ((rc = db_import_apply(&r->db, (enum db_import_table)r->o->table,
+	    r->names, &r->counts, report_unresolved, r)) != DB_OK)
+		return rc;
+	r->staged = 0;
+	r->names = false;
+	if (r->o->dry_run)
+		return DB_OK;
+	return db_commit(&r->db);
+}
+
+static int
+start_chunk(struct run *r)
+{
+	int	 rc;
+
+	if (!r->o->dry_run && (rc = db_begin(&r->db)) != DB_OK)
+		return rc;
+	if ((rc = db_import_copy_begin(&r->db,
+	    (enum db_import_table)r->o->table)) != DB_OK)
+		return rc;
+	r->in_copy = true;
+	return DB_OK;
+}
+
+/* Every row of the export: mapped, staged, applied chunk by chunk. 0, or
+ * a db_status (-1 from the mapper: the catalog's connection). */
+static int
+import_rows(struct run *r)
+{
+	int	 rc, got;
+
+	while ((got = airtable_csv_next(&r->csv)) == 1) {
+		r->rows++;
+		if (!r->in_copy && (rc = start_chunk(r)) != DB_OK)
+			return rc;
+		rc = airtable_map_row(&r->m, &r->csv, r->rows, &r->out,
+		    report_refusal, r);
+		if (rc == -1)
+			return r->m.db_rc;
+		if (rc == 1) {
+			r->staged++;
+			/* A lead by name: resolved in the database. */
+			if (r->m.lead_by_name)
+				r->names = true;
+		}
+		if (r->out.len >= 256 * 1024 && (rc = flush_out(r)) != DB_OK)
+			return rc;
+		if (r->staged >= r->o->chunk) {
+			if ((rc = finish_chunk(r)) != DB_OK)
+				return rc;
+			if (*r->stop)
+				return DB_OK;
+		}
+		progress(r, false);
+	}
+	if (got == -1) {
+		snprintf(r->db.error, sizeof(r->db.error), "%s: read error "
+		    "at line %ld", r->o->file, r->csv.line);
+		return DB_ERROR;
+	}
+	return finish_chunk(r);
+}
+
+static void
+summary(struct run *r)
+{
+	static const char *const what[] = { "leads", "events",
+	    "retry queue rows" };
+	long long	 valid = r->rows - r->refused;
+
+	printf("%s: %ld rows read, %lld %s added, %lld already there",
+	    airtable_table_name((enum airtable_table)r->o->table), r->rows,
+	    r->counts.added, what[r->o->table], valid - r->counts.added -
+	    r->counts.filled);
+	if (r->o->table == AIRTABLE_LEADS)
+		printf(", %lld existing leads completed", r->counts.filled);
+	if (r->o->table == AIRTABLE_SMS_AUDIT)
+		printf(", %lld new leads", r->counts.leads_created);
+	printf(", %ld refused%s\n", r->refused, r->o->dry_run ?
+	    " (dry run: nothing was written)" : "");
+}
+
+static int
+import_airtable(const struct options *o)
+{
+	struct run	 r;
+	struct stat	 st;
+	int		 rc, status;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	if (cli_connect(&r.db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") ==
+	    -1)
+		return 1;
+	if (cli_connect(&r.catdb, "MINICRM_APP_DATABASE_URL",
+	    "DATABASE_URL") == -1) {
+		db_close(&r.db);
+		return 1;
+	}
+	if ((status = open_export(o, &r.catdb, &r.f, &r.csv, &r.m)) != 0)
+		goto out;
+	if (o->report != NULL) {
+		if ((r.report = fopen(o->report, "w")) == NULL) {
+			fprintf(stderr, "minicrm: %s: %s\n", o->report,
+			    strerror(errno));
+			status = 4;
+			goto out;
+		}
+		fputs("row,line,record_id,column,reason\r\n", r.report);
+	}
+	r.tty = isatty(STDERR_FILENO);
+	r.file_size = fstat(fileno(r.f), &st) == 0 ? (long)st.st_size : 0;
+	r.stop = cli_stop_on_signals();
+	r.m.now_usec = (int64_t)time(NULL) * 1000000;
+	gettimeofday(&r.start, NULL);
+	rc = db_import_stage(&r.db, (enum db_import_table)o->table);
+	if (rc == DB_OK && o->dry_run)
+		rc = db_begin(&r.db);
+	if (rc == DB_OK)
+		rc = import_rows(&r);
+	progress(&r, true);
+	if (rc != DB_OK) {
+		db_rollback(&r.db);
+		fprintf(stderr, "minicrm: import stopped at row %ld: %s (%s); "
+		    "the chunks before it are imported: run it again to "
+		    "complete it\n", r.rows, db_status_text(rc), r.db.error);
+		status = 1;
+		goto out;
+	}
+	if (o->dry_run)
+		db_rollback(&r.db);
+	summary(&r);
+	if (*r.stop && !o->dry_run) {
+		fprintf(stderr, "minicrm: stopped after row %ld; run the same "
+		    "command again to complete the import\n", r.rows);
+		status = 5;
+	} else
+		status = r.refused > 0 ? 3 : 0;
+out:
+	if (r.report != NULL && fclose(r.report) != 0 && status == 0) {
+		fprintf(stderr, "minicrm: %s: %s\n", o->report,
+		    strerror(errno));
+		status = 4;
+	}
+	if (r.f != NULL)
+		fclose(r.f);
+	airtable_csv_close(&r.csv);
+	airtable_mapper_free(&r.m);
+	buf_free(&r.out);
+	buf_free(&r.line);
+	db_close(&r.db);
+	db_close(&r.catdb);
+	return status;
+}
+
+/* ---- import compare ---- */
+
+struct day_count {
+	char	 day[11];
+	char	 type[64];
+	long	 airtable, ours;
+};
+
+struct tally {
+	struct day_count	*v;
+	size_t			 n, cap;
+	long			 unreadable;
+};
+
+static int
+day_cmp(const char *day, const char *type, const struct day_count *c)
+{
+	int	 d = strcmp(day, c->day);
+
+	return d != 0 ? d : strcmp(type, c->type);
+}
+
+/* The count of (day, type), added in order if new; NULL if memory ran
+ * out. Binary search: a year of five types is under 2,000 entries. */
+static struct day_count *
+tally_get(struct tally *t, const char *day, const char *type)
+{
+	size_t	 lo = 0, hi = t->n, mid;
+	int	 d;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((d = day_cmp(day, type, &t->v[mid])) == 0)
+			return &t->v[mid];
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (t->n == t->cap) {
+		size_t		 ncap = t->cap ? t->cap * 2 : 256;
+		struct day_count *nv = realloc(t->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return NULL;
+		t->v = nv;
+		t->cap = ncap;
+	}
+	memmove(&t->v[lo + 1], &t->v[lo], (t->n - lo) * sizeof(*t->v));
+	memset(&t->v[lo], 0, sizeof(*t->v));
+	snprintf(t->v[lo].day, sizeof(t->v[lo].day), "%s", day);
+	snprintf(t->v[lo].type, sizeof(t->v[lo].type), "%s", type);
+	t->n++;
+	return &t->v[lo];
+}
+
+/* The types as a text[] literal, of the names that can be event types. */
+static void
+types_literal(const struct tally *t, struct buf *b)
+{
+	size_t	 i, k;
+
+	buf_putc(b, '{');
+	for (i = 0; i < t->n; i++) {
+		const char *s = t->v[i].type;
+
+		for (k = 0; s[k] != '\0'; k++)
+			if (!((s[k] >= 'A' && s[k] <= 'Z') || s[k] == '_' ||
+			    (s[k] >= '0' && s[k] <= '9')))
+				break;
+		if (s[k] != '\0' || k == 0 || strstr(buf_str(b), s) != NULL)
+			continue;
+		if (b->len > 1)
+			buf_putc(b, ',');
+		buf_puts(b, s);
+	}
+	buf_putc(b, '}');
+}
+
+static int
+print_compare(const struct options *o, const struct tally *t)
+{
+	struct buf	 b = BUF_INIT;
+	char		 n[3][24];
+	size_t		 i;
+	int		 differ = 0;
+
+	if (o->csv) {
+		buf_puts(&b, "day,event_type,airtable,postgresql,difference\r\n");
+		fwrite(b.data, 1, b.len, stdout);
+	} else
+		printf("%-10s  %-22s %10s %10s %10s\n", "day", "event_type",
+		    "airtable", "postgresql", "difference");
+	for (i = 0; i < t->n; i++) {
+		const struct day_count *c = &t->v[i];
+
+		differ |= c->airtable != c->ours;
+		if (!o->csv) {
+			printf("%-10s  %-22s %10ld %10ld %+10ld%s\n", c->day,
+			    c->type, c->airtable, c->ours,
+			    c->ours - c->airtable, c->airtable != c->ours ?
+			    "  ≠" : "");
+			continue;
+		}
+		snprintf(n[0], sizeof(n[0]), "%ld", c->airtable);
+		snprintf(n[1], sizeof(n[1]), "%ld", c->ours);
+		snprintf(n[2], sizeof(n[2]), "%ld", c->ours - c->airtable);
+		buf_reset(&b);
+		csv_cell(&b, c->day, true);
+		csv_cell(&b, c->type, false);
+		csv_cell(&b, n[0], false);
+		csv_cell(&b, n[1], false);
+		csv_cell(&b, n[2], false);
+		csv_end_row(&b);
+		fwrite(b.data, 1, b.len, stdout);
+	}
+	buf_free(&b);
+	if (t->unreadable > 0)
+		fprintf(stderr, "minicrm: %ld rows have no readable date or "
+		    "event type and are not compared (see import airtable "
+		    "--dry-run)\n", t->unreadable);
+	if (!o->csv)
+		printf("%s\n", differ ? "counts differ" : "counts match");
+	return differ ? 3 : 0;
+}
+
+static int
+import_compare(const struct options *o)
+{
+	struct db		 db;
+	struct airtable_mapper	 m;
+	struct airtable_csv	 csv;
+	struct tally		 t = { NULL, 0, 0, 0 };
+	struct db_import_day	*ours = NULL;
+	struct buf		 types = BUF_INIT;
+	struct day_count	*c;
+	const char		*client = NULL;
+	char			 day[11], type[64];
+	size_t			 n = 0, i;
+	FILE			*f = NULL;
+	int			 status, got, rc = DB_OK;
+
+	memset(&m, 0, sizeof(m));
+	memset(&csv, 0, sizeof(csv));
+	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
+		return 1;
+	if ((status = open_export(o, &db, &f, &csv, &m)) != 0)
+		goto out;
+	if (o->client != NULL && ((client = catalog_client_id(&db, &m.cat,
+	    o->client, &rc)) == NULL || rc != DB_OK)) {
+		fprintf(stderr, "minicrm: %s\n", rc != DB_OK ? db.error :
+		    "--client names no client");
+		status = rc != DB_OK ? 1 : 4;
+		goto out;
+	}
+	while ((got = airtable_csv_next(&csv)) == 1) {
+		if (airtable_row_day_type(&m, &csv, day, type,
+		    sizeof(type)) == -1) {
+			t.unreadable++;
+			continue;
+		}
+		if ((c = tally_get(&t, day, type)) == NULL) {
+			got = -1;
+			break;
+		}
+		c->airtable++;
+	}
+	if (got == -1) {
+		fprintf(stderr, "minicrm: %s: read error\n", o->file);
+		status = 4;
+		goto out;
+	}
+	if (t.n > 0) {
+		types_literal(&t, &types);
+		if ((rc = db_import_compare(&db, t.v[0].day, t.v[t.n - 1].day,
+		    o->tz, buf_str(&types), client, &ours, &n)) != DB_OK) {
+			fprintf(stderr, "minicrm: %s (%s)\n",
+			    db_status_text(rc), db.error);
+			status = 1;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if ((c = tally_get(&t, ours[i].day, ours[i].event_type)) ==
+		    NULL) {
+			status = 1;
+			goto out;
+		}
+		c->ours = (long)ours[i].events;
+	}
+	status = print_compare(o, &t);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(ours);
+	free(t.v);
+	buf_free(&types);
+	airtable_csv_close(&csv);
+	airtable_mapper_free(&m);
+	db_close(&db);
+	return status;
+}
+
+int
+cli_import(int argc, char **argv)
+{
+	struct options	 o;
+	bool		 compare;
+
+	if (argc < 2 || (strcmp(argv[1], "airtable") != 0 &&
+	    strcmp(argv[1], "compare") != 0))
+		return import_usage();
+	compare = strcmp(argv[1], "compare") == 0;
+	if (parse_options(argc, argv, compare, &o) == -1)
+		return import_usage();
+	if (set_timezone(o.tz) == -1)
+		return 2;
+	return compare ? import_compare(&o) : import_airtable(&o);
+}
