@@ -107,11 +107,15 @@ parse_options(int argc, char **argv, bool compare, struct options *o)
 		const char *arg = argv[a], *val = a + 1 < argc ?
 		    argv[a + 1] : NULL;
 
-		if (strcmp(arg, "--dry-run") == 0 && !compare)
+		if (strcmp(arg, "--dry-run") == 0 && !compare) {
 			o->dry_run = true;
-		else if (strcmp(arg, "--csv") == 0 && compare)
+			continue;
+		}
+		if (strcmp(arg, "--csv") == 0 && compare) {
 			o->csv = true;
-		else if (val == NULL || strncmp(arg, "--", 2) != 0) {
+			continue;
+		}
+		if (val == NULL || strncmp(arg, "--", 2) != 0) {
 			if (compare || o->file != NULL || arg[0] == '-')
 				return -1;
 			o->file = arg;
@@ -544,7 +548,6 @@ static int
 print_compare(const struct options *o, const struct tally *t)
 {
 	struct buf	 b = BUF_INIT;
-	char		 n[3][24];
 	size_t		 i;
 	int		 differ = 0;
 
@@ -565,15 +568,13 @@ print_compare(const struct options *o, const struct tally *t)
 			    "  ≠" : "");
 			continue;
 		}
-		snprintf(n[0], sizeof(n[0]), "%ld", c->airtable);
-		snprintf(n[1], sizeof(n[1]), "%ld", c->ours);
-		snprintf(n[2], sizeof(n[2]), "%ld", c->ours - c->airtable);
+		/* Numbers as numbers: csv_cell would quote a negative one
+		 * as text (its formula defence). */
 		buf_reset(&b);
 		csv_cell(&b, c->day, true);
 		csv_cell(&b, c->type, false);
-		csv_cell(&b, n[0], false);
-		csv_cell(&b, n[1], false);
-		csv_cell(&b, n[2], false);
+		buf_printf(&b, ",%ld,%ld,%ld", c->airtable, c->ours,
+		    c->ours - c->airtable);
 		csv_end_row(&b);
 		fwrite(b.data, 1, b.len, stdout);
 	}
