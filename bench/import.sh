@@ -10,11 +10,11 @@
 #   2. the reference: a plain COPY of that file (psql \copy, CSV, HEADER)
 #      into a plain all-text staging table — no checks, no mapping, no
 #      indexes: the fastest a file gets into PostgreSQL at all;
-#   3. `minicrm import airtable --table sms_audit` of the same file: every
-#      row checked as the API checks it, COPYed into staging, moved into
-#      lead_activity_log (four indexes, two foreign keys, two statement
-#      triggers) by INSERT … SELECT … ON CONFLICT DO NOTHING; its wall time
-#      and its own CPU time;
+#   3. `minicrm import airtable --table sms_audit` of the same file, with
+#      one worker and with two (--workers): every row checked as the API
+#      checks it, COPYed into staging, moved into lead_activity_log (four
+#      indexes, two foreign keys, two statement triggers) by INSERT …
+#      SELECT … ON CONFLICT DO NOTHING; its wall time and its own CPU time;
 #   4. the same import again (idempotency: adds nothing) — the cost of a
 #      rerun after an interruption.
 # Steps 2 and 3 take turns BENCH_IMPORT_ROUNDS times (1), each import on a
@@ -60,7 +60,7 @@ fresh() {
 	superuser "CHECKPOINT" >/dev/null
 }
 
-COPIES=() IMPORTS=()
+COPIES=() IMPORTS=() IMPORTS2=()
 for k in $(seq 1 "$ROUNDS"); do
 	fresh import_copy
 	psql "$(owner_url import_copy)" -qAtX -v ON_ERROR_STOP=1 -c "CREATE TABLE plain_staging (record_id text, lead text, event text, sent_at text, text text, phone text, workflow text, tags text)"
@@ -71,16 +71,19 @@ for k in $(seq 1 "$ROUNDS"); do
 	[ "$got" = "$ROWS" ] || say "!! plain COPY loaded $got rows, wanted $ROWS"
 	say "round $k: plain COPY into an all-text table: $(secs "${COPIES[-1]}") s ($(per_s "${COPIES[-1]}") rows/s)"
 
-	fresh import_run
-	t0=$(now_ms)
-	MINICRM_APP_DATABASE_URL=$(app_url import_run) /usr/bin/time -f '%U %S %M' -o "$out/time.txt" \
-		bin/minicrm import airtable --table sms_audit "$out/sms_audit.csv" >"$out/import.txt" 2>"$out/import.err" ||
-		say "!! import exited $?: $(tail -n 3 "$out/import.err")"
-	IMPORTS+=($(($(now_ms) - t0)))
-	read -r usr sys rss < "$out/time.txt"
-	got=$(psql "$(owner_url import_run)" -qAtX -c "SELECT count(*) FROM lead_activity_log")
-	[ "$got" = "$ROWS" ] || say "!! the import stored $got events, wanted $ROWS"
-	say "round $k: minicrm import airtable: $(secs "${IMPORTS[-1]}") s ($(per_s "${IMPORTS[-1]}") rows/s; the CLI's own CPU $usr s user + $sys s sys, max RSS $((rss / 1024)) MB) — $(cat "$out/import.txt")"
+	for w in 1 2; do
+		fresh import_run
+		t0=$(now_ms)
+		MINICRM_APP_DATABASE_URL=$(app_url import_run) /usr/bin/time -f '%U %S %M' -o "$out/time.txt" \
+			bin/minicrm import airtable --table sms_audit --workers $w "$out/sms_audit.csv" >"$out/import.txt" 2>"$out/import.err" ||
+			say "!! import exited $?: $(tail -n 3 "$out/import.err")"
+		ms=$(($(now_ms) - t0))
+		if [ $w = 1 ]; then IMPORTS+=($ms); else IMPORTS2+=($ms); fi
+		read -r usr sys rss < "$out/time.txt"
+		got=$(psql "$(owner_url import_run)" -qAtX -c "SELECT count(*) FROM lead_activity_log")
+		[ "$got" = "$ROWS" ] || say "!! the import stored $got events, wanted $ROWS"
+		say "round $k: minicrm import airtable --workers $w: $(secs "$ms") s ($(per_s "$ms") rows/s; the CLI's own CPU $usr s user + $sys s sys, max RSS $((rss / 1024)) MB) — $(cat "$out/import.txt")"
+	done
 done
 
 t0=$(now_ms)
@@ -90,7 +93,10 @@ say "rerun of the same export: $(secs "$RERUN") s — $(head -n 1 "$out/rerun.tx
 
 COPY=$(printf '%s\n' "${COPIES[@]}" | sort -n | head -n 1)
 IMPORT=$(printf '%s\n' "${IMPORTS[@]}" | sort -n | head -n 1)
-say "best of $ROUNDS: import $(secs "$IMPORT") s = $(per_s "$IMPORT") rows/s (target 50000); plain COPY $(secs "$COPY") s = $(per_s "$COPY") rows/s; import / COPY = $(ratio "$IMPORT" "$COPY")x"
+IMPORT2=$(printf '%s\n' "${IMPORTS2[@]}" | sort -n | head -n 1)
+say "best of $ROUNDS: plain COPY $(secs "$COPY") s = $(per_s "$COPY") rows/s"
+say "best of $ROUNDS: import, one worker  $(secs "$IMPORT") s = $(per_s "$IMPORT") rows/s (target 50000); import / COPY = $(ratio "$IMPORT" "$COPY")x"
+say "best of $ROUNDS: import, two workers $(secs "$IMPORT2") s = $(per_s "$IMPORT2") rows/s (target 50000); import / COPY = $(ratio "$IMPORT2" "$COPY")x"
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 superuser "DROP DATABASE IF EXISTS import_copy" >/dev/null
 superuser "DROP DATABASE IF EXISTS import_run" >/dev/null

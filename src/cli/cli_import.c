@@ -30,6 +30,8 @@
  * It connects as the application's role (MINICRM_APP_DATABASE_URL).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +44,14 @@
 #include "cli.h"
 #include "csv.h"
 #include "db_import.h"
+#include "db_workers.h"
 
 #define USAGE_AIRTABLE \
 	"usage: minicrm import airtable --table leads|sms_audit|retry_queue " \
 	"FILE.csv [--dry-run]\n" \
 	"         [--report FILE] [--client SLUG] [--timezone ZONE] " \
 	"[--date-order mdy|dmy] [--chunk N]\n" \
+	"         [--workers N]\n" \
 	"       minicrm import compare --airtable FILE.csv [--table sms_audit] " \
 	"[--csv]\n" \
 	"         [--client SLUG] [--timezone ZONE] [--date-order mdy|dmy]\n" \
@@ -69,7 +73,7 @@ struct options {
 	const char	*file, *report, *client, *tz;
 	enum airtable_date_order order;
 	bool		 dry_run, csv;
-	long		 chunk;
+	long		 chunk, workers;
 };
 
 /* TZ for the dates without an offset; refuses a zone the system does
@@ -103,6 +107,7 @@ parse_options(int argc, char **argv, bool compare, struct options *o)
 	o->table = compare ? AIRTABLE_SMS_AUDIT : -1;
 	o->tz = "UTC";
 	o->chunk = 50000;
+	o->workers = 1;
 	for (a = 2; a < argc; a++) {
 		const char *arg = argv[a], *val = a + 1 < argc ?
 		    argv[a + 1] : NULL;
@@ -139,14 +144,17 @@ parse_options(int argc, char **argv, bool compare, struct options *o)
 				o->order = AIRTABLE_DMY;
 			else
 				return -1;
-		} else if (strcmp(arg, "--chunk") == 0 && !compare) {
-			char *end;
+		} else if ((strcmp(arg, "--chunk") == 0 ||
+		    strcmp(arg, "--workers") == 0) && !compare) {
+			char	*end;
+			long	 n, max = arg[2] == 'c' ? 10000000 :
+			    DB_WORKERS_MAX;
 
 			errno = 0;
-			o->chunk = strtol(val, &end, 10);
-			if (errno != 0 || *end != '\0' || o->chunk < 1 ||
-			    o->chunk > 10000000)
+			n = strtol(val, &end, 10);
+			if (errno != 0 || *end != '\0' || n < 1 || n > max)
 				return -1;
+			*(arg[2] == 'c' ? &o->chunk : &o->workers) = n;
 		} else
 			return -1;
 		a++;
@@ -191,19 +199,55 @@ open_export(const struct options *o, struct db *catdb, FILE **f,
 
 /* ---- import airtable ---- */
 
+/* A chunk of mapped rows, as COPY text, on its way to an applier. */
+struct chunk {
+	struct buf	 data;
+	long		 rows;
+	bool		 names;		/* a lead by name: resolve in the db */
+};
+
+/*
+ * One run. The reader (this thread) maps rows into chunks, one chunk
+ * filling per lane; each lane's applier (a thread with its own connection,
+ * --workers of them) COPYs, applies and commits its chunks while the
+ * reader goes on. A row goes to the lane of its lead (the record, for
+ * leads and the queue): two appliers never lock the same lead at once —
+ * shared row locks of two transactions on one row cost a MultiXact each.
+ * lock guards the lanes' hand-over, the counts, the error and the report
+ * (both sides refuse rows).
+ */
+struct lane {
+	struct run	*r;
+	struct db	 own, *db;	/* lane 0: the run's; others: own */
+	struct chunk	*filling;	/* the reader's */
+	struct chunk	*pending;	/* handed over, not yet taken */
+	pthread_t	 thread;
+	bool		 started;
+};
+
 struct run {
 	const struct options	*o;
 	struct db		 db, catdb;
 	struct airtable_mapper	 m;
 	struct airtable_csv	 csv;
 	FILE			*f, *report;
-	struct buf		 out, line;
-	long			 rows, refused, last_refused, staged;
+	struct buf		 line;
+	long			 rows, refused, last_refused, applied;
 	long			 file_size;
 	struct db_import_counts	 counts;
 	struct timeval		 start, shown;
-	bool			 tty, names, in_copy;
+	bool			 tty;
 	volatile sig_atomic_t	*stop;
+
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 changed;
+	struct lane		 lanes[DB_WORKERS_MAX];
+	long			 nlanes;
+	struct buf		 row;		/* one row's COPY line */
+	bool			 reading_done;	/* no more chunks will come */
+	int			 rc;		/* the first failure, or DB_OK */
+	char			 error[256];
+	long			 stopped_at;	/* rows read when it stopped */
 };
 
 static void
@@ -236,23 +280,19 @@ progress(struct run *r, bool done)
 	fflush(stderr);
 }
 
+/* A refused row, to --report or stderr; the caller holds the lock. */
 static void
-report_refusal(void *ctx, const struct airtable_refusal *x)
+report_locked(struct run *r, const struct airtable_refusal *x)
 {
-	struct run	*r = ctx;
-
 	if (x->row != r->last_refused) {
 		r->refused++;
 		r->last_refused = x->row;
 	}
 	if (r->report != NULL) {
-		char	 num[24];
-
 		buf_reset(&r->line);
-		snprintf(num, sizeof(num), "%ld", x->row);
-		csv_cell(&r->line, num, true);
-		snprintf(num, sizeof(num), "%ld", x->line);
-		csv_cell(&r->line, num, false);
+		buf_printf(&r->line, "%ld,", x->row);
+		if (x->line > 0)
+			buf_printf(&r->line, "%ld", x->line);
 		csv_cell(&r->line, x->record_id, false);
 		csv_cell(&r->line, x->column, false);
 		csv_cell(&r->line, x->reason, false);
@@ -262,8 +302,23 @@ report_refusal(void *ctx, const struct airtable_refusal *x)
 	}
 	if (r->tty)
 		fprintf(stderr, "\r\033[K");
-	fprintf(stderr, "row %ld (line %ld%s%s): %s: %s\n", x->row, x->line,
-	    x->record_id[0] ? ", " : "", x->record_id, x->column, x->reason);
+	if (x->line > 0)
+		fprintf(stderr, "row %ld (line %ld%s%s): %s: %s\n", x->row,
+		    x->line, x->record_id[0] ? ", " : "", x->record_id,
+		    x->column, x->reason);
+	else
+		fprintf(stderr, "row %ld (%s): %s: %s\n", x->row, x->record_id,
+		    x->column, x->reason);
+}
+
+static void
+report_refusal(void *ctx, const struct airtable_refusal *x)
+{
+	struct run	*r = ctx;
+
+	pthread_mutex_lock(&r->lock);
+	report_locked(r, x);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void
@@ -274,7 +329,6 @@ report_unresolved(void *ctx, long row, const char *record_id,
 
 	memset(&x, 0, sizeof(x));
 	x.row = row;
-	x.line = 0;
 	snprintf(x.record_id, sizeof(x.record_id), "%s", record_id);
 	snprintf(x.column, sizeof(x.column), "Lead");
 	snprintf(x.reason, sizeof(x.reason), matches == 0 ? "\"%s\" names no "
@@ -285,92 +339,208 @@ report_unresolved(void *ctx, long row, const char *record_id,
 	report_refusal(ctx, &x);
 }
 
-/* Send what is mapped to the COPY. */
-static int
-flush_out(struct run *r)
+/* The first failure stops everyone; the caller holds the lock. */
+static void
+fail_locked(struct run *r, int rc, const char *why)
 {
-	int	 rc = DB_OK;
-
-	if (r->out.len > 0)
-		rc = db_import_copy_put(&r->db, r->out.data, r->out.len);
-	buf_reset(&r->out);
-	return rc;
+	if (r->rc == DB_OK) {
+		r->rc = rc;
+		snprintf(r->error, sizeof(r->error), "%s", why);
+	}
+	pthread_cond_broadcast(&r->changed);
 }
 
-/* End the chunk's COPY, move it into our tables, commit (not in a dry
- * run). */
+/* COPY a chunk into this connection's staging table and move it into our
+ * tables, in a transaction of its own (a dry run's one open transaction
+ * instead). A deadlock with the other applier is retried. */
 static int
-finish_chunk(struct run *r)
+apply_chunk(struct run *r, struct db *db, struct chunk *c)
 {
-	int	 rc;
+	struct db_import_counts	 n;
+	int			 rc = DB_OK, attempt;
 
-	if (!r->in_copy)
-		return DB_OK;
-	r->in_copy = false;
-	if ((rc = flush_out(r)) != DB_OK ||
-	    (rc = db_import_copy_end(&r->db)) != DB_OK)
+	for (attempt = 0; attempt < 3; attempt++) {
+		memset(&n, 0, sizeof(n));
+		if (!r->o->dry_run && (rc = db_begin(db)) != DB_OK)
+			return rc;
+		if ((rc = db_import_copy_begin(db,
+		    (enum db_import_table)r->o->table)) == DB_OK &&
+		    (rc = db_import_copy_put(db, c->data.data, c->data.len)) ==
+		    DB_OK && (rc = db_import_copy_end(db)) == DB_OK &&
+		    (rc = db_import_apply(db, (enum db_import_table)r->o->table,
+		    c->names, &n, report_unresolved, r)) == DB_OK &&
+		    (r->o->dry_run || (rc = db_commit(db)) == DB_OK))
+			break;
+		if (!r->o->dry_run)
+			db_rollback(db);
+		if (rc != DB_RETRY || r->o->dry_run)
+			return rc;
+	}
+	if (rc != DB_OK)
 		return rc;
-	if ((rc = db_import_apply(&r->db, (enum db_import_table)r->o->table,
-	    r->names, &r->counts, report_unresolved, r)) != DB_OK)
-		return rc;
-	r->staged = 0;
-	r->names = false;
-	if (r->o->dry_run)
-		return DB_OK;
-	return db_commit(&r->db);
-}
-
-static int
-start_chunk(struct run *r)
-{
-	int	 rc;
-
-	if (!r->o->dry_run && (rc = db_begin(&r->db)) != DB_OK)
-		return rc;
-	if ((rc = db_import_copy_begin(&r->db,
-	    (enum db_import_table)r->o->table)) != DB_OK)
-		return rc;
-	r->in_copy = true;
+	pthread_mutex_lock(&r->lock);
+	r->counts.added += n.added;
+	r->counts.filled += n.filled;
+	r->counts.leads_created += n.leads_created;
+	r->applied += c->rows;
+	pthread_mutex_unlock(&r->lock);
 	return DB_OK;
 }
 
-/* Every row of the export: mapped, staged, applied chunk by chunk. 0, or
- * a db_status (-1 from the mapper: the catalog's connection). */
-static int
-import_rows(struct run *r)
+static void
+free_chunk(struct chunk *c)
 {
-	int	 rc, got;
+	if (c != NULL) {
+		buf_free(&c->data);
+		free(c);
+	}
+}
+
+/* A lane's applier thread: its chunks until the reader is done, or
+ * something failed. */
+static void *
+applier(void *arg)
+{
+	struct lane	*l = arg;
+	struct run	*r = l->r;
+	struct chunk	*c;
+	int		 rc;
+
+	if ((rc = db_import_stage(l->db, (enum db_import_table)r->o->table)) !=
+	    DB_OK) {
+		pthread_mutex_lock(&r->lock);
+		fail_locked(r, rc, l->db->error);
+		pthread_mutex_unlock(&r->lock);
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&r->lock);
+		while (l->pending == NULL && !r->reading_done &&
+		    r->rc == DB_OK)
+			pthread_cond_wait(&r->changed, &r->lock);
+		if (l->pending == NULL || r->rc != DB_OK) {
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+		c = l->pending;
+		pthread_mutex_unlock(&r->lock);
+		rc = apply_chunk(r, l->db, c);
+		pthread_mutex_lock(&r->lock);
+		l->pending = NULL;
+		if (rc != DB_OK)
+			fail_locked(r, rc, l->db->error);
+		pthread_cond_broadcast(&r->changed);
+		pthread_mutex_unlock(&r->lock);
+		free_chunk(c);
+		if (rc != DB_OK)
+			return NULL;
+	}
+}
+
+/* Hand the lane's filling chunk to its applier, waiting while it still
+ * has the last one. false if something failed meanwhile. */
+static bool
+hand_over(struct run *r, struct lane *l)
+{
+	bool	 ok;
+
+	pthread_mutex_lock(&r->lock);
+	while (l->pending != NULL && r->rc == DB_OK)
+		pthread_cond_wait(&r->changed, &r->lock);
+	if ((ok = r->rc == DB_OK)) {
+		l->pending = l->filling;
+		l->filling = NULL;
+	}
+	pthread_cond_broadcast(&r->changed);
+	pthread_mutex_unlock(&r->lock);
+	return ok;
+}
+
+static void
+reader_fail(struct run *r, int rc, const char *why)
+{
+	pthread_mutex_lock(&r->lock);
+	fail_locked(r, rc, why);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* FNV-1a: the lane of a lead. */
+static long
+lane_of(const struct run *r, const char *key)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return (long)(h % (uint32_t)r->nlanes);
+}
+
+/* Map one row into its lane's chunk; false when the run must stop. */
+static bool
+read_row(struct run *r)
+{
+	struct lane	*l;
+	int		 rc;
+
+	r->rows++;
+	buf_reset(&r->row);
+	rc = airtable_map_row(&r->m, &r->csv, r->rows, &r->row,
+	    report_refusal, r);
+	if (rc == -1) {
+		reader_fail(r, r->m.db_rc, r->catdb.error);
+		return false;
+	}
+	if (rc == 0)
+		return true;
+	l = &r->lanes[lane_of(r, r->m.lane_key)];
+	if (l->filling == NULL &&
+	    (l->filling = calloc(1, sizeof(*l->filling))) == NULL) {
+		reader_fail(r, DB_ERROR, "out of memory");
+		return false;
+	}
+	buf_append(&l->filling->data, r->row.data, r->row.len);
+	l->filling->rows++;
+	l->filling->names |= r->m.lead_by_name;
+	if (buf_failed(&l->filling->data) || buf_failed(&r->row)) {
+		reader_fail(r, DB_ERROR, "out of memory");
+		return false;
+	}
+	if (l->filling->rows >= r->o->chunk) {
+		if (!hand_over(r, l))
+			return false;
+		if (*r->stop) {
+			r->stopped_at = r->rows;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Every row of the export, then what is left in each lane. */
+static void
+read_all(struct run *r)
+{
+	char	 why[256];
+	long	 i;
+	int	 got;
 
 	while ((got = airtable_csv_next(&r->csv)) == 1) {
-		r->rows++;
-		if (!r->in_copy && (rc = start_chunk(r)) != DB_OK)
-			return rc;
-		rc = airtable_map_row(&r->m, &r->csv, r->rows, &r->out,
-		    report_refusal, r);
-		if (rc == -1)
-			return r->m.db_rc;
-		if (rc == 1) {
-			r->staged++;
-			/* A lead by name: resolved in the database. */
-			if (r->m.lead_by_name)
-				r->names = true;
-		}
-		if (r->out.len >= 256 * 1024 && (rc = flush_out(r)) != DB_OK)
-			return rc;
-		if (r->staged >= r->o->chunk) {
-			if ((rc = finish_chunk(r)) != DB_OK)
-				return rc;
-			if (*r->stop)
-				return DB_OK;
-		}
+		if (!read_row(r))
+			break;
 		progress(r, false);
 	}
 	if (got == -1) {
-		snprintf(r->db.error, sizeof(r->db.error), "%s: read error "
-		    "at line %ld", r->o->file, r->csv.line);
-		return DB_ERROR;
+		snprintf(why, sizeof(why), "%s: read error at line %ld",
+		    r->o->file, r->csv.line);
+		reader_fail(r, DB_ERROR, why);
 	}
-	return finish_chunk(r);
+	for (i = 0; i < r->nlanes && got == 0; i++)
+		if (r->lanes[i].filling != NULL && !hand_over(r, &r->lanes[i]))
+			break;
+	pthread_mutex_lock(&r->lock);
+	r->reading_done = true;
+	pthread_cond_broadcast(&r->changed);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void
@@ -392,6 +562,57 @@ summary(struct run *r)
 	    " (dry run: nothing was written)" : "");
 }
 
+/* Read and apply the whole export: the appliers' threads beside this
+ * one, the reader. A db_status (r->error says why). */
+static int
+run_import(struct run *r)
+{
+	struct lane	*l;
+	long		 i;
+	int		 rc;
+
+	r->nlanes = r->o->dry_run ? 1 : r->o->workers;
+	if (r->o->dry_run && (rc = db_begin(&r->db)) != DB_OK) {
+		snprintf(r->error, sizeof(r->error), "%s", r->db.error);
+		return rc;
+	}
+	for (i = 0; i < r->nlanes; i++) {
+		l = &r->lanes[i];
+		l->r = r;
+		l->db = i == 0 ? &r->db : &l->own;
+		if (i > 0 && cli_connect(&l->own, "MINICRM_APP_DATABASE_URL",
+		    "DATABASE_URL") == -1) {
+			reader_fail(r, DB_UNAVAILABLE, "a worker's connection");
+			break;
+		}
+		if (pthread_create(&l->thread, NULL, applier, l) != 0) {
+			reader_fail(r, DB_ERROR, "no thread for a worker");
+			break;
+		}
+		l->started = true;
+	}
+	if (r->rc == DB_OK)
+		read_all(r);
+	else {
+		pthread_mutex_lock(&r->lock);
+		r->reading_done = true;
+		pthread_cond_broadcast(&r->changed);
+		pthread_mutex_unlock(&r->lock);
+	}
+	for (i = 0; i < r->nlanes; i++) {
+		l = &r->lanes[i];
+		if (l->started)
+			pthread_join(l->thread, NULL);
+		free_chunk(l->filling);
+		free_chunk(l->pending);
+		if (i > 0)
+			db_close(&l->own);
+	}
+	if (r->o->dry_run)
+		db_rollback(&r->db);
+	return r->rc;
+}
+
 static int
 import_airtable(const struct options *o)
 {
@@ -401,6 +622,8 @@ import_airtable(const struct options *o)
 
 	memset(&r, 0, sizeof(r));
 	r.o = o;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.changed, NULL);
 	if (cli_connect(&r.db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") ==
 	    -1)
 		return 1;
@@ -425,26 +648,20 @@ import_airtable(const struct options *o)
 	r.stop = cli_stop_on_signals();
 	r.m.now_usec = (int64_t)time(NULL) * 1000000;
 	gettimeofday(&r.start, NULL);
-	rc = db_import_stage(&r.db, (enum db_import_table)o->table);
-	if (rc == DB_OK && o->dry_run)
-		rc = db_begin(&r.db);
-	if (rc == DB_OK)
-		rc = import_rows(&r);
+	rc = run_import(&r);
 	progress(&r, true);
 	if (rc != DB_OK) {
-		db_rollback(&r.db);
-		fprintf(stderr, "minicrm: import stopped at row %ld: %s (%s); "
-		    "the chunks before it are imported: run it again to "
-		    "complete it\n", r.rows, db_status_text(rc), r.db.error);
+		fprintf(stderr, "minicrm: import stopped after %ld rows read: "
+		    "%s (%s)%s\n", r.rows, db_status_text(rc), r.error,
+		    o->dry_run ? "" : "; the chunks committed stay imported: "
+		    "run it again to complete it");
 		status = 1;
 		goto out;
 	}
-	if (o->dry_run)
-		db_rollback(&r.db);
 	summary(&r);
-	if (*r.stop && !o->dry_run) {
+	if (r.stopped_at > 0) {
 		fprintf(stderr, "minicrm: stopped after row %ld; run the same "
-		    "command again to complete the import\n", r.rows);
+		    "command again to complete the import\n", r.stopped_at);
 		status = 5;
 	} else
 		status = r.refused > 0 ? 3 : 0;
@@ -458,10 +675,12 @@ out:
 		fclose(r.f);
 	airtable_csv_close(&r.csv);
 	airtable_mapper_free(&r.m);
-	buf_free(&r.out);
 	buf_free(&r.line);
+	buf_free(&r.row);
 	db_close(&r.db);
 	db_close(&r.catdb);
+	pthread_mutex_destroy(&r.lock);
+	pthread_cond_destroy(&r.changed);
 	return status;
 }
 

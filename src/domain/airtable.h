@@ -134,6 +134,9 @@ struct airtable_mapper {
 	int			 db_rc;		/* a catalog read that failed */
 	bool			 lead_by_name;	/* the last row's lead is a name,
 						 * resolved in the database */
+	/* The last row's lead (sms_audit) or record (the others): what
+	 * the CLI spreads rows over its connections by. */
+	char			 lane_key[256];
 };
 
 /*

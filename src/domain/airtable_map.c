@@ -587,6 +587,7 @@ map_sms(struct row_ctx *rc, struct buf *out)
 		    "an event belongs to one");
 	lead_is_id = is_record_id(first);
 	m->lead_by_name = !lead_is_id;
+	snprintf(m->lane_key, sizeof(m->lane_key), "%s", first);
 	if (cell(m, r, S_SENT_AT) == NULL)
 		refuse(rc, column_name(m, S_SENT_AT), "is required (when the "
 		    "message was sent)");
@@ -751,6 +752,9 @@ airtable_map_row(struct airtable_mapper *m, const struct airtable_csv *r,
 	struct row_ctx	 rc = { m, r, row, refuse_fn, ctx, 0 };
 	size_t		 before = out->len;
 
+	snprintf(m->lane_key, sizeof(m->lane_key), "%s", m->col[0] >= 0 ?
+	    airtable_csv_field(r, (size_t)m->col[0]) : "");
+	m->lead_by_name = false;
 	if (r->problem != CSV_OK) {
 		refuse(&rc, "row", airtable_csv_problem_text(r->problem));
 		return 0;

@@ -155,7 +155,7 @@ python3 "$TOP/bench/import_gen.py" $N 2000 | sed 's/recSMS/recBIG/' > "$TMP/big.
 BEFORE=$(events)
 # The program itself in the background (not a shell function: $! would
 # be a subshell, and kill -9 would leave the import running).
-"$TOP/bin/minicrm" import airtable --client "$C" --table sms_audit --chunk 2000 "$TMP/big.csv" >/dev/null 2>&1 &
+"$TOP/bin/minicrm" import airtable --client "$C" --table sms_audit --chunk 2000 --workers 2 "$TMP/big.csv" >/dev/null 2>&1 &
 PID=$!
 for _ in $(seq 600); do
 	[ "$(events)" -gt "$BEFORE" ] && break
@@ -167,13 +167,28 @@ sleep 1
 MID=$(( $(events) - BEFORE ))
 check "the killed import had committed some chunks ($MID events)" test "$MID" -gt 0
 check "... but not all of them" test "$MID" -lt $N
-OUT=$(imp --table sms_audit --chunk 2000 "$TMP/big.csv" 2>&1); RC=$?
-expect_eq "$RC" 0 "the rerun exits 0"
+OUT=$(imp --table sms_audit --chunk 2000 --workers 2 "$TMP/big.csv" 2>&1); RC=$?
+expect_eq "$RC" 0 "the rerun (two workers) exits 0"
 expect_eq "$(( $(events) - BEFORE ))" $N "the rerun completed the import: every row once"
 check "the rerun counted what was there ($OUT)" grep -q "$((N - MID)) events added, $MID already there" <<<"$OUT"
 expect_eq "$(sql "SELECT count(*) - count(DISTINCT idempotency_key) FROM lead_activity_log WHERE client_id = '$CID'")" 0 \
 	"no event stored twice"
 OUT=$(imp --table sms_audit --chunk 2000 "$TMP/big.csv" 2>&1)
 check "a third run adds nothing" grep -q "0 events added, $N already there" <<<"$OUT"
+
+# --- SIGTERM stops between chunks: exit 5, and a rerun completes --------
+python3 "$TOP/bench/import_gen.py" 40000 1000 | sed 's/recSMS/recSIG/' > "$TMP/sig.csv"
+BEFORE=$(events)
+"$TOP/bin/minicrm" import airtable --client "$C" --table sms_audit --chunk 1000 "$TMP/sig.csv" >"$TMP/sig.out" 2>"$TMP/sig.err" &
+PID=$!
+for _ in $(seq 600); do
+	[ "$(events)" -gt "$BEFORE" ] && break
+	sleep 0.05
+done
+kill -TERM $PID; wait $PID; RC=$?
+expect_eq "$RC" 5 "SIGTERM stops the import with exit 5"
+check "it says to run it again" grep -q "run the same command again" "$TMP/sig.err"
+imp --table sms_audit "$TMP/sig.csv" >/dev/null 2>&1
+expect_eq "$(( $(events) - BEFORE ))" 40000 "the rerun after SIGTERM completes it"
 
 finish
