@@ -45,6 +45,9 @@ test_packages=(
 	jq python3 wrk valgrind
 	# browser tests: Debian's Chromium, driven by playwright-core from npm
 	chromium nodejs npm
+	# /usr/bin/time: the CLI's CPU and memory in bench/import.sh (and
+	# deenroll.sh, nurture_scheduler.sh)
+	time
 )
 packages=("${run_packages[@]}")
 [ "$set_name" = test ] && packages+=("${test_packages[@]}")
