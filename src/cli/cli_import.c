@@ -206,6 +206,19 @@ struct chunk {
 	bool		 names;		/* a lead by name: resolve in the db */
 };
 
+struct run;
+
+/* One applier: its connection, the chunk the reader fills for it and the
+ * one handed over. */
+struct lane {
+	struct run	*r;
+	struct db	 own, *db;	/* lane 0: the run's; others: own */
+	struct chunk	*filling;	/* the reader's */
+	struct chunk	*pending;	/* handed over, not yet taken */
+	pthread_t	 thread;
+	bool		 started;
+};
+
 /*
  * One run. The reader (this thread) maps rows into chunks, one chunk
  * filling per lane; each lane's applier (a thread with its own connection,
@@ -216,15 +229,6 @@ struct chunk {
  * lock guards the lanes' hand-over, the counts, the error and the report
  * (both sides refuse rows).
  */
-struct lane {
-	struct run	*r;
-	struct db	 own, *db;	/* lane 0: the run's; others: own */
-	struct chunk	*filling;	/* the reader's */
-	struct chunk	*pending;	/* handed over, not yet taken */
-	pthread_t	 thread;
-	bool		 started;
-};
-
 struct run {
 	const struct options	*o;
 	struct db		 db, catdb;
@@ -255,6 +259,7 @@ progress(struct run *r, bool done)
 {
 	struct timeval	 now;
 	double		 secs, frac;
+	long		 refused;
 	int		 i, bar;
 
 	if (!r->tty)
@@ -272,8 +277,11 @@ progress(struct run *r, bool done)
 	fprintf(stderr, "\r\033[K[");
 	for (i = 0; i < 30; i++)
 		fputc(i < bar ? '#' : '.', stderr);
+	pthread_mutex_lock(&r->lock);
+	refused = r->refused;
+	pthread_mutex_unlock(&r->lock);
 	fprintf(stderr, "] %3d%% %ld rows, %ld refused, %.0f rows/s",
-	    (int)(frac * 100), r->rows, r->refused,
+	    (int)(frac * 100), r->rows, refused,
 	    secs > 0 ? (double)r->rows / secs : 0.0);
 	if (done)
 		fputc('\n', stderr);
