@@ -137,6 +137,12 @@ struct airtable_mapper {
 	/* The last row's lead (sms_audit) or record (the others): what
 	 * the CLI spreads rows over its connections by. */
 	char			 lane_key[256];
+	/* sms_audit: the leads (client and record id) rows have named so
+	 * far; only a row naming a new one asks the database to create it
+	 * (staging's lead_new), so a million events of 100,000 leads make
+	 * 100,000 lookups, not a million. */
+	char			**seen;
+	size_t			 nseen, capseen;
 };
 
 /*

@@ -151,7 +151,75 @@ airtable_mapper_free(struct airtable_mapper *m)
 		free(m->header[i]);
 		m->header[i] = NULL;
 	}
+	for (i = 0; i < m->capseen; i++)
+		free(m->seen[i]);
+	free(m->seen);
+	m->seen = NULL;
+	m->nseen = m->capseen = 0;
 	catalog_free(&m->cat);
+}
+
+static size_t
+key_hash(const char *s)
+{
+	size_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Put key in the open-addressing table of capacity cap (a power of
+ * two); it is not there yet. Takes ownership of key. */
+static void
+seen_put(char **table, size_t cap, char *key)
+{
+	size_t	 i = key_hash(key) & (cap - 1);
+
+	while (table[i] != NULL)
+		i = (i + 1) & (cap - 1);
+	table[i] = key;
+}
+
+/*
+ * Is this the first row naming client's lead? Remembers it. When memory
+ * runs out the answer is true: the database is asked, which is only
+ * slower.
+ */
+static bool
+lead_first_seen(struct airtable_mapper *m, const char *client,
+    const char *lead)
+{
+	char	 key[320], **grown;
+	size_t	 i, cap;
+
+	snprintf(key, sizeof(key), "%s|%s", client, lead);
+	if (m->capseen > 0) {
+		for (i = key_hash(key) & (m->capseen - 1); m->seen[i] != NULL;
+		    i = (i + 1) & (m->capseen - 1))
+			if (strcmp(m->seen[i], key) == 0)
+				return false;
+	}
+	if (2 * (m->nseen + 1) > m->capseen) {
+		cap = m->capseen ? 2 * m->capseen : 4096;
+		if ((grown = calloc(cap, sizeof(*grown))) == NULL)
+			return true;
+		for (i = 0; i < m->capseen; i++)
+			if (m->seen[i] != NULL)
+				seen_put(grown, cap, m->seen[i]);
+		free(m->seen);
+		m->seen = grown;
+		m->capseen = cap;
+	}
+	{
+		char	*copy = strdup(key);
+
+		if (copy == NULL)
+			return true;
+		seen_put(m->seen, m->capseen, copy);
+		m->nseen++;
+	}
+	return true;
 }
 
 int
@@ -694,6 +762,8 @@ map_sms(struct row_ctx *rc, struct buf *out)
 		copy_sep(out, ev.text[EVF_MESSAGE]);
 		copy_sep(out, json_object_to_json_string_ext(meta,
 		    JSON_C_TO_STRING_PLAIN));
+		copy_sep(out, !lead_is_id ? "f" : lead_first_seen(m, client,
+		    first) ? "t" : "f");
 		buf_putc(out, '\n');
 	}
 	json_object_put(errors);
