@@ -100,7 +100,7 @@ parse_options(int argc, char **argv, bool compare, struct import_options *o)
 	o->table = compare ? AIRTABLE_SMS_AUDIT : -1;
 	o->tz = "UTC";
 	o->chunk = 50000;
-	o->workers = 1;
+	o->workers = 2;
 	for (a = 2; a < argc; a++) {
 		const char *arg = argv[a], *val = a + 1 < argc ?
 		    argv[a + 1] : NULL;
