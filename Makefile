@@ -50,7 +50,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler bench-observe
+BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler bench-observe bench-import
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -145,6 +145,8 @@ bench-nurture-scheduler: all
 
 bench-observe: all
 	@bench/observe.sh
+bench-import: all
+	@bench/import.sh
 
 clean:
 	rm -rf build bin $(FCGI)

@@ -53,6 +53,9 @@ test_packages=(
 	# Debian ships it only in the server's package, whose service is
 	# disabled like nginx's and postgresql's
 	prometheus
+	# /usr/bin/time: the CLI's CPU and memory in bench/import.sh (and
+	# deenroll.sh, nurture_scheduler.sh)
+	time
 )
 packages=("${run_packages[@]}")
 [ "$set_name" = test ] && packages+=("${test_packages[@]}")

@@ -21,6 +21,7 @@ int	cli_replay(int argc, char **argv);
 int	cli_deenroll(int argc, char **argv);
 int	cli_campaigns(int argc, char **argv);
 int	cli_nurture(int argc, char **argv);
+int	cli_import(int argc, char **argv);
 
 /*
  * Connect with the URL in the first of the named settings that is set;

@@ -34,6 +34,11 @@ static const struct {
 	    "  minicrm nurture schedule | analytics [--date YYYY-MM-DD]" },
 	{ "worker", cli_worker, "worker" },
 	{ "job", cli_job, "job run NAME | list" },
+	{ "import", cli_import,
+	    "import airtable --table leads|sms_audit|retry_queue FILE.csv "
+	    "[--dry-run] [--report FILE]\n"
+	    "  minicrm import compare --airtable FILE.csv [--table sms_audit] "
+	    "[--csv]" },
 };
 
 static int

@@ -25,5 +25,6 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_nurture_pages.def"
 #include "sql_nurture_campaigns.def"
 #include "sql_metrics.def"
+#include "sql_import.def"
 #undef STMT
 };

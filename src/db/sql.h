@@ -32,6 +32,7 @@ enum stmt {
 #include "sql_nurture_pages.def"
 #include "sql_nurture_campaigns.def"
 #include "sql_metrics.def"
+#include "sql_import.def"
 #undef STMT
 	STMT__MAX
 };
