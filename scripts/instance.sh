@@ -209,7 +209,8 @@ role_login() {
 
 # database_private PSQL DB ROLE...: only the owner and ROLEs may connect to
 # DB (PUBLIC may by default: another instance's roles too), and no one
-# makes temporary tables but the owner.
+# makes temporary tables but the owner and the app role (whose
+# `minicrm import` stages its rows in one: docs/airtable-cutover.md).
 database_private() {
 	local run=$1 db=$2 role
 	shift 2
@@ -219,6 +220,10 @@ database_private() {
 	for role in "$@"; do
 		"$run" -v db="$db" -v role="$role" >/dev/null <<-'SQL'
 			GRANT CONNECT ON DATABASE :"db" TO :"role";
+			SQL
+		[[ $role == *_app ]] || continue
+		"$run" -v db="$db" -v role="$role" >/dev/null <<-'SQL'
+			GRANT TEMPORARY ON DATABASE :"db" TO :"role";
 			SQL
 	done
 }
