@@ -67,6 +67,7 @@ db_retry_taken(struct db *db, PGresult *res, struct db_retry_row **rows,
 		    RETRY_TAKE_CLIENT);
 		out[i].key_id = db_store_text(&pool, res, i, RETRY_TAKE_KEY);
 		out[i].attempts = db_store_int(res, i, RETRY_TAKE_ATTEMPTS);
+		out[i].is_test = PQgetvalue(res, i, RETRY_TAKE_TEST)[0] == 't';
 	}
 	*rows = out;
 	*n = (size_t)PQntuples(res);

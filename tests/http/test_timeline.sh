@@ -136,7 +136,7 @@ expect_status 200 "the export"
 expect_header '^Content-Type: text/csv; charset=utf-8' "is CSV"
 expect_header '^Content-Disposition: attachment; filename="lead-'$LEAD'.csv"' "to download"
 expect_header "^Content-Security-Policy: default-src 'none'; frame-ancestors 'none'" "a download is data: a browser rendering it may run nothing"
-check "a header row" test "$(head -n 1 <<<"$BODY" | tr -d '\r')" = "occurred_at,event_type,channel,source,execution_id,message,metadata,lead_id,client,event_id"
+check "a header row" test "$(head -n 1 <<<"$BODY" | tr -d '\r')" = "occurred_at,event_type,channel,source,execution_id,message,metadata,lead_id,client,event_id,is_test"
 check "one row per event" test "$(($(wc -l <<<"$BODY") - 1))" = $TOTAL
 check "the same events in the same order" cmp -s <(tail -n +2 <<<"$BODY" | tr -d '\r' | awk -F, '{ print $NF }') "$TMP/want"
 check "rows end in CRLF" test "$(head -n 2 <<<"$BODY" | tail -n 1 | od -c | grep -c '\\r')" -ge 1
