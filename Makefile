@@ -48,7 +48,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler
+BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler bench-test-mode
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -140,6 +140,9 @@ bench-nurture-sender: all
 
 bench-nurture-scheduler: all
 	@bench/nurture_scheduler.sh
+
+bench-test-mode: all
+	@bench/test_mode.sh
 
 clean:
 	rm -rf build bin $(FCGI)
