@@ -1,6 +1,9 @@
 -- 0018 down: every function back as it was before 0018, then the
--- columns go (test events stay in the log as live ones and count from
--- then on: delete them first if they should not).
+-- columns go. Test events would stay in the log as ordinary events that
+-- the counters never counted (the health figures would then fall short of
+-- the SOP's query by them): delete them first, while 0018 is applied
+--   DELETE FROM lead_activity_log WHERE is_test;
+-- (which changes no figure), then migrate down.
 
 CREATE OR REPLACE FUNCTION log_activity_batch(p_events jsonb)
 RETURNS TABLE (ord integer, id bigint, duplicate boolean)
