@@ -44,12 +44,13 @@ psql "$OWNER_URL" -qX -v ON_ERROR_STOP=1 -f "$out/before.sql" \
 # script FUNCTION EVENTS IS_TEST → a pgbench script: EVENTS new events
 # for random leads of 100,000, in one call of FUNCTION.
 script() {
-	local f=$out/$1-$2-$3.pgbench flag=""
-	[ "$3" = t ] && flag=',"is_test":true'
+	local f=$out/$1-$2-$3.pgbench flag="'{}'::jsonb"
+	# (not '{"is_test":true}': pgbench reads ":true" as a variable)
+	[ "$3" = t ] && flag="jsonb_build_object('is_test', true)"
 	{
 		echo '\set n random(1, 100000)'
-		printf "SELECT ord, id, duplicate FROM %s((SELECT jsonb_agg(jsonb_build_object('client_id', :client::uuid, 'lead_id', 'bench-' || ((:n + g) %% 100000), 'event_type', 'MESSAGE_SENT', 'source', 'bench', 'message', 'hello from pgbench') || '{%s}'::jsonb) FROM generate_series(1, %d) g));\n" \
-			"$1" "${flag#,}" "$2"
+		printf "SELECT ord, id, duplicate FROM %s((SELECT jsonb_agg(jsonb_build_object('client_id', :client::uuid, 'lead_id', 'bench-' || ((:n + g) %% 100000), 'event_type', 'MESSAGE_SENT', 'source', 'bench', 'message', 'hello from pgbench') || %s) FROM generate_series(1, %d) g));\n" \
+			"$1" "$flag" "$2"
 	} >"$f"
 	echo "$f"
 }
