@@ -14,7 +14,8 @@
 #   after+tl     the same with 1,000 test leads in the table, so the probe
 #                finds some and the live-lead update runs on every call
 #   after-test   the 0018 function, every event a test one
-# each with 1 event per call (a single POST) and 100 (a group commit).
+# each with 1 event per call (a single POST), 100 (a group commit) and
+# 1,000 (a batch POST).
 # Prints calls/s and events/s, and each variant's ratio to "before".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -77,7 +78,7 @@ echo "minicrm test-mode ingest benchmark — $(date -u +%FT%TZ), $(nproc) cores,
 # Warm-up: the leads exist before any measured run.
 run warm log_activity_batch 100 f
 for round in $(seq 1 "$ROUNDS"); do
-	for events in 1 100; do
+	for events in 1 100 1000; do
 		testleads off
 		run before bench_log_activity_batch_0017 "$events" f
 		run after log_activity_batch "$events" f
@@ -89,7 +90,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 {
-for events in 1 100; do
+for events in 1 100 1000; do
 	for v in before after after+tl after-test; do
 		cps=$(( R[$v-$events] / ROUNDS ))
 		printf '%-11s %3d event(s)/call %8d calls/s %9d events/s   %sx before\n' \
