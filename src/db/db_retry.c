@@ -271,7 +271,7 @@ db_retry_export(struct db *db, const struct db_retry_query *q,
 	    RETRY_EXPORT_EXECUTION, RETRY_EXPORT_LEAD,
 	    RETRY_EXPORT_EVENT_TYPE, RETRY_EXPORT_ATTEMPTS,
 	    RETRY_EXPORT_NEXT_ATTEMPT, RETRY_EXPORT_ERROR,
-	    RETRY_EXPORT_PAYLOAD };
+	    RETRY_EXPORT_PAYLOAD, RETRY_EXPORT_TEST };
 	struct db_retry_export_row *out;
 	PGresult	*res;
 	char		*pool;

@@ -198,6 +198,9 @@ minicrm replay --id "$ROW" >/dev/null 2>&1
 expect_eq "$?" 0 "the replay logs a test row"
 expect_eq "$(sql "SELECT state FROM retry_queue WHERE id = $ROW")" done "the row is done"
 expect_eq "$(sql "SELECT a.is_test FROM lead_activity_log a JOIN retry_queue q ON q.log_id = a.id WHERE q.id = $ROW")" t "its event in the log is a test event"
+browse GET "/retry-queue/export.csv?state=all&workflow=tm-$$"
+check "the queue's export has an is_test column" grep -q '^id,state,.*,payload,is_test' <<<"$(tr -d '\r' <<<"$BODY")"
+expect_eq "$(tr -d '\r' <<<"$BODY" | grep -c ',true$')" 21 "every queued test row is true in it"
 sql "UPDATE retry_queue SET state = 'discarded' WHERE workflow = 'tm-$$' AND state = 'pending'" >/dev/null
 
 # The keys page: the test key marked; an admin makes one with the checkbox.
