@@ -50,7 +50,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler bench-observe bench-import
+BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler bench-observe bench-import bench-test-mode
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -147,6 +147,8 @@ bench-observe: all
 	@bench/observe.sh
 bench-import: all
 	@bench/import.sh
+bench-test-mode: all
+	@bench/test_mode.sh
 
 clean:
 	rm -rf build bin $(FCGI)

@@ -280,6 +280,10 @@ log_activity(struct api_worker *w, struct http_request *req)
 	    req->body.data, req->body.len, &result);
 	answer = activity_answer(&result, &status);
 	activity_result_free(&result);
+	/* A test key's events were stored marked test (sql 0018). */
+	if (who.is_test && status < 300)
+		json_object_object_add(answer, "test",
+		    json_object_new_boolean(1));
 	send_and_free(req, status, answer);
 }
 
@@ -338,6 +342,10 @@ retry_queue(struct api_worker *w, struct http_request *req)
 	    &result);
 	answer = retry_answer(&result, &status);
 	retry_intake_result_free(&result);
+	/* Queued marked test: its replay logs it as test (sql 0018). */
+	if (who.is_test && status < 300)
+		json_object_object_add(answer, "test",
+		    json_object_new_boolean(1));
 	send_and_free(req, status, answer);
 }
 

@@ -1,10 +1,13 @@
 /*
  * minicrm apikey: create (the key is printed once and never stored), list,
  * revoke. To rotate a key without downtime: create the new one, put it in
- * the n8n credential, then revoke the old one.
+ * the n8n credential, then revoke the old one. A key made with --test is a
+ * test key (the SOP's Test Mode): its events are stored marked test and
+ * never counted in health, red flags or the dashboard.
  *
  * minicrm client: the tenants whose leads are logged.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +22,26 @@ static int
 apikey_usage(void)
 {
 	fprintf(stderr, "usage: minicrm apikey create --name NAME "
-	    "[--client CLIENT]\n       minicrm apikey list\n"
+	    "[--client CLIENT] [--test]\n       minicrm apikey list\n"
 	    "       minicrm apikey revoke ID|PREFIX|NAME\n");
 	return 2;
 }
 
 static int
-apikey_create_cmd(struct db *db, const char *name, const char *client)
+apikey_create_cmd(struct db *db, const char *name, const char *client,
+    bool is_test)
 {
 	char	 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1], id[37];
 	int	 rc;
 
-	rc = apikey_create(db, name, client, NULL, key, prefix, id);
+	rc = apikey_create(db, name, client, NULL, is_test, key, prefix, id);
 	switch (rc) {
 	case APIKEY_CREATED:
 		printf("%s\n", key);
-		fprintf(stderr, "API key %s (%s) created. It is shown only "
+		fprintf(stderr, "%s %s (%s) created. It is shown only "
 		    "now: put it in the n8n credential (header x-api-key).\n",
-		    prefix, name);
+		    is_test ? "Test API key (its events count nowhere)" :
+		    "API key", prefix, name);
 		sodium_memzero(key, sizeof(key));
 		return 0;
 	case APIKEY_NO_CLIENT:
@@ -67,12 +72,15 @@ apikey_list(struct db *db)
 		fprintf(stderr, "minicrm: %s\n", db->error);
 		return 1;
 	}
-	printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %s\n", "id", "name",
-	    "prefix", "client", "created", "last used", "state");
+	/* state stays last: scripts grep for a " live" line end. */
+	printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %-4s  %s\n", "id",
+	    "name", "prefix", "client", "created", "last used", "test",
+	    "state");
 	for (i = 0; i < n; i++)
-		printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %s\n",
+		printf("%-36s  %-20s  %-12s  %-10s  %-16s  %-16s  %-4s  %s\n",
 		    rows[i].id, rows[i].name, rows[i].prefix, rows[i].client,
-		    rows[i].created, rows[i].last_used, rows[i].state);
+		    rows[i].created, rows[i].last_used,
+		    rows[i].is_test ? "yes" : "no", rows[i].state);
 	free(rows);
 	return 0;
 }
@@ -98,6 +106,7 @@ cli_apikey(int argc, char **argv)
 {
 	struct db	 db;
 	const char	*name = NULL, *client = NULL;
+	bool		 is_test = false;
 	int		 i, rc;
 
 	if (argc < 2)
@@ -109,6 +118,8 @@ cli_apikey(int argc, char **argv)
 			else if (strcmp(argv[i], "--client") == 0 &&
 			    i + 1 < argc)
 				client = argv[++i];
+			else if (strcmp(argv[i], "--test") == 0)
+				is_test = true;
 			else
 				return apikey_usage();
 		}
@@ -121,7 +132,7 @@ cli_apikey(int argc, char **argv)
 	if (cli_connect(&db, "MINICRM_APP_DATABASE_URL", "DATABASE_URL") == -1)
 		return 1;
 	if (strcmp(argv[1], "create") == 0)
-		rc = apikey_create_cmd(&db, name, client);
+		rc = apikey_create_cmd(&db, name, client, is_test);
 	else if (strcmp(argv[1], "list") == 0)
 		rc = apikey_list(&db);
 	else

@@ -28,6 +28,7 @@ db_apikey_by_prefix(struct db *db, const char *prefix, struct db_apikey *out)
 	snprintf(out->client_id, sizeof(out->client_id), "%s",
 	    PQgetvalue(res, 0, APIKEY_BP_CLIENT));
 	out->revoked = strcmp(PQgetvalue(res, 0, APIKEY_BP_REVOKED), "f") != 0;
+	out->is_test = strcmp(PQgetvalue(res, 0, APIKEY_BP_TEST), "t") == 0;
 	if (PQgetlength(res, 0, APIKEY_BP_HASH) > 0) {
 		stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res,
 		    0, APIKEY_BP_HASH), &len);
@@ -81,10 +82,10 @@ insert_returning_id(struct db *db, enum stmt st, const char *const *params,
 int
 db_apikey_insert(struct db *db, const char *name, const char *prefix,
     const char *hash_hex, const char *client_id, const char *created_by,
-    char id[37])
+    bool is_test, char id[37])
 {
-	const char	*params[5] = { name, prefix, hash_hex, client_id,
-			    created_by };
+	const char	*params[6] = { name, prefix, hash_hex, client_id,
+			    created_by, is_test ? "t" : "f" };
 
 	return insert_returning_id(db, STMT_KEYS_INSERT, params, id);
 }
@@ -99,6 +100,8 @@ db_apikey_list(struct db *db, struct db_apikey_row **rows, size_t *n)
 		F(created, APIKEY_LIST_CREATED),
 		F(last_used, APIKEY_LIST_LAST_USED),
 		F(state, APIKEY_LIST_STATE),
+		DB_FIELD(DB_FIELD_BOOL, struct db_apikey_row, is_test,
+		    APIKEY_LIST_TEST),
 	};
 #undef F
 	void	*out;
@@ -169,6 +172,7 @@ db_apikey_infos(PGresult *res, bool full)
 		    KEYS_COL_LAST_USED);
 		k->revoked_at = db_apikey_text_or_null(&pool, res, i,
 		    KEYS_COL_REVOKED_AT);
+		k->is_test = strcmp(PQgetvalue(res, i, KEYS_COL_TEST), "t") == 0;
 		if (!full)
 			continue;
 		k->created_by = db_apikey_text_or_null(&pool, res, i,

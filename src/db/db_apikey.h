@@ -17,7 +17,8 @@
 
 /* The columns of STMT_APIKEY_BY_PREFIX (sql_core.def). */
 enum db_apikey_by_prefix_col {
-	APIKEY_BP_ID, APIKEY_BP_HASH, APIKEY_BP_CLIENT, APIKEY_BP_REVOKED
+	APIKEY_BP_ID, APIKEY_BP_HASH, APIKEY_BP_CLIENT, APIKEY_BP_REVOKED,
+	APIKEY_BP_TEST
 };
 
 /* The key a prefix names, as stored. */
@@ -27,6 +28,7 @@ struct db_apikey {
 	unsigned char	 hash[DB_APIKEY_HASH_LEN];
 	bool		 hash_ok;	/* false: stored hash not 32 bytes */
 	bool		 revoked;
+	bool		 is_test;	/* a test key: its events are test (0018) */
 };
 
 /*
@@ -48,19 +50,19 @@ int	db_apikey_touch(struct db *, const char *id)
 
 /*
  * Store a new key: name, prefix, hash_hex (hex of its SHA-256), client_id
- * (NULL: any client) and created_by (admin_users.id, or NULL). Writes the
- * new row's id into id. Returns a db_status.
+ * (NULL: any client), created_by (admin_users.id, or NULL) and whether it
+ * is a test key. Writes the new row's id into id. Returns a db_status.
  */
 int	db_apikey_insert(struct db *, const char *name, const char *prefix,
 	    const char *hash_hex, const char *client_id,
-	    const char *created_by, char id[37])
+	    const char *created_by, bool is_test, char id[37])
 	    __attribute__((warn_unused_result));
 
 /* The columns of STMT_APIKEY_LIST. */
 enum db_apikey_list_col {
 	APIKEY_LIST_ID, APIKEY_LIST_NAME, APIKEY_LIST_PREFIX,
 	APIKEY_LIST_CLIENT, APIKEY_LIST_CREATED, APIKEY_LIST_LAST_USED,
-	APIKEY_LIST_STATE
+	APIKEY_LIST_STATE, APIKEY_LIST_TEST
 };
 
 /* A key as `minicrm apikey list` shows it; times are text already. */
@@ -72,6 +74,7 @@ struct db_apikey_row {
 	const char	*created;	/* YYYY-MM-DD HH24:MI */
 	const char	*last_used;	/* same, or "never" */
 	const char	*state;		/* "live" or "revoked" */
+	bool		 is_test;	/* a test key (0018) */
 };
 
 /*
@@ -89,12 +92,13 @@ int	db_apikey_list(struct db *, struct db_apikey_row **rows, size_t *n)
 int	db_apikey_revoke(struct db *, const char *which, size_t *revoked)
 	    __attribute__((warn_unused_result));
 
-/* The columns of STMT_KEYS_LIST; STMT_KEYS_BY_ID returns the first seven. */
+/* The columns of STMT_KEYS_LIST and STMT_KEYS_BY_ID (which has NULL for
+ * who made and revoked it and its refusals). */
 enum db_keys_col {
 	KEYS_COL_ID, KEYS_COL_NAME, KEYS_COL_PREFIX, KEYS_COL_CLIENT,
 	KEYS_COL_CREATED, KEYS_COL_LAST_USED, KEYS_COL_REVOKED_AT,
 	KEYS_COL_CREATED_BY, KEYS_COL_REVOKED_BY, KEYS_COL_REFUSED_COUNT,
-	KEYS_COL_LAST_REFUSED
+	KEYS_COL_LAST_REFUSED, KEYS_COL_TEST
 };
 
 /* A key as the portal's keys page shows it. Times are text already
@@ -112,6 +116,7 @@ struct db_apikey_info {
 	const char	*revoked_by;	/* same */
 	long long	 refused_count;	/* refusals since 0009 */
 	const char	*last_refused;	/* NULL: never refused */
+	bool		 is_test;	/* a test key (0018) */
 };
 
 /*

@@ -12,10 +12,11 @@ static const enum stmt leads_stmt[DB_LEADS_SORT__MAX][2] = {
 	[DB_LEADS_EMAIL] = { STMT_LEADS_EMAIL_ASC, STMT_LEADS_EMAIL_DESC },
 };
 
-/* Every column of a result is text, in column order: 0, 1, 2, ... */
+/* Every column of a result is text, in column order: 0, 1, 2, ...
+ * (but the last, is_test, a flag). */
 static const int all_text[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-_Static_assert(DB_LEAD__MAX <= sizeof(all_text) / sizeof(all_text[0]) &&
-    DB_LEAD_ROW__MAX <= sizeof(all_text) / sizeof(all_text[0]),
+_Static_assert(DB_LEAD_TEST <= sizeof(all_text) / sizeof(all_text[0]) &&
+    DB_LEAD_ROW_TEST <= sizeof(all_text) / sizeof(all_text[0]),
     "all_text covers every column");
 
 static int
@@ -39,9 +40,11 @@ db_leads_search(struct db *db, const struct db_leads_query *q,
 		F(status, DB_LEAD_ROW_STATUS), F(client, DB_LEAD_ROW_CLIENT),
 		F(created, DB_LEAD_ROW_CREATED),
 		F(last_activity, DB_LEAD_ROW_LAST_ACTIVITY),
+		DB_FIELD(DB_FIELD_BOOL, struct db_lead_row, is_test,
+		    DB_LEAD_ROW_TEST),
 	};
 #undef F
-	const char	*params[6];
+	const char	*params[7];
 	char		 limit[16];
 	void		*out;
 	int		 rc;
@@ -53,6 +56,7 @@ db_leads_search(struct db *db, const struct db_leads_query *q,
 	params[3] = q->status;
 	params[4] = q->after;
 	params[5] = limit;
+	params[6] = q->with_test ? "t" : "f";
 	rc = db_store_rows(db, leads_stmt[q->sort][q->desc], params,
 	    sizeof(**rows), fields, sizeof(fields) / sizeof(fields[0]), &out,
 	    n);
@@ -76,7 +80,8 @@ db_lead_get(struct db *db, const char *id, struct db_lead **lead)
 		PQclear(res);
 		return 0;
 	}
-	if ((out = db_store_alloc(res, sizeof(*out), all_text, DB_LEAD__MAX,
+	/* Every column before is_test (a flag, not copied) is text. */
+	if ((out = db_store_alloc(res, sizeof(*out), all_text, DB_LEAD_TEST,
 	    &pool)) == NULL)
 		return out_of_memory(db, res);
 	out->id = db_store_text_null(&pool, res, 0, DB_LEAD_ID);
@@ -91,6 +96,7 @@ db_lead_get(struct db *db, const char *id, struct db_lead **lead)
 	out->status = db_store_text_null(&pool, res, 0, DB_LEAD_STATUS);
 	out->client = db_store_text_null(&pool, res, 0, DB_LEAD_CLIENT);
 	out->created = db_store_text_null(&pool, res, 0, DB_LEAD_CREATED);
+	out->is_test = PQgetvalue(res, 0, DB_LEAD_TEST)[0] == 't';
 	*lead = out;
 	PQclear(res);
 	return 1;

@@ -28,6 +28,7 @@ struct db_leads_query {
 	enum db_leads_sort	 sort;
 	bool			 desc;
 	int			 rows;
+	bool			 with_test;	/* test leads too (sql 0018) */
 };
 
 /* The columns of STMT_LEADS_* (LEADS_PAGE). */
@@ -35,7 +36,7 @@ enum db_lead_row_col {
 	DB_LEAD_ROW_ID, DB_LEAD_ROW_NAME, DB_LEAD_ROW_EXTERNAL,
 	DB_LEAD_ROW_EMAIL, DB_LEAD_ROW_PHONE, DB_LEAD_ROW_STATUS,
 	DB_LEAD_ROW_CLIENT, DB_LEAD_ROW_CREATED, DB_LEAD_ROW_LAST_ACTIVITY,
-	DB_LEAD_ROW__MAX
+	DB_LEAD_ROW_TEST, DB_LEAD_ROW__MAX
 };
 
 /* A lead in the search's list; NULL is SQL NULL. Times are text in the
@@ -50,6 +51,7 @@ struct db_lead_row {
 	const char	*client;	/* slug */
 	const char	*created;	/* YYYY-MM-DD HH24:MI TZ */
 	const char	*last_activity;	/* the same, NULL: no event yet */
+	bool		 is_test;	/* made by test events only (0018) */
 };
 
 /*
@@ -67,7 +69,7 @@ int	db_leads_search(struct db *, const struct db_leads_query *q,
 enum db_lead_col {
 	DB_LEAD_ID, DB_LEAD_NAME, DB_LEAD_FIRST_NAME, DB_LEAD_LAST_NAME,
 	DB_LEAD_EMAIL, DB_LEAD_PHONE, DB_LEAD_EXTERNAL, DB_LEAD_STATUS,
-	DB_LEAD_CLIENT, DB_LEAD_CREATED, DB_LEAD__MAX
+	DB_LEAD_CLIENT, DB_LEAD_CREATED, DB_LEAD_TEST, DB_LEAD__MAX
 };
 
 /* One lead's header; NULL is SQL NULL. */
@@ -82,6 +84,7 @@ struct db_lead {
 	const char	*status;
 	const char	*client;	/* slug */
 	const char	*created;	/* YYYY-MM-DD HH24:MI TZ */
+	bool		 is_test;	/* made by test events only (0018) */
 };
 
 /*

@@ -67,6 +67,7 @@ db_retry_taken(struct db *db, PGresult *res, struct db_retry_row **rows,
 		    RETRY_TAKE_CLIENT);
 		out[i].key_id = db_store_text(&pool, res, i, RETRY_TAKE_KEY);
 		out[i].attempts = db_store_int(res, i, RETRY_TAKE_ATTEMPTS);
+		out[i].is_test = PQgetvalue(res, i, RETRY_TAKE_TEST)[0] == 't';
 	}
 	*rows = out;
 	*n = (size_t)PQntuples(res);
@@ -270,7 +271,7 @@ db_retry_export(struct db *db, const struct db_retry_query *q,
 	    RETRY_EXPORT_EXECUTION, RETRY_EXPORT_LEAD,
 	    RETRY_EXPORT_EVENT_TYPE, RETRY_EXPORT_ATTEMPTS,
 	    RETRY_EXPORT_NEXT_ATTEMPT, RETRY_EXPORT_ERROR,
-	    RETRY_EXPORT_PAYLOAD };
+	    RETRY_EXPORT_PAYLOAD, RETRY_EXPORT_TEST };
 	struct db_retry_export_row *out;
 	PGresult	*res;
 	char		*pool;

@@ -34,7 +34,7 @@ enum db_retry_state {
 /* The columns of STMT_REPLAY_TAKE and STMT_REPLAY_TAKE_ID. */
 enum db_retry_take_col {
 	RETRY_TAKE_ID, RETRY_TAKE_PAYLOAD, RETRY_TAKE_CLIENT, RETRY_TAKE_KEY,
-	RETRY_TAKE_ATTEMPTS
+	RETRY_TAKE_ATTEMPTS, RETRY_TAKE_TEST
 };
 
 /* A failed event for the queue, as the intake checked it (NULL: absent). */
@@ -66,6 +66,7 @@ struct db_retry_row {
 	const char	*client_id;	/* "" if none */
 	const char	*key_id;	/* "" if none (a direct insert) */
 	long long	 attempts;	/* before this one */
+	bool		 is_test;	/* queued with a test key (0018) */
 };
 
 /*
@@ -190,6 +191,7 @@ enum db_retry_export_col {
 	RETRY_EXPORT_WORKFLOW, RETRY_EXPORT_EXECUTION, RETRY_EXPORT_LEAD,
 	RETRY_EXPORT_EVENT_TYPE, RETRY_EXPORT_ATTEMPTS,
 	RETRY_EXPORT_NEXT_ATTEMPT, RETRY_EXPORT_ERROR, RETRY_EXPORT_PAYLOAD,
+	RETRY_EXPORT_TEST,	/* "true": queued with a test key (0018) */
 	RETRY_EXPORT__MAX
 };
 

@@ -52,6 +52,7 @@ event_copy(struct db_event *e, char **pool, const PGresult *res, int i)
 	e->lead_id = db_store_text_null(pool, res, i, DB_EVENT_LEAD_ID);
 	e->lead_name = db_store_text_null(pool, res, i, DB_EVENT_LEAD_NAME);
 	e->client = db_store_text_null(pool, res, i, DB_EVENT_CLIENT);
+	e->is_test = PQgetvalue(res, i, DB_EVENT_TEST)[0] == 't';
 }
 
 int
@@ -59,8 +60,9 @@ db_timeline_fetch(struct db *db, const struct timeline_filter *f,
     const char *cursor, bool newer, int rows, struct db_event **events,
     size_t *n)
 {
-	/* Every column is text, copied in the order event_copy takes it. */
-	static const int text[DB_EVENT__MAX] = {
+	/* Every column but is_test is text, copied in the order
+	 * event_copy takes it. */
+	static const int text[] = {
 		DB_EVENT_ID, DB_EVENT_TYPE, DB_EVENT_OCCURRED,
 		DB_EVENT_CHANNEL, DB_EVENT_SOURCE, DB_EVENT_EXECUTION,
 		DB_EVENT_MESSAGE, DB_EVENT_METADATA_PRETTY,
@@ -91,8 +93,8 @@ db_timeline_fetch(struct db *db, const struct timeline_filter *f,
 		stmt = newer ? STMT_TIMELINE_NEWER : STMT_TIMELINE_OLDER;
 	if ((rc = db_exec(db, stmt, params, &res)) != DB_OK)
 		return rc;
-	if ((out = db_store_alloc(res, sizeof(*out), text, DB_EVENT__MAX,
-	    &pool)) == NULL) {
+	if ((out = db_store_alloc(res, sizeof(*out), text,
+	    sizeof(text) / sizeof(text[0]), &pool)) == NULL) {
 		PQclear(res);
 		snprintf(db->error, sizeof(db->error), "out of memory");
 		return DB_ERROR;

@@ -22,7 +22,7 @@ enum db_event_col {
 	DB_EVENT_SOURCE, DB_EVENT_EXECUTION, DB_EVENT_MESSAGE,
 	DB_EVENT_METADATA_PRETTY, DB_EVENT_OCCURRED_ISO, DB_EVENT_METADATA,
 	DB_EVENT_LEAD_EXTERNAL, DB_EVENT_LEAD_ID, DB_EVENT_LEAD_NAME,
-	DB_EVENT_CLIENT, DB_EVENT__MAX
+	DB_EVENT_CLIENT, DB_EVENT_TEST, DB_EVENT__MAX
 };
 
 /* One event as the pages and the export show it; NULL is SQL NULL. */
@@ -41,6 +41,7 @@ struct db_event {
 	const char	*lead_id;	/* uuid */
 	const char	*lead_name;
 	const char	*client;	/* slug */
+	bool		 is_test;	/* logged with a test key (sql 0018) */
 };
 
 /* What to read; NULL fields do not filter. Strings stay the caller's. */

@@ -23,6 +23,8 @@ timeline_event_json(const struct db_event *e)
 	json_put_string(o, "lead_id", e->lead_id);
 	json_put_string(o, "lead_name", e->lead_name);
 	json_put_string(o, "client", e->client);
+	json_object_object_add(o, "is_test",
+	    json_object_new_boolean(e->is_test));
 	return o;
 }
 
@@ -32,7 +34,7 @@ timeline_csv_header(struct buf *b)
 	static const char *const names[] = {
 		"occurred_at", "event_type", "channel", "source",
 		"execution_id", "message", "metadata", "lead_id", "client",
-		"event_id"
+		"event_id", "is_test"
 	};
 	size_t i;
 
@@ -47,7 +49,7 @@ timeline_csv_row(struct buf *b, const struct db_event *e)
 	const char	*cells[] = {
 		e->occurred_iso, e->type, e->channel, e->source,
 		e->execution_id, e->message, e->metadata, e->lead_external_id,
-		e->client, e->id
+		e->client, e->id, e->is_test ? "true" : "false"
 	};
 	size_t		 i;
 

@@ -59,9 +59,11 @@ resolve_client(struct db *db, struct catalog *cat,
 	return id;
 }
 
-/* The event as log_activity_batch() reads it. Caller frees. */
+/* The event as log_activity_batch() reads it, sent by the key who.
+ * Caller frees. */
 static json_object *
-event_row(const struct event *ev, const char *client_id, const char *key_id)
+event_row(const struct event *ev, const char *client_id,
+    const struct apikey_identity *who)
 {
 	static const enum event_field copied[] = { EVF_LEAD_ID,
 	    EVF_EVENT_TYPE, EVF_SOURCE, EVF_EXECUTION_ID, EVF_CHANNEL,
@@ -89,9 +91,14 @@ event_row(const struct event *ev, const char *client_id, const char *key_id)
 	if (ev->metadata != NULL)
 		json_object_object_add(row, "metadata",
 		    json_object_get(ev->metadata));
-	if (key_id[0] != '\0')
+	if (who->key_id[0] != '\0')
 		json_object_object_add(row, "api_key_id",
-		    json_object_new_string(key_id));
+		    json_object_new_string(who->key_id));
+	/* Only a test key's rows carry the flag (absent is live), so a live
+	 * batch is the bytes it always was. */
+	if (who->is_test)
+		json_object_object_add(row, "is_test",
+		    json_object_new_boolean(1));
 	return row;
 }
 
@@ -143,7 +150,7 @@ check_item(struct db *db, struct catalog *cat,
 		return rc;
 	if (!valid || client == NULL)
 		return DB_OK;
-	json_object_array_add(rows, event_row(&ev, client, who->key_id));
+	json_object_array_add(rows, event_row(&ev, client, who));
 	it->row = (int)json_object_array_length(rows);
 	return DB_OK;
 }

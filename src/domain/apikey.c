@@ -59,7 +59,7 @@ apikey_name_valid(const char *name)
 
 int
 apikey_create(struct db *db, const char *name, const char *client,
-    const char *created_by, char key[APIKEY_LEN + 1],
+    const char *created_by, bool is_test, char key[APIKEY_LEN + 1],
     char prefix[APIKEY_PREFIX_LEN + 1], char id[37])
 {
 	char		 hex[2 * APIKEY_HASH_LEN + 1], cid[37];
@@ -75,7 +75,8 @@ apikey_create(struct db *db, const char *name, const char *client,
 		return APIKEY_ESYS;
 	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
 	rc = db_apikey_insert(db, name, prefix, hex,
-	    client != NULL && *client != '\0' ? cid : NULL, created_by, id);
+	    client != NULL && *client != '\0' ? cid : NULL, created_by,
+	    is_test, id);
 	if (rc != DB_OK) {
 		sodium_memzero(key, APIKEY_LEN + 1);
 		return rc;
@@ -170,6 +171,7 @@ apikey_authenticate(struct db *db, struct apikey_cache *cache,
 		snprintf(who->key_id, sizeof(who->key_id), "%s", stored.id);
 		snprintf(who->client_id, sizeof(who->client_id), "%s",
 		    stored.client_id);
+		who->is_test = stored.is_test;
 		result = APIKEY_OK;
 	}
 	if (result != APIKEY_OK && rc == 1 &&

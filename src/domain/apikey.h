@@ -23,6 +23,8 @@
 struct apikey_identity {
 	char	key_id[37];		/* uuid of the api_keys row */
 	char	client_id[37];		/* "" if the key is not bound to one */
+	bool	is_test;		/* a test key: its events are marked
+					   test and counted nowhere (0018) */
 };
 
 /* What a thread remembers of keys it verified recently. */
@@ -70,13 +72,14 @@ enum apikey_create_result {
 /*
  * Make and store a new key called name, bound to the client whose slug is
  * client (NULL or "" for a key that may log for any client), made by the
- * portal user created_by (admin_users.id; NULL from the CLI). On
+ * portal user created_by (admin_users.id; NULL from the CLI), a test key
+ * if is_test (its events are stored marked test and never counted). On
  * APIKEY_CREATED it writes the whole key — the only copy there will ever
  * be: show it once, then wipe it (sodium_memzero) — its prefix and the
  * new row's id. Nothing is stored on any other answer.
  */
 int	apikey_create(struct db *, const char *name, const char *client,
-	    const char *created_by, char key[APIKEY_LEN + 1],
+	    const char *created_by, bool is_test, char key[APIKEY_LEN + 1],
 	    char prefix[APIKEY_PREFIX_LEN + 1], char id[37])
 	    __attribute__((warn_unused_result));
 

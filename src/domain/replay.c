@@ -145,6 +145,8 @@ replay_row(struct db *db, struct catalog *cat,
 	memset(&who, 0, sizeof(who));
 	snprintf(who.client_id, sizeof(who.client_id), "%s", row->client_id);
 	snprintf(who.key_id, sizeof(who.key_id), "%s", row->key_id);
+	/* A test key's event stays test when it comes back (sql 0018). */
+	who.is_test = row->is_test;
 	if ((rc = db_retry_savepoint(db)) != DB_OK)
 		return rc;
 	(void)activity_ingest(db, cat, &store, &who, row->payload,

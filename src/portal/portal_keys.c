@@ -5,8 +5,10 @@
  *
  *   GET  /keys               the list (empty state) and, for admins, the
  *                            form to make one: 200; 503/500 without a db
- *   POST /keys               name, client: 200 with the new key; 400 the
- *                            form again with the message beside the field
+ *   POST /keys               name, client, test ("yes": a test key, whose
+ *                            events count nowhere; sql 0018): 200 with the
+ *                            new key; 400 the form again with the message
+ *                            beside the field
  *   GET  /keys/{id}/revoke   "are you sure": 200; 404 for an unknown id
  *   POST /keys/{id}/revoke   303 /keys (also if it was revoked already);
  *                            404 for an unknown id
@@ -46,6 +48,8 @@ key_json(const struct db_apikey_info *key, bool with_people)
 	json_put_string(k, "revoked_at", key->revoked_at);
 	json_object_object_add(k, "revoked",
 	    json_object_new_boolean(key->revoked_at != NULL));
+	json_object_object_add(k, "is_test",
+	    json_object_new_boolean(key->is_test));
 	if (with_people) {
 		json_put_string(k, "created_by", key->created_by);
 		json_put_string(k, "revoked_by", key->revoked_by);
@@ -78,13 +82,22 @@ clients_json(const struct db_client_row *rows, size_t n, const char *client)
 	return clients;
 }
 
+/* What the create form held, and what was wrong with it (NULL: nothing). */
+struct keys_form {
+	const char	*name;
+	const char	*client;
+	bool		 is_test;
+	const char	*name_error;
+	const char	*client_error;
+	const char	*test_error;
+};
+
 /*
- * The list page, with the create form holding what was typed (name,
- * client) and the messages beside its fields (NULL when none).
+ * The list page, with the create form holding what was typed and the
+ * messages beside its fields (f NULL: an empty form).
  */
 static void
-keys_render(struct visit *v, int status, const char *name, const char *client,
-    const char *name_error, const char *client_error)
+keys_render(struct visit *v, int status, const struct keys_form *f)
 {
 	struct db_apikey_info	*rows;
 	struct db_client_row	*clients;
@@ -111,13 +124,16 @@ keys_render(struct visit *v, int status, const char *name, const char *client,
 	    json_object_new_boolean(n > 0));
 	json_object_object_add(data, "keys", keys);
 	json_object_object_add(data, "clients",
-	    clients_json(clients, nclients, client));
+	    clients_json(clients, nclients, f ? f->client : NULL));
 	free(clients);
-	json_put_string(data, "name", name ? name : "");
-	if (name_error != NULL)
-		json_put_string(data, "name_error", name_error);
-	if (client_error != NULL)
-		json_put_string(data, "client_error", client_error);
+	json_put_string(data, "name", f ? f->name : "");
+	json_object_object_add(data, "test_checked",
+	    json_object_new_boolean(f != NULL && f->is_test));
+	if (f != NULL) {
+		json_put_string(data, "name_error", f->name_error);
+		json_put_string(data, "client_error", f->client_error);
+		json_put_string(data, "test_error", f->test_error);
+	}
 	portal_send_page(v, status, PORTAL_TEMPLATE_KEYS, data);
 	json_object_put(data);
 }
@@ -126,7 +142,7 @@ keys_render(struct visit *v, int status, const char *name, const char *client,
 void
 keys_page(struct visit *v)
 {
-	keys_render(v, 200, NULL, NULL, NULL, NULL);
+	keys_render(v, 200, NULL);
 }
 
 /* POST /keys: 200 with the key shown once; 400 the form with messages. */
@@ -135,27 +151,37 @@ keys_create(struct visit *v)
 {
 	char		 key[APIKEY_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
 	char		 id[37], msg[96];
-	const char	*name = form_get(&v->form, "name");
-	const char	*client = form_get(&v->form, "client");
+	const char	*test = form_get(&v->form, "test");
+	struct keys_form f = { form_get(&v->form, "name"),
+			    form_get(&v->form, "client"), false, NULL, NULL,
+			    NULL };
 	json_object	*data;
 	int		 rc;
 
-	if (name == NULL)
-		name = "";
-	if (client == NULL)
-		client = "";
-	if (!apikey_name_valid(name)) {
+	if (f.name == NULL)
+		f.name = "";
+	if (f.client == NULL)
+		f.client = "";
+	/* The checkbox sends "yes" when ticked, nothing when not. */
+	f.is_test = test != NULL && strcmp(test, "yes") == 0;
+	if (test != NULL && !f.is_test)
+		f.test_error = "Test key is a checkbox: tick it or leave it.";
+	if (!apikey_name_valid(f.name)) {
 		snprintf(msg, sizeof(msg), "Give the key a name of 1 to %d "
 		    "characters, such as the workflow that will use it.",
 		    APIKEY_NAME_MAX);
-		keys_render(v, 400, name, client, msg, NULL);
+		f.name_error = msg;
+	}
+	if (f.name_error != NULL || f.test_error != NULL) {
+		keys_render(v, 400, &f);
 		return;
 	}
-	rc = apikey_create(&v->w->db, name, client, v->who.id, key, prefix,
-	    id);
+	rc = apikey_create(&v->w->db, f.name, f.client, v->who.id, f.is_test,
+	    key, prefix, id);
 	if (rc == APIKEY_NO_CLIENT) {
-		keys_render(v, 400, name, client, NULL, "There is no such "
-		    "client. Pick one from the list.");
+		f.client_error = "There is no such client. Pick one from the "
+		    "list.";
+		keys_render(v, 400, &f);
 		return;
 	}
 	if (rc == APIKEY_ESYS) {
@@ -167,14 +193,17 @@ keys_create(struct visit *v)
 		portal_send_db_error(v, rc);
 		return;
 	}
-	log_info("api key %s (%s) created by %s", prefix, name, v->who.email);
+	log_info("%s %s (%s) created by %s", f.is_test ? "test api key" :
+	    "api key", prefix, f.name, v->who.email);
 
 	data = portal_page_data(v);
 	json_put_string(data, "key", key);
 	json_put_string(data, "prefix", prefix);
-	json_put_string(data, "name", name);
-	if (*client != '\0')
-		json_put_string(data, "client", client);
+	json_put_string(data, "name", f.name);
+	json_object_object_add(data, "is_test",
+	    json_object_new_boolean(f.is_test));
+	if (*f.client != '\0')
+		json_put_string(data, "client", f.client);
 	sodium_memzero(key, sizeof(key));
 	portal_send_page(v, 200, PORTAL_TEMPLATE_KEYS_CREATED, data);
 	/* The page was rendered into and sent from the worker's buffer,

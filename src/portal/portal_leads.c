@@ -30,6 +30,7 @@ static const enum db_leads_sort leads_sort[LEAD_SORT__MAX] = {
 /* What the search asks for, as read from the query string. */
 struct search {
 	const char	*q, *client, *status, *after;
+	bool		 with_test;	/* test=include: test leads too */
 	enum lead_sort	 sort;
 	bool		 desc;
 	char		 like[2 * SEARCH_MAX + 3];
@@ -47,6 +48,8 @@ nonempty(const char *s)
 static void
 search_read(struct visit *v, struct search *s, json_object *errors)
 {
+	const char *test;
+
 	memset(s, 0, sizeof(*s));
 	s->q = nonempty(portal_query(v, "q"));
 	s->client = nonempty(portal_query(v, "client"));
@@ -64,6 +67,12 @@ search_read(struct visit *v, struct search *s, json_object *errors)
 	if (s->q != NULL && lead_phone_pattern(s->q, s->phone,
 	    sizeof(s->phone)) == 0)
 		s->second = s->phone;
+	/* Test leads (sql 0018) are left out unless asked for. */
+	test = nonempty(portal_query(v, "test"));
+	s->with_test = test != NULL && strcmp(test, "include") == 0;
+	if (test != NULL && !s->with_test)
+		json_object_object_add(errors, "test", json_object_new_string(
+		    "Tick the box to include test leads, or leave it."));
 	if (s->status != NULL && !lead_status_valid(s->status)) {
 		json_object_object_add(errors, "status",
 		    json_object_new_string("Not a lead status."));
@@ -91,6 +100,7 @@ search_url(const struct search *s, enum lead_sort sort, bool desc,
 	lead_qs_add(&b, "q", s->q);
 	lead_qs_add(&b, "client", s->client);
 	lead_qs_add(&b, "status", s->status);
+	lead_qs_add(&b, "test", s->with_test ? "include" : NULL);
 	lead_qs_add(&b, "sort", lead_sort_name(sort));
 	lead_qs_add(&b, "dir", desc ? "desc" : "asc");
 	lead_qs_add(&b, "after", after);
@@ -156,6 +166,8 @@ lead_row(const struct db_lead_row *l)
 	json_put_string(r, "client", l->client);
 	json_put_string(r, "created", l->created);
 	json_put_string(r, "last_activity", l->last_activity);
+	json_object_object_add(r, "is_test",
+	    json_object_new_boolean(l->is_test));
 	return r;
 }
 
@@ -224,6 +236,7 @@ leads_page(struct visit *v)
 	q.sort = leads_sort[s.sort];
 	q.desc = s.desc;
 	q.rows = VIEW_PAGE_ROWS + 1;
+	q.with_test = s.with_test;
 	if ((rc = db_leads_search(&v->w->db, &q, &leads, &n)) != DB_OK ||
 	    (rc = menus(v, data, &s)) != DB_OK ||
 	    (rc = leads_nurture_add(v, data, s.client)) != DB_OK) {
@@ -248,6 +261,8 @@ leads_page(struct visit *v)
 	    json_object_new_string(nonempty(portal_query(v, "q")) ?
 	    portal_query(v, "q") : ""));
 	json_object_object_add(data, "tz", json_object_new_string(vf.tz));
+	json_object_object_add(data, "with_test",
+	    json_object_new_boolean(s.with_test));
 	json_object_object_add(data, "errors", json_object_get(errors));
 	portal_send_page(v, json_object_object_length(errors) > 0 ? 400 : 200,
 	    PORTAL_TEMPLATE_LEADS, data);

@@ -20,7 +20,7 @@
 #define EXPORT_PAGE	500
 
 static const char header[] = "id,state,created_at,workflow,execution_id,"
-    "lead_id,event_type,attempts,next_attempt_at,error,payload\r\n";
+    "lead_id,event_type,attempts,next_attempt_at,error,payload,is_test\r\n";
 
 /* One page of rows after cursor `before` (NULL: the first) into *rows
  * (free() it). */

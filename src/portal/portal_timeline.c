@@ -43,6 +43,8 @@ lead_header(struct visit *v, int *rc)
 	json_put_string(lead, "status", l->status);
 	json_put_string(lead, "client", l->client);
 	json_put_string(lead, "created", l->created);
+	json_object_object_add(lead, "is_test",
+	    json_object_new_boolean(l->is_test));
 	free(l);
 	return lead;
 }

@@ -98,7 +98,7 @@ expect_header '^Content-Type: text/csv; charset=utf-8' "is CSV"
 expect_header '^Content-Disposition: attachment; filename="activity.csv"' "to download"
 expect_header "^Content-Security-Policy: default-src 'none'; frame-ancestors 'none'" "a download is data: a browser rendering it may run nothing"
 check "the filtered events, one row each" test "$(($(wc -l <<<"$BODY") - 1))" = 24
-check "rows name their lead and client" grep -q ",recA$$,$C,[0-9]*.$" <<<"$BODY"
+check "rows name their lead and client" grep -q ",recA$$,$C,[0-9]*,false.$" <<<"$BODY"
 browse GET "/activity?client=$C&type=INBOUND_REPLY&tz=UTC"
 check "the page links its export with the filters" grep -q "class=\"export\" href=\"/activity/export.csv?client=$C&amp;type=INBOUND_REPLY&amp;tz=UTC\"" <<<"$BODY"
 

@@ -123,7 +123,7 @@ expect_status 200 "the CSV export answers"
 expect_header '^Content-Type: text/csv' "as CSV"
 expect_header "^Content-Security-Policy: default-src 'none'; frame-ancestors 'none'" "a download is data: a browser rendering it may run nothing"
 expect_header '^Content-Disposition: attachment' "as a download"
-check "a header line, CRLF" bash -c 'head -n 1 <<<"$0" | grep -q $'"'"'^id,state,created_at,workflow,execution_id,lead_id,event_type,attempts,next_attempt_at,error,payload\r$'"'"'' "$BODY"
+check "a header line, CRLF" bash -c 'head -n 1 <<<"$0" | grep -q $'"'"'^id,state,created_at,workflow,execution_id,lead_id,event_type,attempts,next_attempt_at,error,payload,is_test\r$'"'"'' "$BODY"
 check "one row: the filter applies" test "$(grep -c $'\r$' <<<"$BODY")" -eq 2
 check "a formula payload is defused and quoted" grep -qF "\"'=HYPERLINK(\"\"http://evil\"\")\"" <<<"$BODY"
 browse GET "/retry-queue/export.csv?state=all&workflow=$W-many"
