@@ -91,12 +91,37 @@ MINICRM_APP_DATABASE_URL=$(app_url import_run) bin/minicrm import airtable --tab
 RERUN=$(($(now_ms) - t0))
 say "rerun of the same export: $(secs "$RERUN") s — $(head -n 1 "$out/rerun.txt")"
 
+# The storage ceiling: PostgreSQL's own COPY of the very rows the import
+# stored into the same table — its four indexes, two foreign keys and two
+# statement triggers — from one session and from two at once (the rows
+# split by lead, as --workers splits them). No import can store faster.
+COLS="client_id, lead_id, event_type, occurred_at, source, execution_id, idempotency_key, channel, message, metadata"
+run_psql() { psql "$(owner_url import_run)" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
+for half in 0 1; do
+	run_psql "\\copy (SELECT $COLS FROM lead_activity_log WHERE abs(hashtext(lead_id::text)) % 2 = $half ORDER BY lead_id, occurred_at) TO '$out/rows.$half'"
+done
+cat "$out/rows.0" "$out/rows.1" > "$out/rows.all"
+empty_log() { run_psql "TRUNCATE lead_activity_log" && run_psql "VACUUM lead_activity_log" && superuser "CHECKPOINT" >/dev/null; }
+empty_log
+t0=$(now_ms)
+run_psql "\\copy lead_activity_log ($COLS) FROM '$out/rows.all'"
+CEIL1=$(($(now_ms) - t0))
+empty_log
+t0=$(now_ms)
+run_psql "\\copy lead_activity_log ($COLS) FROM '$out/rows.0'" & p0=$!
+run_psql "\\copy lead_activity_log ($COLS) FROM '$out/rows.1'" & p1=$!
+wait $p0 $p1
+CEIL2=$(($(now_ms) - t0))
+say "ceiling: COPY of the stored rows into lead_activity_log itself, one session: $(secs "$CEIL1") s = $(per_s "$CEIL1") rows/s; two sessions: $(secs "$CEIL2") s = $(per_s "$CEIL2") rows/s"
+rm -f "$out"/rows.*
+
 COPY=$(printf '%s\n' "${COPIES[@]}" | sort -n | head -n 1)
 IMPORT=$(printf '%s\n' "${IMPORTS[@]}" | sort -n | head -n 1)
 IMPORT2=$(printf '%s\n' "${IMPORTS2[@]}" | sort -n | head -n 1)
 say "best of $ROUNDS: plain COPY $(secs "$COPY") s = $(per_s "$COPY") rows/s"
 say "best of $ROUNDS: import, one worker  $(secs "$IMPORT") s = $(per_s "$IMPORT") rows/s (target 50000); import / COPY = $(ratio "$IMPORT" "$COPY")x"
 say "best of $ROUNDS: import, two workers $(secs "$IMPORT2") s = $(per_s "$IMPORT2") rows/s (target 50000); import / COPY = $(ratio "$IMPORT2" "$COPY")x"
+say "import, one worker / ceiling, one session = $(ratio "$IMPORT" "$CEIL1")x; two workers / ceiling, two sessions = $(ratio "$IMPORT2" "$CEIL2")x"
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 superuser "DROP DATABASE IF EXISTS import_copy" >/dev/null
 superuser "DROP DATABASE IF EXISTS import_run" >/dev/null

@@ -121,6 +121,33 @@ unresolved_rows(struct db *db, db_import_unresolved_fn fn, void *ctx)
 	return DB_OK;
 }
 
+/*
+ * The chunk's events into the log: the fast INSERT (IMPORT_EVENTS_INSERT),
+ * and where a unique violation stops it, the one with ON CONFLICT DO
+ * NOTHING in its place, from a savepoint (the caller's transaction keeps
+ * the chunk's leads). A sort of a chunk's rows fits in memory with room to
+ * spare at 64 MB (4 MB, the default, spills it to disk).
+ */
+static int
+events_insert(struct db *db, long long *added)
+{
+	int	 rc;
+
+	if ((rc = db_exec_script(db, "SET LOCAL work_mem = '64MB'")) != DB_OK ||
+	    (rc = db_exec_script(db, "SAVEPOINT import_events")) != DB_OK)
+		return rc;
+	rc = counts(db, STMT_IMPORT_EVENTS_INSERT, added, NULL);
+	if (rc == DB_CONFLICT) {
+		if ((rc = db_exec_script(db,
+		    "ROLLBACK TO SAVEPOINT import_events")) != DB_OK)
+			return rc;
+		rc = counts(db, STMT_IMPORT_EVENTS_APPLY, added, NULL);
+	}
+	if (rc != DB_OK)
+		return rc;
+	return db_exec_script(db, "RELEASE SAVEPOINT import_events");
+}
+
 int
 db_import_apply(struct db *db, enum db_import_table t, bool names,
     struct db_import_counts *c, db_import_unresolved_fn unresolved,
@@ -144,7 +171,7 @@ db_import_apply(struct db *db, enum db_import_table t, bool names,
 			    DB_OK)
 				return rc;
 		}
-		rc = counts(db, STMT_IMPORT_EVENTS_APPLY, &c->added, NULL);
+		rc = events_insert(db, &c->added);
 		break;
 	case DB_IMPORT_RETRY:
 		rc = counts(db, STMT_IMPORT_RETRY_APPLY, &c->added, NULL);

@@ -106,6 +106,17 @@ expect_eq "$(($(wc -l <"$TMP/report.csv") - 1))" 7 "seven refusals in the report
 imp --table sms_audit "$FIX/sms_audit.csv" >/dev/null 2>"$TMP/err"
 check "without --report the refusals go to stderr" grep -q "row 8 (line 10, recSMS0000000008A): Event: is not a known event type" "$TMP/err"
 expect_eq "$(events)" 5 "a second import of sms_audit adds nothing"
+# A record twice in one export: the fast INSERT meets its own duplicate key
+# and the chunk goes in again the careful way (ON CONFLICT): one event,
+# the first row's, and with it the chunk's other new row.
+printf 'Record ID,Lead,Event,Sent At,Text\nrecSMSTWICE00001A,recLEAD000000001A,Sent,2024-03-07 10:00,first\nrecSMSTWICE00002A,recLEAD000000001A,Delivered,2024-03-07 10:01,\nrecSMSTWICE00001A,recLEAD000000001A,Sent,2024-03-07 10:00,again\n' >"$TMP/twice.csv"
+imp --table sms_audit "$TMP/twice.csv" >/dev/null 2>"$TMP/err"
+expect_eq "$?" 0 "an export with a record twice imports"
+expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE client_id = '$CID' AND metadata->>'airtable_record_id' = 'recSMSTWICE00001A'")" 1 \
+	"the record given twice is stored once"
+expect_eq "$(sql "SELECT message FROM lead_activity_log WHERE client_id = '$CID' AND metadata->>'airtable_record_id' = 'recSMSTWICE00001A'")" first \
+	"... from its first row"
+expect_eq "$(events)" 7 "... beside the chunk's other new event"
 
 # The timeline in the portal shows the imported events.
 check "log in" login "import-$S@example.com" "import-password-$S"
