@@ -34,6 +34,11 @@ static const struct {
 	    "  minicrm nurture schedule | analytics [--date YYYY-MM-DD]" },
 	{ "worker", cli_worker, "worker" },
 	{ "job", cli_job, "job run NAME | list" },
+	{ "backup", cli_backup, "backup [--output DIR]" },
+	{ "restore", cli_restore, "restore DIR" },
+	{ "archive", cli_archive,
+	    "archive --before DATE [--output DIR] [--batch N]\n"
+	    "  minicrm archive import FILE" },
 };
 
 static int

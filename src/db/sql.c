@@ -24,5 +24,6 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_nurture_analytics.def"
 #include "sql_nurture_pages.def"
 #include "sql_nurture_campaigns.def"
+#include "sql_backup.def"
 #undef STMT
 };

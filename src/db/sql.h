@@ -31,6 +31,7 @@ enum stmt {
 #include "sql_nurture_analytics.def"
 #include "sql_nurture_pages.def"
 #include "sql_nurture_campaigns.def"
+#include "sql_backup.def"
 #undef STMT
 	STMT__MAX
 };
