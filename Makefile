@@ -7,7 +7,7 @@
 #   make psql    psql on the instance's database
 
 CC      ?= cc
-PKGS     = json-c libpq libsodium libcurl libcrypto
+PKGS     = json-c libpq libsodium libcurl libcrypto zlib
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread \
            $(shell pkg-config --cflags json-c libsodium libcurl libcrypto 2>/dev/null)

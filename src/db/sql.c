@@ -25,5 +25,6 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_nurture_pages.def"
 #include "sql_nurture_campaigns.def"
 #include "sql_backup.def"
+#include "sql_archive.def"
 #undef STMT
 };

@@ -32,6 +32,7 @@ enum stmt {
 #include "sql_nurture_pages.def"
 #include "sql_nurture_campaigns.def"
 #include "sql_backup.def"
+#include "sql_archive.def"
 #undef STMT
 	STMT__MAX
 };
