@@ -49,6 +49,7 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler
+BENCH_TARGETS += bench-restore
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -140,6 +141,9 @@ bench-nurture-sender: all
 
 bench-nurture-scheduler: all
 	@bench/nurture_scheduler.sh
+
+bench-restore: all
+	@bench/restore.sh
 
 clean:
 	rm -rf build bin $(FCGI)
