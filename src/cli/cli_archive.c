@@ -402,11 +402,24 @@ check_sum(const char *path, const char *base)
 	return 0;
 }
 
+struct reader {
+	gzFile		 gz;
+	const char	*table;
+	long long	 size;		/* the file's, compressed */
+	struct timespec	 shown;
+	bool		 progress;
+};
+
 static ssize_t
 gz_source(void *ctx, char *buf, size_t size)
 {
-	int n = gzread((gzFile)ctx, buf, (unsigned)size);
+	struct reader	*r = ctx;
+	int		 n = gzread(r->gz, buf, (unsigned)size);
 
+	if (r->progress && r->size > 0)
+		progress_line(&r->shown, "\r\033[Kimporting into %s: %lld%% "
+		    "of %lld bytes …", r->table,
+		    (long long)gzoffset(r->gz) * 100 / r->size, r->size);
 	return n < 0 ? -1 : n;
 }
 
@@ -441,6 +454,8 @@ static int
 archive_import(int argc, char **argv)
 {
 	enum db_archive_set	 set;
+	struct reader		 r;
+	struct stat		 st;
 	struct db		 db;
 	const char		*path, *base;
 	long long		 rows, added;
@@ -467,9 +482,16 @@ archive_import(int argc, char **argv)
 		gzclose(gz);
 		return 1;
 	}
+	memset(&r, 0, sizeof(r));
+	r.gz = gz;
+	r.table = db_archive_table(set);
+	r.size = stat(path, &st) == 0 ? (long long)st.st_size : 0;
+	r.progress = cli_progress_wanted();
 	if ((rc = check_header(&db, gz, set, path)) == 0) {
-		if (db_archive_import(&db, set, gz_source, gz, &rows,
-		    &added) != DB_OK) {
+		rc = db_archive_import(&db, set, gz_source, &r, &rows, &added);
+		if (r.progress)
+			fprintf(stderr, "\r\033[K");
+		if (rc != DB_OK) {
 			fprintf(stderr, "minicrm: importing %s: %s; nothing "
 			    "was imported\n", path, db.error);
 			rc = 1;
