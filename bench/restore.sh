@@ -25,6 +25,8 @@ bench_instance 19540
 CLIENT=$(psql "$OWNER_URL" -qAtX -c "SELECT id FROM clients WHERE slug = 'default'")
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 SOCK=$(readlink -f "$MINICRM_VAR/pg")/run
+OWNER_ROLE=$(psql "$OWNER_URL" -qAtX -c "SELECT current_user")
+DB=$(psql "$OWNER_URL" -qAtX -c "SELECT current_database()")
 superuser() {
 	if [ "$(id -u)" -eq 0 ]; then
 		(cd / && runuser -u postgres -- psql -h "$SOCK" -qAtX -v ON_ERROR_STOP=1 "$@")
@@ -48,17 +50,17 @@ BACKUP_S=$(since "$T0")
 DUMP_BYTES=$(stat -c %s "$out/backup/minicrm.dump")
 
 echo "plain pg_restore of the same dump (the reference)…"
-superuser -d postgres -c "CREATE DATABASE restore_reference OWNER minicrm_owner"
+superuser -d postgres -c "CREATE DATABASE restore_reference OWNER \"$OWNER_ROLE\""
 OWNER_PW=$(conf OWNER_PASSWORD)
 T0=$(now)
-PGPASSWORD=$OWNER_PW "$PGBIN/pg_restore" --no-owner -h "$SOCK" -U minicrm_owner \
+PGPASSWORD=$OWNER_PW "$PGBIN/pg_restore" --no-owner -h "$SOCK" -U "$OWNER_ROLE" \
 	-d restore_reference "$out/backup/minicrm.dump" 2> "$out/pg_restore.txt" || true
 PLAIN_S=$(since "$T0")
 superuser -d postgres -c "DROP DATABASE restore_reference"
 
 echo "minicrm restore into the instance's database, dropped and made empty…"
-superuser -d postgres -c "DROP DATABASE minicrm WITH (FORCE)" -c "CREATE DATABASE minicrm OWNER minicrm_owner"
-superuser -d minicrm -c "CREATE EXTENSION pg_stat_statements"
+superuser -d postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)" -c "CREATE DATABASE \"$DB\" OWNER \"$OWNER_ROLE\""
+superuser -d "$DB" -c "CREATE EXTENSION pg_stat_statements"
 T0=$(now)
 "$top/bin/minicrm" restore "$out/backup" > "$out/restore.txt"
 RESTORE_S=$(since "$T0")

@@ -19,6 +19,8 @@ sql "INSERT INTO clients (slug, name) VALUES ('$C', 'Backup test')" >/dev/null
 CID=$(sql "SELECT id FROM clients WHERE slug = '$C'")
 DB=$(sql "SELECT current_database()")
 OWNER=$(sql "SELECT current_user")
+# The application's role, whatever the instance calls it.
+APP_ROLE=$(psql "$(sed -n "s/^MINICRM_APP_DATABASE_URL='\(.*\)'$/\1/p" "$MINICRM_CONF")" -qAtX -c "SELECT current_user")
 
 # --- load: a campaign and its leads through the API, events, retry rows,
 # nurture enrolments, a portal session
@@ -101,7 +103,7 @@ expect_eq "$(jq -r .server_version <<<"$M")" "$(sql "SHOW server_version")" "the
 expect_eq "$(jq -r .dump.bytes <<<"$M")" "$(stat -c %s "$TMP/bk/minicrm.dump")" "the manifest's dump size"
 expect_eq "$(jq -r .dump.sha256 <<<"$M")" "$(sha256sum "$TMP/bk/minicrm.dump" | cut -d' ' -f1)" "the manifest's dump SHA-256"
 expect_eq "$(jq -r '.tables | to_entries | map("\(.key) \(.value)") | .[]' <<<"$M")" "$(awk -F'|' '{print $1, $2}' "$TMP/before")" "the manifest counts every table's rows, as they were"
-check "the manifest names the roles the dump grants to" jq -e '.roles | index("minicrm_app") != null' <<<"$M"
+check "the manifest names the roles the dump grants to ($APP_ROLE)" jq -e --arg r "$APP_ROLE" '.roles | index($r) != null' <<<"$M"
 check "pg_dump got the password in its environment" grep -qx yes "$TMP/pg_dump.env"
 if [ -n "$OWNER_PW" ] && grep -qF "$OWNER_PW" "$TMP/pg_dump.args"; then fail "no password on pg_dump's command line"; else pass; fi
 check "nor a connection URL" bash -c "! grep -q 'postgres' '$TMP/pg_dump.args'"
@@ -156,7 +158,7 @@ fingerprint > "$TMP/restored"
 expect_eq "$(wc -l < "$TMP/restored")" "$(wc -l < "$TMP/before")" "as many tables as before ($(wc -l < "$TMP/before"))"
 if diff "$TMP/before" "$TMP/restored" > "$TMP/diff"; then pass; else fail "every table's rows equal the original's (count and md5)" "$(head -n 6 "$TMP/diff")"; fi
 expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE client_id = '$CID'")" 220 "this test's 220 events are back"
-expect_eq "$(sql "SELECT has_table_privilege('minicrm_app', 'lead_activity_log', 'INSERT') AND NOT has_table_privilege('minicrm_app', 'lead_activity_log', 'DELETE')")" t "the application's grants are the original's"
+expect_eq "$(sql "SELECT has_table_privilege('$APP_ROLE', 'lead_activity_log', 'INSERT') AND NOT has_table_privilege('$APP_ROLE', 'lead_activity_log', 'DELETE')")" t "the application's grants are the original's"
 expect_eq "$(sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner <> current_user")" 0 "every table belongs to the instance's owner"
 
 # --- the same programs answer again (they reconnect by themselves)
