@@ -125,6 +125,11 @@ cp -r "$TMP/bk" "$TMP/bad-manifest"
 sed -i 's/"database":/"database" :/' "$TMP/bad-manifest/manifest.json"
 cp -r "$TMP/bk" "$TMP/no-manifest"
 rm "$TMP/no-manifest/manifest.json"
+# a consistent backup (sums recomputed) whose GRANTs name a role this
+# cluster lacks
+cp -r "$TMP/bk" "$TMP/bad-roles"
+jq --arg r "minicrm_nosuch_$S" '.roles += [$r]' "$TMP/bk/manifest.json" > "$TMP/bad-roles/manifest.json"
+(cd "$TMP/bad-roles" && sha256sum minicrm.dump manifest.json > SHA256SUMS)
 
 # --- destroy: the database dropped (the programs' connections with it) and
 # made again, empty, as an operator would (createdb; the instance's
@@ -147,6 +152,12 @@ done
 check "the damaged dump is named as such" grep -q "minicrm.dump does not match its checksum" "$TMP/err.bad-dump"
 check "the tampered manifest too" grep -q "manifest.json does not match its checksum" "$TMP/err.bad-manifest"
 check "a folder without a manifest is no complete backup" grep -q "not a complete backup" "$TMP/err.no-manifest"
+: > "$TMP/pg_restore.args"
+minicrm restore "$TMP/bad-roles" >/dev/null 2>"$TMP/err"; RC=$?
+expect_eq "$RC" 4 "a cluster without a role the dump grants to: refused with exit 4"
+check "...naming the role" grep -q "does not have: minicrm_nosuch_$S" "$TMP/err"
+check "...before pg_restore ran" test ! -s "$TMP/pg_restore.args"
+expect_eq "$(empty)" "$EMPTY_TABLES" "...and the database is as empty as before"
 
 # --- restore
 minicrm restore "$TMP/bk" > "$TMP/restore.out" 2> "$TMP/restore.err"; RC=$?
