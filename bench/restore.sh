@@ -12,7 +12,12 @@
 #   4. `minicrm restore`: the instance's database dropped and made again
 #      empty (as createdb), then the restore: sums checked, one
 #      transaction, ANALYZE, every table's count checked;
-#   5. the ratios: ours / plain pg_restore, and ours / the 4 h RTO.
+#   5. the ratios: ours / plain pg_restore, and ours / the 4 h RTO;
+#   6. `minicrm archive --before today` of those events (all but today's),
+#      against the plain way in the same run: psql's \copy of the same rows
+#      through gzip, then one DELETE of them all (in a transaction rolled
+#      back, so ours still finds them) — one long transaction that the
+#      archive's batches avoid.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -68,6 +73,21 @@ AFTER=$(psql "$OWNER_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log")
 for _ in $(seq 50); do curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 READY=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/readyz")
 
+echo "minicrm archive of the events before today, and the plain way…"
+TODAY=$(date -u +%F)
+ARCHIVED=$(psql "$OWNER_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log WHERE created_at < '$TODAY'")
+T0=$(now)
+psql "$OWNER_URL" -qAtX -c "\copy (SELECT * FROM lead_activity_log WHERE created_at < '$TODAY' ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" | gzip -6 > "$out/plain.csv.gz"
+PLAIN_COPY_S=$(since "$T0")
+T0=$(now)
+psql "$OWNER_URL" -qAtX -c "BEGIN" -c "DELETE FROM lead_activity_log WHERE created_at < '$TODAY'" -c "ROLLBACK" >/dev/null
+PLAIN_DELETE_S=$(since "$T0")
+T0=$(now)
+"$top/bin/minicrm" archive --before "$TODAY" --output "$out/archive" > "$out/archive.txt"
+ARCHIVE_S=$(since "$T0")
+LEFT=$(psql "$OWNER_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log WHERE created_at < '$TODAY'")
+ARCHIVE_BYTES=$(cat "$out/archive/lead_activity_log-before-"*.csv.gz | wc -c)
+
 {
 echo "minicrm backup and restore benchmark — $(date -u +%FT%TZ), $(nproc) cores"
 echo "instance: $EVENTS events in lead_activity_log, database $DBSIZE"
@@ -77,5 +97,8 @@ printf 'minicrm restore                %8.2f s   (sums, one transaction, ANALYZE
 echo "minicrm restore / plain pg_restore: $(awk -v a="$RESTORE_S" -v b="$PLAIN_S" 'BEGIN { printf "%.2f", a / b }')"
 echo "backup + restore / the 4 h RTO: $(awk -v a="$BACKUP_S" -v b="$RESTORE_S" -v r="$RTO_SECONDS" 'BEGIN { printf "%.5f (%.2f%% of it)", (a + b) / r, (a + b) * 100 / r }')"
 echo "events after the restore: $AFTER (of $EVENTS); the API answers /readyz: $READY"
+printf 'minicrm archive (%s events)  %8.2f s   %.0f events/s, files %.1f MB, %s left\n' "$ARCHIVED" "$ARCHIVE_S" "$(awk -v n="$ARCHIVED" -v t="$ARCHIVE_S" 'BEGIN { print n / t }')" "$(awk -v b="$ARCHIVE_BYTES" 'BEGIN { print b / 1e6 }')" "$LEFT"
+printf 'plain \\copy | gzip + one DELETE  %8.2f s   (%.2f s + %.2f s)\n' "$(awk -v a="$PLAIN_COPY_S" -v b="$PLAIN_DELETE_S" 'BEGIN { print a + b }')" "$PLAIN_COPY_S" "$PLAIN_DELETE_S"
+echo "minicrm archive / the plain way: $(awk -v a="$ARCHIVE_S" -v b="$PLAIN_COPY_S" -v c="$PLAIN_DELETE_S" 'BEGIN { printf "%.2f", a / (b + c) }')"
 } | tee "$out/summary.txt"
-[ "$AFTER" = "$EVENTS" ] && [ "$READY" = 200 ]
+[ "$AFTER" = "$EVENTS" ] && [ "$READY" = 200 ] && [ "$LEFT" = 0 ]

@@ -259,19 +259,19 @@ delete_marked(struct db *db, const char *cutoff, long batch,
 {
 	volatile sig_atomic_t	*stop = cli_stop_on_signals();
 	struct timespec		 shown = { 0, 0 };
-	long long		 taken, gone, done;
+	long long		 taken, gone, done, last;
 	bool			 progress = cli_progress_wanted();
 	int			 s;
 
 	for (s = 0; s < DB_ARCHIVE__MAX; s++) {
-		for (done = 0; p->marked[s] > 0; done += taken) {
+		for (done = last = 0; p->marked[s] > 0; done += taken) {
 			if (*stop) {
 				if (progress)
 					fprintf(stderr, "\r\033[K");
 				return 3;
 			}
 			if (db_archive_delete_batch(db, s, batch, cutoff,
-			    &taken, &gone) != DB_OK) {
+			    &last, &taken, &gone) != DB_OK) {
 				fprintf(stderr, "minicrm: deleting from %s: "
 				    "%s\n", db_archive_table(s), db->error);
 				return 1;

@@ -110,19 +110,23 @@ db_archive_copy_out(struct db *db, enum db_archive_set s, db_copy_sink sink,
 
 int
 db_archive_delete_batch(struct db *db, enum db_archive_set s, long batch,
-    const char *cutoff, long long *taken, long long *deleted)
+    const char *cutoff, long long *last, long long *taken,
+    long long *deleted)
 {
-	char		 n[24];
-	const char	*params[2] = { n, cutoff };
+	char		 n[24], after[24];
+	const char	*params[3] = { n, cutoff, after };
 	PGresult	*res;
 	int		 rc;
 
 	snprintf(n, sizeof(n), "%ld", batch);
+	snprintf(after, sizeof(after), "%lld", *last);
 	*taken = *deleted = 0;
 	if ((rc = db_exec(db, sets[s].del, params, &res)) != DB_OK)
 		return rc;
 	*taken = db_store_int(res, 0, 0);
 	*deleted = db_store_int(res, 0, 1);
+	if (*taken > 0)
+		*last = db_store_int(res, 0, 2);
 	PQclear(res);
 	return DB_OK;
 }

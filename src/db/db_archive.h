@@ -47,12 +47,13 @@ int	db_archive_copy_out(struct db *, enum db_archive_set, db_copy_sink,
 
 /*
  * One batch of the delete, its own transaction: up to batch marked ids
- * taken off the mark (*taken) and the rows with those ids that are still
- * older than cutoff deleted (*deleted). *taken 0: the set is done.
+ * after *last (start at 0), and of the rows with those ids the ones still
+ * older than cutoff deleted (*deleted); *taken the ids taken, *last moved
+ * to the batch's last. *taken 0: the set is done.
  */
 int	db_archive_delete_batch(struct db *, enum db_archive_set, long batch,
-	    const char *cutoff, long long *taken, long long *deleted)
-	    __attribute__((warn_unused_result));
+	    const char *cutoff, long long *last, long long *taken,
+	    long long *deleted) __attribute__((warn_unused_result));
 
 /* The table's columns as COPY's CSV header writes them, into out. */
 int	db_archive_columns(struct db *, enum db_archive_set, char *out,
