@@ -15,8 +15,8 @@
 #   5. the ratios: ours / plain pg_restore, and ours / the 4 h RTO;
 #   6. `minicrm archive --before today` of those events (all but today's),
 #      against the plain way in the same run: psql's \copy of the same rows
-#      through gzip, then one DELETE of them all (in a transaction rolled
-#      back, so ours still finds them) — one long transaction that the
+#      through gzip before, and after `minicrm archive import` has put them
+#      back, one DELETE of them all — one long transaction, which the
 #      archive's batches avoid.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,13 +80,18 @@ T0=$(now)
 psql "$OWNER_URL" -qAtX -c "\copy (SELECT * FROM lead_activity_log WHERE created_at < '$TODAY' ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)" | gzip -6 > "$out/plain.csv.gz"
 PLAIN_COPY_S=$(since "$T0")
 T0=$(now)
-psql "$OWNER_URL" -qAtX -c "BEGIN" -c "DELETE FROM lead_activity_log WHERE created_at < '$TODAY'" -c "ROLLBACK" >/dev/null
-PLAIN_DELETE_S=$(since "$T0")
-T0=$(now)
 "$top/bin/minicrm" archive --before "$TODAY" --output "$out/archive" > "$out/archive.txt"
 ARCHIVE_S=$(since "$T0")
 LEFT=$(psql "$OWNER_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log WHERE created_at < '$TODAY'")
 ARCHIVE_BYTES=$(cat "$out/archive/lead_activity_log-before-"*.csv.gz | wc -c)
+echo "the events imported back, then the plain way's one DELETE…"
+T0=$(now)
+"$top/bin/minicrm" archive import "$out/archive/lead_activity_log-before-"*.csv.gz > "$out/import.txt"
+IMPORT_S=$(since "$T0")
+psql "$OWNER_URL" -qX -c "VACUUM ANALYZE lead_activity_log"
+T0=$(now)
+psql "$OWNER_URL" -qAtX -c "DELETE FROM lead_activity_log WHERE created_at < '$TODAY'" >/dev/null
+PLAIN_DELETE_S=$(since "$T0")
 
 {
 echo "minicrm backup and restore benchmark — $(date -u +%FT%TZ), $(nproc) cores"
@@ -99,6 +104,7 @@ echo "backup + restore / the 4 h RTO: $(awk -v a="$BACKUP_S" -v b="$RESTORE_S" -
 echo "events after the restore: $AFTER (of $EVENTS); the API answers /readyz: $READY"
 printf 'minicrm archive (%s events)  %8.2f s   %.0f events/s, files %.1f MB, %s left\n' "$ARCHIVED" "$ARCHIVE_S" "$(awk -v n="$ARCHIVED" -v t="$ARCHIVE_S" 'BEGIN { print n / t }')" "$(awk -v b="$ARCHIVE_BYTES" 'BEGIN { print b / 1e6 }')" "$LEFT"
 printf 'plain \\copy | gzip + one DELETE  %8.2f s   (%.2f s + %.2f s)\n' "$(awk -v a="$PLAIN_COPY_S" -v b="$PLAIN_DELETE_S" 'BEGIN { print a + b }')" "$PLAIN_COPY_S" "$PLAIN_DELETE_S"
+printf 'minicrm archive import          %8.2f s\n' "$IMPORT_S"
 echo "minicrm archive / the plain way: $(awk -v a="$ARCHIVE_S" -v b="$PLAIN_COPY_S" -v c="$PLAIN_DELETE_S" 'BEGIN { printf "%.2f", a / (b + c) }')"
 } | tee "$out/summary.txt"
 [ "$AFTER" = "$EVENTS" ] && [ "$READY" = 200 ] && [ "$LEFT" = 0 ]
