@@ -23,7 +23,9 @@
  * Exit status: 0 done; 1 failed (the database, a file); 2 usage or a bad
  * DATE, N or output folder; 3 (archive) stopped by a signal, the files
  * complete, part of the rows deleted; 4 (import) the file is damaged (its
- * checksum), has no checksum, or is no archive of a known table.
+ * checksum), has no checksum, or is no archive of a known table;
+ * 5 (archive) another archive is running (one at a time: a lock in the
+ * database, let go when its connection ends).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -299,6 +301,7 @@ archive_run(int argc, char **argv)
 	char		 cutoff[32];
 	long long	 deleted[DB_ARCHIVE__MAX] = { 0 };
 	long		 batch = BATCH_DEFAULT;
+	bool		 locked;
 	int		 a, s, rc;
 
 	for (a = 1; a + 1 < argc; a += 2) {
@@ -330,6 +333,13 @@ archive_run(int argc, char **argv)
 	}
 	if (cli_connect(&db, "DATABASE_URL", NULL) == -1)
 		return 1;
+	if ((rc = db_archive_lock(&db, &locked)) != DB_OK || !locked) {
+		fprintf(stderr, "minicrm: %s; nothing was archived\n",
+		    rc != DB_OK ? db.error :
+		    "another minicrm archive is running");
+		db_close(&db);
+		return rc != DB_OK ? 1 : 5;
+	}
 	memset(&p, 0, sizeof(p));
 	umask(077);
 	if (write_files(&db, cutoff, date, dir, &p) == -1) {

@@ -31,6 +31,20 @@ db_archive_table(enum db_archive_set s)
 	return sets[s].table;
 }
 
+int
+db_archive_lock(struct db *db, bool *taken)
+{
+	PGresult	*res;
+	int		 rc;
+
+	*taken = false;
+	if ((rc = db_exec(db, STMT_ARCHIVE_LOCK, NULL, &res)) != DB_OK)
+		return rc;
+	*taken = db_store_bool(res, 0, 0);
+	PQclear(res);
+	return DB_OK;
+}
+
 /* A row count from a command's tag ("INSERT 0 12", "COPY 12"). */
 static long long
 command_rows(PGresult *res)

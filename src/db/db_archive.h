@@ -8,6 +8,7 @@
 #ifndef MINICRM_DB_ARCHIVE_H
 #define MINICRM_DB_ARCHIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,6 +22,11 @@ enum db_archive_set {
 	DB_ARCHIVE_ALERTS,		/* alert_history */
 	DB_ARCHIVE__MAX
 };
+
+/* Take the archive's lock for this session: *taken false if another
+ * run holds it. A db_status. */
+int	db_archive_lock(struct db *, bool *taken)
+	    __attribute__((warn_unused_result));
 
 /* The set's table name (static). */
 const char	*db_archive_table(enum db_archive_set);

@@ -82,6 +82,24 @@ expect_eq "$RC" 2 "--batch 0 is refused"
 check "no file was written" test ! -e "$TMP/refused"
 expect_eq "$(all_md5 lead_activity_log)" "$(cat "$TMP/all.lead_activity_log")" "and the log is untouched"
 
+# --- one run at a time: while another holds the archive's lock, refused
+psql "$OWNER_URL" -qAtX -c "SELECT pg_advisory_lock(hashtext('minicrm.archive'))" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+LOCKER=$!
+for _ in $(seq 100); do
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('minicrm.archive')::oid AND granted")" = 1 ] && break
+	sleep 0.05
+done
+minicrm archive --before "$CUTDATE" --output "$TMP/locked" >/dev/null 2>"$TMP/err"; RC=$?
+expect_eq "$RC" 5 "another archive running: refused with exit 5"
+check "...saying so" grep -q "another minicrm archive is running" "$TMP/err"
+sql "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('minicrm.archive')::oid" >/dev/null
+wait "$LOCKER" 2>/dev/null
+for _ in $(seq 100); do
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('minicrm.archive')::oid")" = 0 ] && break
+	sleep 0.05
+done
+expect_eq "$(all_md5 lead_activity_log)" "$(cat "$TMP/all.lead_activity_log")" "...with nothing deleted"
+
 # --- the archive, with ingest answering throughout
 minicrm archive --before "$CUTDATE" --output "$TMP/out" --batch 2000 > "$TMP/archive.out" 2>"$TMP/archive.err" &
 APID=$!
@@ -154,6 +172,12 @@ for _ in $(seq 300); do
 	sleep 0.05
 done
 kill -9 "$KPID" 2>/dev/null; wait "$KPID" 2>/dev/null
+# The killed run's server process lets go of the lock when it sees its
+# client gone (the batch in hand finished or not, as the database decides).
+for _ in $(seq 100); do
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext('minicrm.archive')::oid")" = 0 ] && break
+	sleep 0.05
+done
 LEFT=$(sql "SELECT count(*) FROM lead_activity_log WHERE ${PRED[lead_activity_log]}")
 check "the run was killed while deleting ($LEFT of $OLD left)" test "$LEFT" -gt 0 -a "$LEFT" -lt "$OLD"
 KFILE=$(ls "$TMP/killed/lead_activity_log-before-"*.csv.gz 2>/dev/null | head -n 1)
