@@ -101,7 +101,7 @@ done
 expect_eq "$(all_md5 lead_activity_log)" "$(cat "$TMP/all.lead_activity_log")" "...with nothing deleted"
 
 # --- the archive, with ingest answering throughout
-minicrm archive --before "$CUTDATE" --output "$TMP/out" --batch 2000 > "$TMP/archive.out" 2>"$TMP/archive.err" &
+"$TOP/bin/minicrm" archive --before "$CUTDATE" --output "$TMP/out" --batch 2000 > "$TMP/archive.out" 2>"$TMP/archive.err" &
 APID=$!
 SENT=0 CREATED=0
 while kill -0 "$APID" 2>/dev/null; do
@@ -164,7 +164,7 @@ expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE ${PRED[lead_activ
 expect_eq "$(counts_agree)" t "after the import: the health counts equal the log"
 
 # --- killed half way: every row deleted is in the file
-minicrm archive --before "$CUTDATE" --output "$TMP/killed" --batch 200 >/dev/null 2>&1 &
+"$TOP/bin/minicrm" archive --before "$CUTDATE" --output "$TMP/killed" --batch 200 >/dev/null 2>&1 &
 KPID=$!
 for _ in $(seq 300); do
 	[ -n "$(ls "$TMP/killed/"*.sha256 2>/dev/null)" ] &&
