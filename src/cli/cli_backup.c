@@ -1,7 +1,7 @@
 /*
  * minicrm backup [--output DIR]: the instance's database (DATABASE_URL,
  * the schema owner) dumped by pg_dump in its custom format into DIR
- * (default ./minicrm-backup-<database>-<UTC time>, created 0700; an
+ * (default ./minicrm-backup-<database>-<YYYYMMDDTHHMMSSZ>, created 0700; an
  * existing DIR must be empty): minicrm.dump, manifest.json (schema
  * version, server version, database, time, every table's row count, the
  * dump's size and SHA-256, the roles its GRANTs name) and SHA256SUMS.
@@ -126,6 +126,20 @@ read_instance(struct db *db, struct manifest *m, char *snapshot,
 	return 0;
 }
 
+/* "2026-11-27T22:39:50Z" as "20261127T223950Z" into out (a folder name
+ * without colons, which some tools and file systems take amiss). */
+static const char *
+compact_time(const char *iso, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; *iso != '\0' && n + 1 < outsz; iso++)
+		if (*iso != '-' && *iso != ':')
+			out[n++] = *iso;
+	out[n] = '\0';
+	return out;
+}
+
 /* Run pg_dump on the snapshot into dir/minicrm.dump. */
 static int
 run_pg_dump(const char *url, const char *dir, const char *snapshot)
@@ -158,6 +172,7 @@ cli_backup(int argc, char **argv)
 	struct manifest	 m;
 	struct db	 db;
 	char		 dir[PATH_MAX], dump[PATH_MAX + 32], snapshot[128];
+	char		 stamp[32];
 	const char	*output = NULL, *url;
 	long long	 rows = 0;
 	size_t		 i;
@@ -181,7 +196,7 @@ cli_backup(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s", output);
 	else
 		snprintf(dir, sizeof(dir), "minicrm-backup-%s-%s",
-		    m.database, m.time);
+		    m.database, compact_time(m.time, stamp, sizeof(stamp)));
 	if (make_folder(dir) == -1 || run_pg_dump(url, dir, snapshot) == -1)
 		goto out;
 	db_rollback(&db);	/* the snapshot may go now */
