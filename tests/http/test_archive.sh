@@ -204,6 +204,20 @@ for f in "$TMP/killed/lead_activity_log-before-"*.csv.gz; do minicrm archive imp
 if cmp -s <(old_rows lead_activity_log) "$TMP/old.lead_activity_log"; then pass; else fail "both files imported give back every event exactly once"; fi
 expect_eq "$(counts_agree)" t "and the health counts equal the log"
 
+# --- stopped (SIGTERM, ^C): it finishes the batch in hand and says so
+"$TOP/bin/minicrm" archive --before "$CUTDATE" --output "$TMP/termed" --batch 100 >/dev/null 2>"$TMP/term.err" &
+TPID=$!
+for _ in $(seq 300); do
+	[ -n "$(ls "$TMP/termed/"*.sha256 2>/dev/null)" ] &&
+		[ "$(sql "SELECT count(*) < $OLD FROM lead_activity_log WHERE ${PRED[lead_activity_log]}")" = t ] && break
+	sleep 0.05
+done
+kill -TERM "$TPID" 2>/dev/null; wait "$TPID"; RC=$?
+expect_eq "$RC" 3 "a run stopped by SIGTERM exits 3"
+check "...saying the files hold every row deleted" grep -q "stopped; the files hold every row deleted so far" "$TMP/term.err"
+LEFT=$(sql "SELECT count(*) FROM lead_activity_log WHERE ${PRED[lead_activity_log]}")
+check "...having deleted part of them ($LEFT of $OLD left)" test "$LEFT" -gt 0 -a "$LEFT" -lt "$OLD"
+
 # Leave the old rows out of later tests' way.
 sql "DELETE FROM lead_activity_log WHERE client_id = '$CID' AND ${PRED[lead_activity_log]};
      DELETE FROM email_events WHERE event_hash LIKE 'arch-$S-%';
