@@ -3,7 +3,8 @@
  * the logs older than DATE (YYYY-MM-DD, midnight UTC, not in the future)
  * moved out of the database into DIR (default: the current folder):
  * lead_activity_log's events (by created_at), email_events, workflow_errors,
- * finished workflow_executions and alert_history (db_archive.h). Each
+ * finished workflow_executions, alert_history, and the retry queue's done
+ * and discarded rows with their attempts (db_archive.h). Each
  * table's rows go to <table>-before-<DATE>-<run time>.csv.gz, CSV with a
  * header line, gzip-compressed, beside <file>.sha256 (sha256sum -c reads
  * it).
@@ -350,8 +351,14 @@ archive_run(int argc, char **argv)
 	rc = delete_marked(&db, cutoff, batch, &p, deleted);
 	db_close(&db);
 	for (s = 0; s < DB_ARCHIVE__MAX; s++)
-		printf("%s: %lld rows before %s archived, %lld deleted\n",
-		    db_archive_table(s), p.marked[s], date, deleted[s]);
+		if (db_archive_cascades(s))
+			printf("%s: %lld rows before %s archived, deleted with "
+			    "their retry rows\n", db_archive_table(s),
+			    p.marked[s], date);
+		else
+			printf("%s: %lld rows before %s archived, %lld "
+			    "deleted\n", db_archive_table(s), p.marked[s],
+			    date, deleted[s]);
 	for (s = 0; s < DB_ARCHIVE__MAX; s++)
 		if (p.marked[s] > 0)
 			printf("  %s/%s\n", dir, p.file[s]);

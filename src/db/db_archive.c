@@ -8,22 +8,41 @@
 #include "db_archive.h"
 #include "db_store.h"
 
+/* STMT__MAX: no such statement (a set deleted by a cascade has no delete;
+ * most have nothing to do after an import). */
 static const struct {
 	const char	*table;
 	enum stmt	 temp, mark, copy_out, del;
-	enum stmt	 import_temp, import_copy, import;
+	enum stmt	 import_temp, import_copy, import, after_import;
 } sets[DB_ARCHIVE__MAX] = {
-#define SET(id, table) { table, STMT_ARCHIVE_##id##_TEMP,		\
-	STMT_ARCHIVE_##id##_MARK, STMT_ARCHIVE_##id##_COPY_OUT,		\
-	STMT_ARCHIVE_##id##_DELETE, STMT_ARCHIVE_##id##_IMPORT_TEMP,	\
-	STMT_ARCHIVE_##id##_IMPORT_COPY, STMT_ARCHIVE_##id##_IMPORT }
-	[DB_ARCHIVE_LOG] = SET(LOG, "lead_activity_log"),
-	[DB_ARCHIVE_EMAIL_EVENTS] = SET(EMAIL_EVENTS, "email_events"),
-	[DB_ARCHIVE_WORKFLOW_ERRORS] = SET(WORKFLOW_ERRORS, "workflow_errors"),
-	[DB_ARCHIVE_WORKFLOW_RUNS] = SET(WORKFLOW_RUNS, "workflow_executions"),
-	[DB_ARCHIVE_ALERTS] = SET(ALERTS, "alert_history"),
+#define SET(id, table, del, after) { table, STMT_ARCHIVE_##id##_TEMP,	\
+	STMT_ARCHIVE_##id##_MARK, STMT_ARCHIVE_##id##_COPY_OUT, del,	\
+	STMT_ARCHIVE_##id##_IMPORT_TEMP, STMT_ARCHIVE_##id##_IMPORT_COPY, \
+	STMT_ARCHIVE_##id##_IMPORT, after }
+#define DEL(id)	STMT_ARCHIVE_##id##_DELETE
+	[DB_ARCHIVE_LOG] = SET(LOG, "lead_activity_log", DEL(LOG),
+	    STMT__MAX),
+	[DB_ARCHIVE_EMAIL_EVENTS] = SET(EMAIL_EVENTS, "email_events",
+	    DEL(EMAIL_EVENTS), STMT__MAX),
+	[DB_ARCHIVE_WORKFLOW_ERRORS] = SET(WORKFLOW_ERRORS, "workflow_errors",
+	    DEL(WORKFLOW_ERRORS), STMT__MAX),
+	[DB_ARCHIVE_WORKFLOW_RUNS] = SET(WORKFLOW_RUNS, "workflow_executions",
+	    DEL(WORKFLOW_RUNS), STMT__MAX),
+	[DB_ARCHIVE_ALERTS] = SET(ALERTS, "alert_history", DEL(ALERTS),
+	    STMT__MAX),
+	[DB_ARCHIVE_RETRY] = SET(RETRY, "retry_queue", DEL(RETRY),
+	    STMT_ARCHIVE_RETRY_IMPORT_FIX),
+	[DB_ARCHIVE_RETRY_ATTEMPTS] = SET(RETRY_ATTEMPTS,
+	    "retry_queue_attempts", STMT__MAX, STMT__MAX),
+#undef DEL
 #undef SET
 };
+
+bool
+db_archive_cascades(enum db_archive_set s)
+{
+	return sets[s].del == STMT__MAX;
+}
 
 const char *
 db_archive_table(enum db_archive_set s)
@@ -135,6 +154,8 @@ db_archive_delete_batch(struct db *db, enum db_archive_set s, long batch,
 	snprintf(n, sizeof(n), "%ld", batch);
 	snprintf(after, sizeof(after), "%lld", *last);
 	*taken = *deleted = 0;
+	if (db_archive_cascades(s))
+		return DB_OK;
 	if ((rc = db_exec(db, sets[s].del, params, &res)) != DB_OK)
 		return rc;
 	*taken = db_store_int(res, 0, 0);
@@ -211,6 +232,9 @@ db_archive_import(struct db *db, enum db_archive_set s,
 		goto fail;
 	*added = command_rows(res);
 	PQclear(res);
+	if (sets[s].after_import != STMT__MAX &&
+	    (rc = db_run(db, sets[s].after_import, NULL)) != DB_OK)
+		goto fail;
 	return db_commit(db);
 fail:
 	db_rollback(db);

@@ -20,6 +20,9 @@ enum db_archive_set {
 	DB_ARCHIVE_WORKFLOW_ERRORS,	/* workflow_errors */
 	DB_ARCHIVE_WORKFLOW_RUNS,	/* workflow_executions, finished */
 	DB_ARCHIVE_ALERTS,		/* alert_history */
+	DB_ARCHIVE_RETRY,		/* retry_queue, done or discarded */
+	DB_ARCHIVE_RETRY_ATTEMPTS,	/* their attempts (marked after them,
+					 * deleted with them) */
 	DB_ARCHIVE__MAX
 };
 
@@ -50,6 +53,10 @@ typedef int	(*db_copy_sink)(void *ctx, const char *data, size_t len);
  */
 int	db_archive_copy_out(struct db *, enum db_archive_set, db_copy_sink,
 	    void *ctx, long long *rows) __attribute__((warn_unused_result));
+
+/* Are the set's rows deleted with another set's (a cascade), not by
+ * batches of their own? */
+bool	db_archive_cascades(enum db_archive_set);
 
 /*
  * One batch of the delete, its own transaction: up to batch marked ids

@@ -43,6 +43,18 @@ sql "INSERT INTO lead_activity_log (client_id, lead_id, event_type, occurred_at,
  SELECT 'archive-test-$S', NULL, 'failed ' || g, timestamptz '$CUT' + (g - 6) * interval '1 day' FROM generate_series(1, 10) g;
  INSERT INTO alert_history (created_at, kind, message, host, outcome)
  SELECT timestamptz '$CUT' + (g - 4) * interval '1 day', 'archive-test-$S', 'alert ' || g, 'h', 'logged' FROM generate_series(1, 6) g" >/dev/null
+# Retry rows: done, discarded, dead and pending, on both sides of the
+# cut-off, two attempts each, and a final error that is not the queued one
+# (the insert trigger would take it for the queued one on import).
+sql "INSERT INTO retry_queue (payload, workflow, execution_id, error, state, attempts, created_at, updated_at, done_at)
+ SELECT '{\"n\": ' || g || '}', 'archive-test-$S', 'ex-' || g, 'timeout', st, 2, t, t, CASE WHEN st = 'done' THEN t END
+ FROM generate_series(1, 16) g,
+  LATERAL (SELECT (ARRAY['done', 'discarded', 'dead', 'pending'])[1 + g % 4] AS st,
+                  timestamptz '$CUT' + (g - 9) * interval '1 day' AS t) x;
+ INSERT INTO retry_queue_attempts (retry_id, attempt, at, error)
+ SELECT id, a, created_at - interval '1 hour' * a, 'attempt ' || a FROM retry_queue, generate_series(1, 2) a
+ WHERE workflow = 'archive-test-$S';
+ UPDATE retry_queue SET error = 'final error' WHERE workflow = 'archive-test-$S'" >/dev/null
 
 # Each archived table: its rows before the cut-off as COPY writes them (the
 # files' format), and an md5 of its newer rows.
@@ -52,7 +64,10 @@ declare -A PRED=(
 	[workflow_errors]="created_at < '$CUT'"
 	[workflow_executions]="status <> 'running' AND created_at < '$CUT'"
 	[alert_history]="created_at < '$CUT'"
+	[retry_queue]="state IN ('done', 'discarded') AND coalesce(done_at, updated_at) < '$CUT'"
+	[retry_queue_attempts]="retry_id IN (SELECT id FROM retry_queue WHERE state IN ('done', 'discarded') AND coalesce(done_at, updated_at) < '$CUT')"
 )
+declare -A ORDER=([retry_queue_attempts]="retry_id, attempt")
 # This test's own rows of each (the worker's jobs add their runs and
 # alerts meanwhile: newer rows, not this test's).
 declare -A MINE=(
@@ -61,10 +76,12 @@ declare -A MINE=(
 	[workflow_errors]="workflow_name = 'archive-test-$S'"
 	[workflow_executions]="workflow_name = 'archive-test-$S'"
 	[alert_history]="kind = 'archive-test-$S'"
+	[retry_queue]="workflow = 'archive-test-$S'"
+	[retry_queue_attempts]="retry_id IN (SELECT id FROM retry_queue WHERE workflow = 'archive-test-$S')"
 )
-TABLES="lead_activity_log email_events workflow_errors workflow_executions alert_history"
-old_rows() { psql "$OWNER_URL" -qAtX -c "\\copy (SELECT * FROM $1 WHERE ${PRED[$1]} ORDER BY id) TO STDOUT WITH (FORMAT csv)"; }
-kept_md5() { sql "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, E'\n' ORDER BY x.id), '')) FROM $1 x WHERE NOT (${PRED[$1]}) AND ${MINE[$1]}"; }
+TABLES="lead_activity_log email_events workflow_errors workflow_executions alert_history retry_queue retry_queue_attempts"
+old_rows() { psql "$OWNER_URL" -qAtX -c "\\copy (SELECT * FROM $1 WHERE ${PRED[$1]} ORDER BY ${ORDER[$1]:-id}) TO STDOUT WITH (FORMAT csv)"; }
+kept_md5() { sql "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM $1 x WHERE NOT (${PRED[$1]}) AND ${MINE[$1]}"; }
 all_md5() { sql "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, E'\n' ORDER BY x.id), '')) FROM $1 x"; }
 counts_agree() {	# the health counts of this client equal its log
 	sql "SELECT (SELECT coalesce(sum(events), 0) FROM activity_counts_hourly WHERE client_id = '$CID') = (SELECT count(*) FROM lead_activity_log WHERE client_id = '$CID')"
