@@ -9,7 +9,7 @@
 #                DESTDIR; mk/install.mk, docs/install.md)
 
 CC      ?= cc
-PKGS     = json-c libpq libsodium libcurl libcrypto
+PKGS     = json-c libpq libsodium libcurl libcrypto zlib
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -pthread \
            $(shell pkg-config --cflags json-c libsodium libcurl libcrypto 2>/dev/null)
@@ -51,6 +51,7 @@ UNIT_SAN = $(UNIT_SRC:tests/unit/%.c=build/san/%)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BENCH_TARGETS = bench-ingest bench-health bench-deenroll bench-nurture-webhook bench-nurture-sender bench-nurture-scheduler bench-observe bench-import bench-test-mode
+BENCH_TARGETS += bench-restore
 
 .PHONY: all deps deps-test run stop reload test unit unit-san unit-valgrind http bench psql clean
 all: build/libminicrm.a bin/minicrm $(FCGI)
@@ -149,6 +150,8 @@ bench-import: all
 	@bench/import.sh
 bench-test-mode: all
 	@bench/test_mode.sh
+bench-restore: all
+	@bench/restore.sh
 
 clean:
 	rm -rf build bin $(FCGI)

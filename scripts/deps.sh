@@ -37,6 +37,8 @@ run_packages=(
 	# build
 	build-essential pkg-config libfcgi-dev libpq-dev libjson-c-dev
 	libsodium-dev libcurl4-openssl-dev libssl-dev
+	# minicrm archive writes gzip files (zlib)
+	zlib1g-dev
 	# run (curl: scripts/instance.sh waits for /readyz with it)
 	postgresql postgresql-contrib nginx curl
 )

@@ -22,6 +22,9 @@ int	cli_deenroll(int argc, char **argv);
 int	cli_campaigns(int argc, char **argv);
 int	cli_nurture(int argc, char **argv);
 int	cli_import(int argc, char **argv);
+int	cli_backup(int argc, char **argv);
+int	cli_restore(int argc, char **argv);
+int	cli_archive(int argc, char **argv);
 
 /*
  * Connect with the URL in the first of the named settings that is set;

@@ -39,6 +39,11 @@ static const struct {
 	    "[--dry-run] [--report FILE]\n"
 	    "  minicrm import compare --airtable FILE.csv [--table sms_audit] "
 	    "[--csv]" },
+	{ "backup", cli_backup, "backup [--output DIR]" },
+	{ "restore", cli_restore, "restore DIR" },
+	{ "archive", cli_archive,
+	    "archive --before DATE [--output DIR] [--batch N]\n"
+	    "  minicrm archive import FILE" },
 };
 
 static int

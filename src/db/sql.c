@@ -26,5 +26,7 @@ const struct stmt_def stmt_defs[STMT__MAX] = {
 #include "sql_nurture_campaigns.def"
 #include "sql_metrics.def"
 #include "sql_import.def"
+#include "sql_backup.def"
+#include "sql_archive.def"
 #undef STMT
 };

@@ -33,6 +33,8 @@ enum stmt {
 #include "sql_nurture_campaigns.def"
 #include "sql_metrics.def"
 #include "sql_import.def"
+#include "sql_backup.def"
+#include "sql_archive.def"
 #undef STMT
 	STMT__MAX
 };
