@@ -17,10 +17,13 @@ BDB=second_$$
 passwords() { superuser_sql "SELECT string_agg(rolname || '=' || rolpassword, ' ' ORDER BY rolname) FROM pg_authid WHERE rolname LIKE '$1\_%'"; }
 A_PASSWORDS=$(passwords minicrm)
 A_KEY=$(new_key two-instances)
-# ingest URL KEY LEAD: log one event through that instance's nginx; the status.
+# ingest URL KEY LEAD: log one event through that instance's nginx; the
+# status. The lead's id is LEAD after this run's tag: A's database is the
+# suite's, where other tests' leads are named a1 or b2 too.
+T=two$$-
 ingest() {
 	curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $2" -H 'Content-Type: application/json' \
-		--data "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$3\"}" "$1/api/internal/log-activity"
+		--data "{\"event_type\":\"MESSAGE_SENT\",\"lead_id\":\"$T$3\"}" "$1/api/internal/log-activity"
 }
 # URLs are passed by their variable's name: a failed check prints its
 # command, and a URL holds a password.
@@ -89,7 +92,7 @@ check "createdb refuses a name that cannot name roles" grep -q "NAME must be a-z
 expect_eq "$(ingest "http://127.0.0.1:$B_PORT" "$B_KEY" b1)" 201 "B logs an event"
 expect_eq "$(psql "$B_URL" -qAtX -c "SELECT count(*) FROM lead_activity_log")" 1 "into its own database"
 expect_eq "$(ingest "$BASE" "$A_KEY" a1)" 201 "A still logs events after B's first start"
-expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id = 'a1'")" 1 "into A's database"
+expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id = '${T}a1'")" 1 "into A's database"
 expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "B's start changed none of A's role passwords"
 check "A's app URL still logs in" logs_in A_APP_URL
 check "A's n8n URL still logs in" logs_in A_N8N_URL
@@ -151,8 +154,8 @@ check "B's make run again succeeds" grep -q "running at" <<<"$out"
 expect_eq "$(passwords minicrm)" "$A_PASSWORDS" "B's second start changed none of A's role passwords"
 expect_eq "$(ingest "$BASE" "$A_KEY" a3)" 201 "A logs events after B's second start"
 expect_eq "$(ingest "http://127.0.0.1:$B_PORT" "$B_KEY" b3)" 201 "and so does B"
-expect_eq "$(psql "$B_URL" -qAtX -c "SELECT string_agg(external_id, ',' ORDER BY external_id) FROM leads")" "b1,b2,b3" "B's database holds B's leads only"
-expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id LIKE 'b_'")" 0 "and A's none of them"
+expect_eq "$(psql "$B_URL" -qAtX -c "SELECT string_agg(external_id, ',' ORDER BY external_id) FROM leads")" "${T}b1,${T}b2,${T}b3" "B's database holds B's leads only"
+expect_eq "$(sql "SELECT count(*) FROM leads WHERE external_id LIKE '${T}b_'")" 0 "and A's none of them"
 
 # --- B's owner without CREATEROLE (what docs/operations.md advises after
 # the first start, PostgreSQL 15's CREATEROLE reaching every role): B's
