@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "cli_child.h"
 #include "config.h"
 #include "db_backup.h"
@@ -43,22 +44,13 @@ child_env(char **conn)
 	return env;
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) +
-	    (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 int
 cli_child_run(char *const argv[], const char *conninfo,
     const char *stdout_path, cli_child_tick tick, void *ctx)
 {
 	posix_spawn_file_actions_t	 fa;
-	struct timespec			 t0, nap = { 0, 200000000 };
+	struct timespec			 nap = { 0, 200000000 };
+	double				 t0;
 	char				 error[256], path[PATH_MAX];
 	char				**conn, **env;
 	const char			*bindir = config_get("MINICRM_PG_BINDIR");
@@ -92,7 +84,7 @@ cli_child_run(char *const argv[], const char *conninfo,
 		    argv[0], strerror(rc));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono();
 	for (;;) {
 		w = waitpid(pid, &status, tick != NULL ? WNOHANG : 0);
 		if (w == pid)
@@ -103,7 +95,7 @@ cli_child_run(char *const argv[], const char *conninfo,
 			return -1;
 		}
 		if (w == 0) {
-			tick(ctx, seconds_since(&t0));
+			tick(ctx, clock_mono() - t0);
 			nanosleep(&nap, NULL);
 		}
 	}

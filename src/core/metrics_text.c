@@ -56,6 +56,40 @@ map_all(const struct metrics_file *m[METRICS_PROGRAM__MAX])
 	}
 }
 
+/* A family's sample for each running program, labelled program="…":
+ * the value value_of reads from that program's file. */
+static void
+per_program(struct buf *out, const struct metrics_file *m[METRICS_PROGRAM__MAX],
+    const char *name, double (*value_of)(const struct metrics_file *))
+{
+	const char	*lab[2] = { "program", NULL };
+	int		 p;
+
+	for (p = 0; p < METRICS_PROGRAM__MAX; p++)
+		if (m[p] != NULL) {
+			lab[1] = metrics_program_names[p];
+			prom_sample(out, name, value_of(m[p]), 1, lab);
+		}
+}
+
+static double
+started_of(const struct metrics_file *f)
+{
+	return (double)f->started;
+}
+
+static double
+child_starts_of(const struct metrics_file *f)
+{
+	return (double)LOAD(((struct metrics_file *)f)->child_starts);
+}
+
+static double
+routes_dropped_of(const struct metrics_file *f)
+{
+	return (double)LOAD(((struct metrics_file *)f)->routes_dropped);
+}
+
 static void
 write_processes(struct buf *out,
     const struct metrics_file *m[METRICS_PROGRAM__MAX])
@@ -73,24 +107,11 @@ write_processes(struct buf *out,
 	}
 	prom_family(out, "minicrm_process_start_time_seconds", "gauge",
 	    "When the program's master started, in seconds since the epoch.");
-	for (p = 0; p < METRICS_PROGRAM__MAX; p++)
-		if (m[p] != NULL) {
-			lab[0] = "program";
-			lab[1] = metrics_program_names[p];
-			prom_sample(out, "minicrm_process_start_time_seconds",
-			    (double)m[p]->started, 1, lab);
-		}
+	per_program(out, m, "minicrm_process_start_time_seconds", started_of);
 	prom_family(out, "minicrm_child_starts_total", "counter",
 	    "Request (or worker) processes the master has started: more "
 	    "than 1 means restarts after a crash or kill.");
-	for (p = 0; p < METRICS_PROGRAM__MAX; p++)
-		if (m[p] != NULL) {
-			lab[0] = "program";
-			lab[1] = metrics_program_names[p];
-			prom_sample(out, "minicrm_child_starts_total",
-			    (double)LOAD(((struct metrics_file *)m[p])->
-			    child_starts), 1, lab);
-		}
+	per_program(out, m, "minicrm_child_starts_total", child_starts_of);
 	prom_family(out, "minicrm_process_resident_memory_bytes", "gauge",
 	    "Resident memory of each process of the program.");
 	for (p = 0; p < METRICS_PROGRAM__MAX; p++) {
@@ -199,14 +220,8 @@ write_requests(struct buf *out,
 	prom_family(out, "minicrm_metrics_routes_dropped_total", "counter",
 	    "Requests not counted by route: the program has more routes "
 	    "than the counters have room for.");
-	for (p = 0; p < METRICS_PROGRAM__MAX; p++)
-		if (m[p] != NULL) {
-			lab[0] = "program";
-			lab[1] = metrics_program_names[p];
-			prom_sample(out, "minicrm_metrics_routes_dropped_total",
-			    (double)LOAD(((struct metrics_file *)m[p])->
-			    routes_dropped), 1, lab);
-		}
+	per_program(out, m, "minicrm_metrics_routes_dropped_total",
+	    routes_dropped_of);
 }
 
 static void

@@ -73,8 +73,7 @@ is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
+int64_t
 days_from_civil(int y, int m, int d)
 {
 	int64_t	 era, yoe, doy, doe;

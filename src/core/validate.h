@@ -22,6 +22,10 @@ size_t	utf8_length(const char *s, size_t len);
  */
 int	rfc3339_parse(const char *s, int64_t *usec);
 
+/* Days from 1970-01-01 to year-month-day (month 1 to 12) in the proleptic
+ * Gregorian calendar: negative before 1970. */
+int64_t	days_from_civil(int year, int month, int day);
+
 /* Format microseconds since the epoch as "YYYY-MM-DDTHH:MM:SS.ffffffZ". */
 #define RFC3339_BUFSZ 64
 void	rfc3339_format(int64_t usec, char out[RFC3339_BUFSZ]);

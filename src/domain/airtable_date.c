@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "airtable.h"
+#include "validate.h"
 
 struct parsed {
 	int	 year, month, day, hour, min, sec;
@@ -151,20 +152,6 @@ date_part(const char **sp, enum airtable_date_order order, struct parsed *p)
 	}
 	*sp = s;
 	return 0;
-}
-
-/* Days from 1970-01-01 to year-month-day (proleptic Gregorian). */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 static int

@@ -12,6 +12,7 @@
 
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "config.h"
 #include "fcgi_server.h"
 #include "log.h"
@@ -23,16 +24,6 @@ struct worker {
 	const struct fcgi_app	*app;
 	int			 listen_fd;
 };
-
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /* The request's line in the log and its counts in the metrics. */
 static void
@@ -75,10 +66,10 @@ worker_run(void *arg)
 	}
 	FCGX_InitRequest(&fcgi, w->listen_fd, 0);
 	while (FCGX_Accept_r(&fcgi) == 0) {
-		struct timespec t0;
+		double t0;
 		char		method[16];
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = clock_mono();
 		http_request_init(&req, &fcgi);
 		log_request_id_set(req.request_id);
 		/* The parameters go with FCGX_Finish_r (or a stream's abort);
@@ -86,7 +77,7 @@ worker_run(void *arg)
 		snprintf(method, sizeof(method), "%s", req.method);
 		w->app->handle(ctx, &req);
 		FCGX_Finish_r(&fcgi);
-		request_done(&req, method, seconds_since(&t0));
+		request_done(&req, method, clock_mono() - t0);
 		log_request_id_set(NULL);
 		/* Keep small buffers for the next request, drop big ones, and
 		 * after a big request hand its freed pages back: a batch's

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "db_job.h"
 #include "db_metrics.h"
@@ -64,16 +65,6 @@ job_interval(const struct job *job)
 	    INTERVAL_MAX);
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* If the connection was lost meanwhile, the server let the lock go with
  * it; there is nothing left to release. */
 static void
@@ -120,24 +111,24 @@ enum job_outcome
 job_run(const struct job *job, struct db *db, volatile sig_atomic_t *stop)
 {
 	struct job_run		 run = { db, stop, "" };
-	struct timespec		 t0;
+	double			 t0;
 	enum job_outcome	 out;
 	int			 rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono();
 	if ((rc = db_job_lock(db, job->name)) < 0) {
 		log_error("job %s: failed: cannot take its lock: %s (%s)",
 		    job->name, db_status_text(rc), db->error);
 		return JOB_FAILED;
 	}
 	if (rc == 0) {
-		job_done(job, db, "skipped", seconds_since(&t0),
+		job_done(job, db, "skipped", clock_mono() - t0,
 		    "another run holds its lock");
 		return JOB_SKIPPED;
 	}
 	out = job->run(&run);
 	job_unlock(db, job->name);
 	job_done(job, db, out == JOB_DONE ? "done" : "failed",
-	    seconds_since(&t0), run.summary);
+	    clock_mono() - t0, run.summary);
 	return out;
 }

@@ -181,6 +181,8 @@ expect_eq "$(sql "SELECT c.name FROM leads l JOIN campaigns c ON c.id = l.campai
 H0=$(health)
 queue_alert() { minicrm job run alerts 2>&1 | grep -o 'queue [0-9]* pending'; }
 Q0=$(queue_alert)
+pending_metric() { curl -sS "$BASE/metrics" | grep '^minicrm_retry_queue_rows{state="pending"}'; }
+M0=$(pending_metric)
 for i in $(seq 1 21); do
 	request POST /api/internal/retry-queue -H "x-api-key: $TEST" -H 'Content-Type: application/json' \
 		--data-binary "{\"payload\":{\"event_type\":\"INBOUND_REPLY\",\"lead_id\":\"tm-retry-$$\",\"execution_id\":\"tm-$$-$i\"},\"workflow\":\"tm-$$\",\"error\":\"timeout\"}"
@@ -193,6 +195,8 @@ expect_eq "$(health)" "$H0" "21 queued test events raise no red flag and count i
 Q1=$(queue_alert)
 expect_eq "$Q1" "$Q0" "nor does the worker's queue alert count them"
 check "(the alerts job said how many wait)" test -n "$Q1"
+expect_eq "$(pending_metric)" "$M0" "nor /metrics' pending rows"
+check "(/metrics gave the pending rows)" test -n "$M0"
 ROW=$(sql "SELECT min(id) FROM retry_queue WHERE workflow = 'tm-$$'")
 minicrm replay --id "$ROW" >/dev/null 2>&1
 expect_eq "$?" 0 "the replay logs a test row"
