@@ -9,7 +9,10 @@
  * reads an Airtable CSV export, checks every row as our API checks the
  * same data (airtable.h), COPYs the rows that pass into a staging table
  * and moves them into ours with one INSERT … SELECT … ON CONFLICT DO
- * NOTHING per chunk (db_import.h; --workers connections apply chunks at
+ * NOTHING per chunk — or, for SMS_Audit chunks whose rows all name their
+ * lead by record id, COPYs them straight into the log after probing their
+ * keys (db_import_events_direct; MINICRM_IMPORT_DIRECT=off: never) —
+ * (db_import.h; --workers connections apply chunks at
  * once while this thread reads on), each chunk its own transaction: an
  * import run again adds nothing, and one stopped half way (kill -9, a lost
  * connection) is completed by running it again. A refused row is reported

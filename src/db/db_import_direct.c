@@ -139,7 +139,11 @@ array_element(struct buf *out, const struct field *f)
 	size_t	 i;
 
 	buf_putc(out, '"');
-	for (i = 0; i < f->n; i++) {
+	for (i = 0; i < f->n; i++)
+		if (f->p[i] == '\\' || f->p[i] == '"')
+			break;
+	buf_append(out, f->p, i);	/* the plain start: all, mostly */
+	for (; i < f->n; i++) {
 		char	 ch = f->p[i];
 
 		if (ch == '\\' && i + 1 < f->n) {
@@ -188,7 +192,7 @@ by_lead_and_time(const void *a, const void *b)
 {
 	const struct row *x = *(const struct row *const *)a,
 	    *y = *(const struct row *const *)b;
-	int	 d = strcmp(x->lead_id, y->lead_id);
+	int	 d = memcmp(x->lead_id, y->lead_id, sizeof(x->lead_id));
 	size_t	 n = x->f[F_AT].n < y->f[F_AT].n ? x->f[F_AT].n : y->f[F_AT].n;
 
 	if (d == 0 && (d = memcmp(x->f[F_AT].p, y->f[F_AT].p, n)) == 0)
