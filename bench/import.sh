@@ -60,7 +60,7 @@ fresh() {
 	superuser "CHECKPOINT" >/dev/null
 }
 
-COPIES=() IMPORTS=() IMPORTS2=() STAGED2=()
+COPIES=() IMPORTS=() IMPORTS2=()
 for k in $(seq 1 "$ROUNDS"); do
 	fresh import_copy
 	psql "$(owner_url import_copy)" -qAtX -v ON_ERROR_STOP=1 -c "CREATE TABLE plain_staging (record_id text, lead text, event text, sent_at text, text text, phone text, workflow text, tags text)"
@@ -71,21 +71,18 @@ for k in $(seq 1 "$ROUNDS"); do
 	[ "$got" = "$ROWS" ] || say "!! plain COPY loaded $got rows, wanted $ROWS"
 	say "round $k: plain COPY into an all-text table: $(secs "${COPIES[-1]}") s ($(per_s "${COPIES[-1]}") rows/s)"
 
-	# 2s: two workers, every chunk the staging way (MINICRM_IMPORT_DIRECT=off).
-	for mode in 1 2 2s; do
-		w=${mode%s}
-		direct=on; [ "$mode" = 2s ] && direct=off
+	for w in 1 2; do
 		fresh import_run
 		t0=$(now_ms)
-		MINICRM_IMPORT_DIRECT=$direct MINICRM_APP_DATABASE_URL=$(app_url import_run) /usr/bin/time -f '%U %S %M' -o "$out/time.txt" \
+		MINICRM_APP_DATABASE_URL=$(app_url import_run) /usr/bin/time -f '%U %S %M' -o "$out/time.txt" \
 			bin/minicrm import airtable --table sms_audit --workers $w "$out/sms_audit.csv" >"$out/import.txt" 2>"$out/import.err" ||
 			say "!! import exited $?: $(tail -n 3 "$out/import.err")"
 		ms=$(($(now_ms) - t0))
-		case $mode in 1) IMPORTS+=($ms) ;; 2) IMPORTS2+=($ms) ;; 2s) STAGED2+=($ms) ;; esac
+		if [ $w = 1 ]; then IMPORTS+=($ms); else IMPORTS2+=($ms); fi
 		read -r usr sys rss < "$out/time.txt"
 		got=$(psql "$(owner_url import_run)" -qAtX -c "SELECT count(*) FROM lead_activity_log")
 		[ "$got" = "$ROWS" ] || say "!! the import stored $got events, wanted $ROWS"
-		say "round $k: minicrm import airtable --workers $w$([ $direct = off ] && echo ' (MINICRM_IMPORT_DIRECT=off: the staging way)'): $(secs "$ms") s ($(per_s "$ms") rows/s; the CLI's own CPU $usr s user + $sys s sys, max RSS $((rss / 1024)) MB) — $(cat "$out/import.txt")"
+		say "round $k: minicrm import airtable --workers $w: $(secs "$ms") s ($(per_s "$ms") rows/s; the CLI's own CPU $usr s user + $sys s sys, max RSS $((rss / 1024)) MB) — $(cat "$out/import.txt")"
 	done
 done
 
@@ -124,8 +121,6 @@ IMPORT2=$(printf '%s\n' "${IMPORTS2[@]}" | sort -n | head -n 1)
 say "best of $ROUNDS: plain COPY $(secs "$COPY") s = $(per_s "$COPY") rows/s"
 say "best of $ROUNDS: import, one worker  $(secs "$IMPORT") s = $(per_s "$IMPORT") rows/s (target 50000); import / COPY = $(ratio "$IMPORT" "$COPY")x"
 say "best of $ROUNDS: import, two workers $(secs "$IMPORT2") s = $(per_s "$IMPORT2") rows/s (target 50000); import / COPY = $(ratio "$IMPORT2" "$COPY")x"
-STAGED=$(printf '%s\n' "${STAGED2[@]}" | sort -n | head -n 1)
-say "best of $ROUNDS: import, two workers, the staging way $(secs "$STAGED") s = $(per_s "$STAGED") rows/s; direct / staging = $(ratio "$IMPORT2" "$STAGED")x"
 say "import, one worker / ceiling, one session = $(ratio "$IMPORT" "$CEIL1")x; two workers / ceiling, two sessions = $(ratio "$IMPORT2" "$CEIL2")x"
 say "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 superuser "DROP DATABASE IF EXISTS import_copy" >/dev/null

@@ -9,10 +9,7 @@
  * reads an Airtable CSV export, checks every row as our API checks the
  * same data (airtable.h), COPYs the rows that pass into a staging table
  * and moves them into ours with one INSERT … SELECT … ON CONFLICT DO
- * NOTHING per chunk — or, for SMS_Audit chunks whose rows all name their
- * lead by record id, COPYs them straight into the log after probing their
- * keys (db_import_events_direct; MINICRM_IMPORT_DIRECT=off: never) —
- * (db_import.h; --workers connections apply chunks at
+ * NOTHING per chunk (db_import.h; --workers connections apply chunks at
  * once while this thread reads on), each chunk its own transaction: an
  * import run again adds nothing, and one stopped half way (kill -9, a lost
  * connection) is completed by running it again. A refused row is reported
@@ -47,7 +44,6 @@
 #include "airtable.h"
 #include "cli.h"
 #include "cli_import.h"
-#include "config.h"
 #include "csv.h"
 #include "db_import.h"
 #include "db_workers.h"
@@ -236,7 +232,6 @@ struct run {
 	struct db_import_counts	 counts;
 	struct timeval		 start, shown;
 	bool			 tty;
-	bool			 direct;	/* events by COPY (db_import.h) */
 	volatile sig_atomic_t	*stop;
 
 	pthread_mutex_t		 lock;
@@ -362,19 +357,12 @@ apply_chunk(struct run *r, struct db *db, struct chunk *c)
 {
 	struct db_import_counts	 n;
 	int			 rc = DB_OK, attempt;
-	bool			 done = false, direct = r->o->table ==
-				    AIRTABLE_SMS_AUDIT && !c->names &&
-				    r->direct;
 
 	for (attempt = 0; attempt < 3; attempt++) {
 		memset(&n, 0, sizeof(n));
 		if (!r->o->dry_run && (rc = db_begin(db)) != DB_OK)
 			return rc;
-		if (direct && (rc = db_import_events_direct(db, c->data.data,
-		    c->data.len, &n, &done)) == DB_OK && done &&
-		    (r->o->dry_run || (rc = db_commit(db)) == DB_OK))
-			break;
-		if (rc == DB_OK && (rc = db_import_copy_begin(db,
+		if ((rc = db_import_copy_begin(db,
 		    (enum db_import_table)r->o->table)) == DB_OK &&
 		    (rc = db_import_copy_put(db, c->data.data, c->data.len)) ==
 		    DB_OK && (rc = db_import_copy_end(db)) == DB_OK &&
@@ -654,10 +642,6 @@ import_airtable(const struct import_options *o)
 		}
 		fputs("row,line,record_id,column,reason\r\n", r.report);
 	}
-	/* MINICRM_IMPORT_DIRECT=off: every chunk the staging way (to
-	 * compare the two, or if the direct path ever misbehaves). */
-	r.direct = config_get("MINICRM_IMPORT_DIRECT") == NULL ||
-	    strcmp(config_get("MINICRM_IMPORT_DIRECT"), "off") != 0;
 	r.tty = isatty(STDERR_FILENO);
 	r.file_size = fstat(fileno(r.f), &st) == 0 ? (long)st.st_size : 0;
 	r.stop = cli_stop_on_signals();

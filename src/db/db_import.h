@@ -54,22 +54,6 @@ int	db_import_apply(struct db *, enum db_import_table, bool names,
 	    struct db_import_counts *counts, db_import_unresolved_fn unresolved,
 	    void *ctx) __attribute__((warn_unused_result));
 
-/*
- * A chunk of SMS_Audit rows (the staging COPY text) straight into the log
- * when every row names its lead by record id (db_import_direct.c): the
- * chunk's leads created and their ids fetched, the keys already stored
- * (or twice in the chunk: the first row wins) dropped, the rest COPYed
- * into lead_activity_log in lead and time order. *done false: the chunk
- * is not such a chunk, or a key was stored meanwhile (a unique violation;
- * rolled back to before the chunk's first statement): the caller sends it
- * the staging way (db_import_copy_*, db_import_apply). Adds to *counts
- * only when done. The caller holds the transaction. Allocates nothing
- * that outlives the call. A db_status.
- */
-int	db_import_events_direct(struct db *, const char *data, size_t len,
-	    struct db_import_counts *counts, bool *done)
-	    __attribute__((warn_unused_result));
-
 /* One line of `import compare`'s PostgreSQL side. */
 struct db_import_day {
 	const char	*day;		/* YYYY-MM-DD */
