@@ -117,6 +117,17 @@ expect_eq "$(sql "SELECT count(*) FROM lead_activity_log WHERE client_id = '$CID
 expect_eq "$(sql "SELECT message FROM lead_activity_log WHERE client_id = '$CID' AND metadata->>'airtable_record_id' = 'recSMSTWICE00001A'")" first \
 	"... from its first row"
 expect_eq "$(events)" 7 "... beside the chunk's other new event"
+# A second chunk (--chunk 2) holding a key stored before: counted as
+# already there, the chunks' new rows stored, a lead new in the first chunk
+# found again in the second.
+printf 'Record ID,Lead,Event,Sent At,Text\nrecSMSPROBE00001A,recLEAD000000002B,Sent,2024-03-08 10:00,p1\nrecSMSPROBE00002A,recLEADPROBE0001A,Sent,2024-03-08 10:01,p2\nrecSMSTWICE00002A,recLEAD000000001A,Delivered,2024-03-07 10:01,\nrecSMSPROBE00003A,recLEADPROBE0001A,Delivered,2024-03-08 10:02,p3\n' >"$TMP/probe.csv"
+OUT=$(imp --table sms_audit --chunk 2 --workers 1 "$TMP/probe.csv" 2>&1); RC=$?
+expect_eq "$RC" 0 "an export whose second chunk holds a stored key imports"
+check "3 added, the stored one already there, one new lead ($OUT)" \
+	grep -q "4 rows read, 3 events added, 1 already there, 1 new leads, 0 refused" <<<"$OUT"
+expect_eq "$(sql "SELECT string_agg(a.message, ',' ORDER BY a.occurred_at) FROM lead_activity_log a JOIN leads l ON l.id = a.lead_id WHERE a.client_id = '$CID' AND l.external_id = 'recLEADPROBE0001A'")" \
+	"p2,p3" "the new lead's two events, across both chunks, are its own"
+expect_eq "$(events)" 10 "three events more, none twice"
 
 # The timeline in the portal shows the imported events.
 check "log in" login "import-$S@example.com" "import-password-$S"
