@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "airtable.h"
+#include "airtable_internal.h"
 #include "event.h"
 #include "fields.h"
 #include "retry_intake.h"
@@ -48,9 +49,6 @@ static const struct column lead_columns[L__MAX] = {
 	[L_COMPANY] = { "Company", "company|companyname|organization", false },
 };
 
-enum { S_RECORD_ID, S_LEAD_RECORD_ID, S_LEAD, S_EVENT, S_SENT_AT, S_TEXT,
-    S_PHONE, S_CAMPAIGN, S_STEP, S_WORKFLOW, S_EXECUTION_ID, S_CLIENT,
-    S_TAGS, S_ERROR, S_CARRIER, S__MAX };
 static const struct column sms_columns[S__MAX] = {
 	[S_RECORD_ID] = { "Record ID", "recordid|airtablerecordid|airtableid", true },
 	[S_LEAD_RECORD_ID] = { "Lead Record ID", "leadrecordid|leadid|leadairtableid", false },
@@ -186,8 +184,8 @@ seen_put(char **table, size_t cap, char *key)
  * runs out the answer is true: the database is asked, which is only
  * slower.
  */
-static bool
-lead_first_seen(struct airtable_mapper *m, const char *client,
+bool
+airtable_lead_first_seen(struct airtable_mapper *m, const char *client,
     const char *lead)
 {
 	char	 key[320], **grown;
@@ -271,8 +269,9 @@ airtable_mapper_init(struct airtable_mapper *m, enum airtable_table t,
 
 /* The cell of field f, or NULL if the export has no such column or the
  * cell is empty (Airtable writes an empty field as an empty cell). */
-static const char *
-cell(const struct airtable_mapper *m, const struct airtable_csv *r, int f)
+const char *
+airtable_cell(const struct airtable_mapper *m, const struct airtable_csv *r,
+    int f)
 {
 	const char	*s;
 
@@ -282,24 +281,15 @@ cell(const struct airtable_mapper *m, const struct airtable_csv *r, int f)
 	return *s == '\0' ? NULL : s;
 }
 
-static const char *
-column_name(const struct airtable_mapper *m, int f)
+const char *
+airtable_column_name(const struct airtable_mapper *m, int f)
 {
 	return m->header[f] ? m->header[f] : tables[m->table].columns[f].name;
 }
 
-/* Report one problem of the row being mapped. */
-struct row_ctx {
-	struct airtable_mapper	*m;
-	const struct airtable_csv *r;
-	long			 row;
-	airtable_refuse_fn	 refuse;
-	void			*ctx;
-	int			 refused;
-};
 
-static void
-refuse(struct row_ctx *rc, const char *column, const char *reason)
+void
+airtable_refuse(struct airtable_row *rc, const char *column, const char *reason)
 {
 	struct airtable_refusal	 x;
 	const char		*id = rc->m->col[0] >= 0 ?
@@ -321,8 +311,8 @@ refuse(struct row_ctx *rc, const char *column, const char *reason)
  * quotes (doubled inside), as Airtable writes them. Calls fn for each;
  * returns how many there were.
  */
-static int
-split_list(const char *s, void (*fn)(void *, const char *), void *ctx)
+int
+airtable_split_list(const char *s, void (*fn)(void *, const char *), void *ctx)
 {
 	char	 item[1024];
 	size_t	 n;
@@ -362,14 +352,14 @@ split_list(const char *s, void (*fn)(void *, const char *), void *ctx)
 	return count;
 }
 
-static void
-add_to_array(void *ctx, const char *item)
+void
+airtable_add_to_array(void *ctx, const char *item)
 {
 	json_object_array_add(ctx, json_object_new_string(item));
 }
 
-static void
-keep_first(void *ctx, const char *item)
+void
+airtable_keep_first(void *ctx, const char *item)
 {
 	char	*out = ctx;
 
@@ -378,8 +368,8 @@ keep_first(void *ctx, const char *item)
 }
 
 /* An Airtable record id: "rec" and 14 letters or digits. */
-static bool
-is_record_id(const char *s)
+bool
+airtable_is_record_id(const char *s)
 {
 	size_t	 i;
 
@@ -417,18 +407,18 @@ airtable_copy_value(struct buf *out, const char *s)
 	buf_append(out, run, (size_t)(p - run));
 }
 
-static void
-copy_sep(struct buf *out, const char *s)
+void
+airtable_copy_sep(struct buf *out, const char *s)
 {
 	buf_putc(out, '\t');
 	airtable_copy_value(out, s);
 }
 
 /* The client of a row: its Client cell, else --client, else "default". */
-static const char *
-row_client(struct row_ctx *rc, int f, bool required)
+const char *
+airtable_row_client(struct airtable_row *rc, int f, bool required)
 {
-	const char	*named = f >= 0 ? cell(rc->m, rc->r, f) : NULL;
+	const char	*named = f >= 0 ? airtable_cell(rc->m, rc->r, f) : NULL;
 	const char	*id;
 
 	if (named == NULL)
@@ -440,8 +430,8 @@ row_client(struct row_ctx *rc, int f, bool required)
 	if (rc->m->db_rc != DB_OK)
 		return NULL;
 	if (id == NULL)
-		refuse(rc, named && f >= 0 && cell(rc->m, rc->r, f) ?
-		    column_name(rc->m, f) : "--client", named ?
+		airtable_refuse(rc, named && f >= 0 && airtable_cell(rc->m, rc->r, f) ?
+		    airtable_column_name(rc->m, f) : "--client", named ?
 		    "is not a known client (give its slug or id in minicrm: "
 		    "minicrm client list)" : "is required: there is no "
 		    "default client (use --client)");
@@ -450,10 +440,10 @@ row_client(struct row_ctx *rc, int f, bool required)
 
 /* A text cell every table checks alike: UTF-8, no NUL, one line unless
  * multiline, at most max characters. */
-static void
-check_text(struct row_ctx *rc, int f, size_t max, bool multiline)
+void
+airtable_check_text(struct airtable_row *rc, int f, size_t max, bool multiline)
 {
-	const char	*s = cell(rc->m, rc->r, f), *why;
+	const char	*s = airtable_cell(rc->m, rc->r, f), *why;
 	size_t		 len, i;
 	char		 msg[96];
 
@@ -461,72 +451,75 @@ check_text(struct row_ctx *rc, int f, size_t max, bool multiline)
 		return;
 	len = strlen(s);
 	if ((why = fields_text_problem(s, len)) != NULL) {
-		refuse(rc, column_name(rc->m, f), why);
+		airtable_refuse(rc, airtable_column_name(rc->m, f), why);
 		return;
 	}
 	if (utf8_length(s, len) > max) {
 		snprintf(msg, sizeof(msg), "must be at most %zu characters",
 		    max);
-		refuse(rc, column_name(rc->m, f), msg);
+		airtable_refuse(rc, airtable_column_name(rc->m, f), msg);
 		return;
 	}
 	for (i = 0; i < len && !multiline; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			refuse(rc, column_name(rc->m, f),
+			airtable_refuse(rc, airtable_column_name(rc->m, f),
 			    "must not contain control characters");
 			return;
 		}
 }
 
 /* A date cell into *usec; false (and refused) if it is not one. */
-static bool
-row_date(struct row_ctx *rc, int f, int64_t *usec)
+bool
+airtable_row_date(struct airtable_row *rc, int f, int64_t *usec)
 {
-	const char	*s = cell(rc->m, rc->r, f);
+	const char	*s = airtable_cell(rc->m, rc->r, f);
 
 	if (airtable_date_parse(s, rc->m->order, rc->m->utc, usec) == 0)
 		return true;
-	refuse(rc, column_name(rc->m, f), "is not a date Airtable exports "
+	airtable_refuse(rc, airtable_column_name(rc->m, f),
+	    "is not a date Airtable exports "
 	    "(2024-03-05 14:07, 3/5/2024 2:07pm, March 5, 2024 2:07pm or ISO "
 	    "8601)");
 	return false;
 }
 
-static void
-check_record_id(struct row_ctx *rc)
+void
+airtable_check_record_id(struct airtable_row *rc)
 {
-	const char	*id = cell(rc->m, rc->r, 0);
+	const char	*id = airtable_cell(rc->m, rc->r, 0);
 
 	if (id == NULL)
-		refuse(rc, column_name(rc->m, 0), "is empty: every row needs "
+		airtable_refuse(rc, airtable_column_name(rc->m, 0),
+		    "is empty: every row needs "
 		    "its Airtable record id (RECORD_ID())");
 	else
-		check_text(rc, 0, 255, false);
+		airtable_check_text(rc, 0, 255, false);
 }
 
 static void
-map_lead(struct row_ctx *rc, struct buf *out)
+map_lead(struct airtable_row *rc, struct buf *out)
 {
 	struct airtable_mapper	*m = rc->m;
 	const struct airtable_csv *r = rc->r;
-	const char	*client, *first = cell(m, r, L_FIRST),
-			*last = cell(m, r, L_LAST), *name = cell(m, r, L_NAME),
-			*email = cell(m, r, L_EMAIL), *primary;
+	const char	*client, *first = airtable_cell(m, r, L_FIRST),
+			*last = airtable_cell(m, r, L_LAST), *name = airtable_cell(m, r, L_NAME),
+			*email = airtable_cell(m, r, L_EMAIL), *primary;
 	json_object	*meta, *tags;
 	char		 split_first[256], when[RFC3339_BUFSZ];
 	int64_t		 created = 0;
 	int		 f;
 
-	check_record_id(rc);
+	airtable_check_record_id(rc);
 	for (f = L_NAME; f < L__MAX; f++)
 		if (f != L_CREATED && f != L_TAGS)
-			check_text(rc, f, 255, false);
+			airtable_check_text(rc, f, 255, false);
 	if (email != NULL && (strchr(email, '@') == NULL ||
 	    strchr(email, ' ') != NULL))
-		refuse(rc, column_name(m, L_EMAIL), "is not an e-mail address");
-	if (cell(m, r, L_CREATED) != NULL)
-		(void)row_date(rc, L_CREATED, &created);
-	client = row_client(rc, L_CLIENT, true);
+		airtable_refuse(rc, airtable_column_name(m, L_EMAIL),
+		    "is not an e-mail address");
+	if (airtable_cell(m, r, L_CREATED) != NULL)
+		(void)airtable_row_date(rc, L_CREATED, &created);
+	client = airtable_row_client(rc, L_CLIENT, true);
 	if (rc->refused > 0 || client == NULL || m->db_rc != DB_OK)
 		return;
 	/* "Ada Lovelace" alone: the last word is the last name. */
@@ -545,273 +538,76 @@ map_lead(struct row_ctx *rc, struct buf *out)
 	if (*primary != '\0')
 		json_object_object_add(meta, "airtable_name",
 		    json_object_new_string(primary));
-	if (cell(m, r, L_COMPANY) != NULL)
+	if (airtable_cell(m, r, L_COMPANY) != NULL)
 		json_object_object_add(meta, "company",
-		    json_object_new_string(cell(m, r, L_COMPANY)));
-	if (cell(m, r, L_TAGS) != NULL) {
+		    json_object_new_string(airtable_cell(m, r, L_COMPANY)));
+	if (airtable_cell(m, r, L_TAGS) != NULL) {
 		tags = json_object_new_array();
-		split_list(cell(m, r, L_TAGS), add_to_array, tags);
+		airtable_split_list(airtable_cell(m, r, L_TAGS),
+		    airtable_add_to_array, tags);
 		json_object_object_add(meta, "tags", tags);
 	}
 	buf_printf(out, "%ld\t", rc->row);
-	airtable_copy_value(out, cell(m, r, L_RECORD_ID));
-	copy_sep(out, client);
-	copy_sep(out, first);
-	copy_sep(out, last);
-	copy_sep(out, email);
-	copy_sep(out, cell(m, r, L_PHONE));
-	copy_sep(out, cell(m, r, L_STATUS));
-	copy_sep(out, json_object_to_json_string_ext(meta,
+	airtable_copy_value(out, airtable_cell(m, r, L_RECORD_ID));
+	airtable_copy_sep(out, client);
+	airtable_copy_sep(out, first);
+	airtable_copy_sep(out, last);
+	airtable_copy_sep(out, email);
+	airtable_copy_sep(out, airtable_cell(m, r, L_PHONE));
+	airtable_copy_sep(out, airtable_cell(m, r, L_STATUS));
+	airtable_copy_sep(out, json_object_to_json_string_ext(meta,
 	    JSON_C_TO_STRING_PLAIN));
-	if (cell(m, r, L_CREATED) != NULL)
+	if (airtable_cell(m, r, L_CREATED) != NULL)
 		rfc3339_format(created, when);
-	copy_sep(out, cell(m, r, L_CREATED) ? when : NULL);
+	airtable_copy_sep(out, airtable_cell(m, r, L_CREATED) ? when : NULL);
 	buf_putc(out, '\n');
 	json_object_put(meta);
 }
 
-/* Airtable's names for the SOP's event types; anything else is upper-cased
- * with '_' for spaces and dashes and then must be a known type. */
 static void
-event_type_of(const char *s, char *out, size_t outsz)
-{
-	static const struct { const char *from, *to; } alias[] = {
-		{ "SENT", "MESSAGE_SENT" }, { "DELIVERED", "MESSAGE_DELIVERED" },
-		{ "FAILED", "MESSAGE_FAILED" }, { "REPLY", "INBOUND_REPLY" },
-		{ "REPLIED", "INBOUND_REPLY" }, { "INBOUND", "INBOUND_REPLY" },
-		{ "BOOKED", "BOOKING_CONFIRMED" },
-		{ "BOOKING", "BOOKING_CONFIRMED" },
-	};
-	size_t	 i, n = 0;
-
-	for (; *s == ' '; s++)
-		;
-	for (; *s != '\0' && n + 1 < outsz; s++)
-		out[n++] = (*s == ' ' || *s == '-') ? '_' :
-		    (char)toupper((unsigned char)*s);
-	while (n > 0 && out[n - 1] == '_')
-		n--;
-	out[n] = '\0';
-	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		if (strcmp(out, alias[i].from) == 0) {
-			snprintf(out, outsz, "%s", alias[i].to);
-			return;
-		}
-}
-
-/* The export's column an event field's error is about. */
-static const char *
-event_error_column(struct airtable_mapper *m, const char *field, int lead_f)
-{
-	static const struct { const char *field; int f; } map[] = {
-		{ "event_type", S_EVENT }, { "occurred_at", S_SENT_AT },
-		{ "source", S_WORKFLOW }, { "execution_id", S_EXECUTION_ID },
-		{ "message", S_TEXT }, { "metadata.step", S_STEP },
-		{ "metadata.campaign", S_CAMPAIGN },
-		{ "metadata.campaign_id", S_CAMPAIGN }, { "client_id", S_CLIENT },
-	};
-	size_t	 i;
-
-	if (strcmp(field, "lead_id") == 0)
-		return column_name(m, lead_f);
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(field, map[i].field) == 0)
-			return column_name(m, map[i].f);
-	return field;
-}
-
-static void
-put_meta(json_object *meta, const char *key, const char *s)
-{
-	if (s != NULL)
-		json_object_object_add(meta, key, json_object_new_string(s));
-}
-
-static void
-map_sms(struct row_ctx *rc, struct buf *out)
+map_retry(struct airtable_row *rc, struct buf *out)
 {
 	struct airtable_mapper	*m = rc->m;
 	const struct airtable_csv *r = rc->r;
-	json_object	*obj, *meta, *errors, *tags;
-	struct event	 ev;
-	const char	*client, *lead, *step, *idem;
-	char		 type[72], when[RFC3339_BUFSZ] = "", first[256], key[96];
-	char		 akey[96];
-	int64_t		 at = 0;
-	int		 lead_f, nlinks, rc_type = DB_OK;
-	bool		 lead_is_id;
-	size_t		 i;
-
-	check_record_id(rc);
-	lead_f = cell(m, r, S_LEAD_RECORD_ID) ? S_LEAD_RECORD_ID : S_LEAD;
-	lead = cell(m, r, lead_f);
-	first[0] = '\0';
-	nlinks = lead ? split_list(lead, keep_first, first) : 0;
-	if (nlinks == 0)
-		refuse(rc, column_name(m, lead_f), "is empty: an event belongs "
-		    "to a lead");
-	else if (nlinks > 1)
-		refuse(rc, column_name(m, lead_f), "links more than one lead: "
-		    "an event belongs to one");
-	lead_is_id = is_record_id(first);
-	m->lead_by_name = !lead_is_id;
-	snprintf(m->lane_key, sizeof(m->lane_key), "%s", first);
-	if (cell(m, r, S_SENT_AT) == NULL)
-		refuse(rc, column_name(m, S_SENT_AT), "is required (when the "
-		    "message was sent)");
-	else if (!row_date(rc, S_SENT_AT, &at))
-		at = 0;
-	client = row_client(rc, S_CLIENT, true);
-	if (m->db_rc != DB_OK)
-		return;
-
-	/* The event as n8n would have posted it, checked by the API's
-	 * table: the same refusals for the same reasons. */
-	obj = json_object_new_object();
-	meta = json_object_new_object();
-	event_type_of(cell(m, r, S_EVENT) ? cell(m, r, S_EVENT) : "", type,
-	    sizeof(type));
-	if (type[0] != '\0')
-		json_object_object_add(obj, "event_type",
-		    json_object_new_string(type));
-	if (nlinks == 1)
-		json_object_object_add(obj, "lead_id",
-		    json_object_new_string(first));
-	if (at != 0) {
-		rfc3339_format(at, when);
-		json_object_object_add(obj, "occurred_at",
-		    json_object_new_string(when));
-	}
-	json_object_object_add(obj, "source", json_object_new_string(
-	    cell(m, r, S_WORKFLOW) ? cell(m, r, S_WORKFLOW) :
-	    "airtable:sms_audit"));
-	if (cell(m, r, S_EXECUTION_ID) != NULL)
-		json_object_object_add(obj, "execution_id",
-		    json_object_new_string(cell(m, r, S_EXECUTION_ID)));
-	json_object_object_add(obj, "channel", json_object_new_string("sms"));
-	if (cell(m, r, S_TEXT) != NULL)
-		json_object_object_add(obj, "message",
-		    json_object_new_string(cell(m, r, S_TEXT)));
-	put_meta(meta, "airtable_record_id", cell(m, r, S_RECORD_ID));
-	put_meta(meta, "phone", cell(m, r, S_PHONE));
-	put_meta(meta, "campaign", cell(m, r, S_CAMPAIGN));
-	put_meta(meta, "error", cell(m, r, S_ERROR));
-	put_meta(meta, "carrier_status", cell(m, r, S_CARRIER));
-	if ((step = cell(m, r, S_STEP)) != NULL) {
-		long	 n;
-
-		json_object_object_add(meta, "step", parse_long(step, 0,
-		    1000000, &n) == 0 ? json_object_new_int64(n) :
-		    json_object_new_string(step));
-	}
-	if (cell(m, r, S_TAGS) != NULL) {
-		tags = json_object_new_array();
-		split_list(cell(m, r, S_TAGS), add_to_array, tags);
-		json_object_object_add(meta, "tags", tags);
-	}
-	json_object_object_add(obj, "metadata", meta);
-
-	errors = json_object_new_array();
-	if (!event_check(obj, m->now_usec, &ev, errors) || type[0] == '\0' ||
-	    nlinks != 1 || at == 0) {
-		for (i = 0; i < json_object_array_length(errors); i++) {
-			json_object	*e = json_object_array_get_idx(errors, i),
-					*fv, *mv;
-			const char	*fname;
-
-			json_object_object_get_ex(e, "field", &fv);
-			json_object_object_get_ex(e, "message", &mv);
-			fname = json_object_get_string(fv);
-			/* Already said above, in the export's words. */
-			if ((strcmp(fname, "lead_id") == 0 && nlinks != 1) ||
-			    (strcmp(fname, "occurred_at") == 0 && at == 0))
-				continue;
-			if (strcmp(fname, "event_type") == 0 && type[0] == '\0')
-				refuse(rc, column_name(m, S_EVENT), "is "
-				    "required (the event type)");
-			else
-				refuse(rc, event_error_column(m, fname, lead_f),
-				    json_object_get_string(mv));
-		}
-	} else if (!catalog_has_event_type(m->db, &m->cat, type, &rc_type)) {
-		if ((m->db_rc = rc_type) == DB_OK)
-			refuse(rc, column_name(m, S_EVENT), "is not a known "
-			    "event type");
-	}
-	if (rc->refused == 0 && client != NULL && m->db_rc == DB_OK) {
-		/* With an execution id, the API's own key (so an event n8n
-		 * already logged in the parallel run is that event); else the
-		 * record's. */
-		idem = event_idempotency_key(&ev, key, sizeof(key));
-		if (idem == NULL) {
-			snprintf(akey, sizeof(akey), "airtable:%s",
-			    cell(m, r, S_RECORD_ID));
-			idem = akey;
-		}
-		buf_printf(out, "%ld\t", rc->row);
-		airtable_copy_value(out, cell(m, r, S_RECORD_ID));
-		copy_sep(out, client);
-		copy_sep(out, lead_is_id ? first : NULL);
-		copy_sep(out, lead_is_id ? NULL : first);
-		copy_sep(out, type);
-		copy_sep(out, when);
-		copy_sep(out, ev.text[EVF_SOURCE]);
-		copy_sep(out, ev.text[EVF_EXECUTION_ID]);
-		copy_sep(out, idem);
-		copy_sep(out, "sms");
-		copy_sep(out, ev.text[EVF_MESSAGE]);
-		copy_sep(out, json_object_to_json_string_ext(meta,
-		    JSON_C_TO_STRING_PLAIN));
-		copy_sep(out, !lead_is_id ? "f" : lead_first_seen(m, client,
-		    first) ? "t" : "f");
-		buf_putc(out, '\n');
-	}
-	json_object_put(errors);
-	json_object_put(obj);
-}
-
-static void
-map_retry(struct row_ctx *rc, struct buf *out)
-{
-	struct airtable_mapper	*m = rc->m;
-	const struct airtable_csv *r = rc->r;
-	const char	*client, *count = cell(m, r, R_RETRY_COUNT);
+	const char	*client, *count = airtable_cell(m, r, R_RETRY_COUNT);
 	char		 when[RFC3339_BUFSZ], attempts[24];
 	int64_t		 created = 0;
 	long		 n = 0;
 
-	check_record_id(rc);
-	if (cell(m, r, R_PAYLOAD) == NULL)
-		refuse(rc, column_name(m, R_PAYLOAD), "is required (the event "
+	airtable_check_record_id(rc);
+	if (airtable_cell(m, r, R_PAYLOAD) == NULL)
+		airtable_refuse(rc, airtable_column_name(m, R_PAYLOAD),
+		    "is required (the event "
 		    "as it was sent)");
-	check_text(rc, R_PAYLOAD, 1048576, true);
-	check_text(rc, R_WORKFLOW, 255, false);
-	check_text(rc, R_EXECUTION_ID, 255, false);
-	check_text(rc, R_LEAD_ID, 255, false);
-	check_text(rc, R_EVENT_TYPE, 64, false);
-	check_text(rc, R_ERROR, RETRY_MAX_ERROR, true);
+	airtable_check_text(rc, R_PAYLOAD, 1048576, true);
+	airtable_check_text(rc, R_WORKFLOW, 255, false);
+	airtable_check_text(rc, R_EXECUTION_ID, 255, false);
+	airtable_check_text(rc, R_LEAD_ID, 255, false);
+	airtable_check_text(rc, R_EVENT_TYPE, 64, false);
+	airtable_check_text(rc, R_ERROR, RETRY_MAX_ERROR, true);
 	if (count != NULL && parse_long(count, 0, 1000, &n) == -1)
-		refuse(rc, column_name(m, R_RETRY_COUNT), "must be a whole "
+		airtable_refuse(rc, airtable_column_name(m, R_RETRY_COUNT),
+		    "must be a whole "
 		    "number between 0 and 1000");
-	if (cell(m, r, R_CREATED) != NULL)
-		(void)row_date(rc, R_CREATED, &created);
-	client = row_client(rc, R_CLIENT, false);
+	if (airtable_cell(m, r, R_CREATED) != NULL)
+		(void)airtable_row_date(rc, R_CREATED, &created);
+	client = airtable_row_client(rc, R_CLIENT, false);
 	if (rc->refused > 0 || m->db_rc != DB_OK)
 		return;
 	snprintf(attempts, sizeof(attempts), "%ld", n);
 	buf_printf(out, "%ld\t", rc->row);
-	airtable_copy_value(out, cell(m, r, R_RECORD_ID));
-	copy_sep(out, client);
-	copy_sep(out, cell(m, r, R_PAYLOAD));
-	copy_sep(out, cell(m, r, R_WORKFLOW));
-	copy_sep(out, cell(m, r, R_EXECUTION_ID));
-	copy_sep(out, cell(m, r, R_LEAD_ID));
-	copy_sep(out, cell(m, r, R_EVENT_TYPE));
-	copy_sep(out, cell(m, r, R_ERROR));
-	copy_sep(out, attempts);
-	if (cell(m, r, R_CREATED) != NULL)
+	airtable_copy_value(out, airtable_cell(m, r, R_RECORD_ID));
+	airtable_copy_sep(out, client);
+	airtable_copy_sep(out, airtable_cell(m, r, R_PAYLOAD));
+	airtable_copy_sep(out, airtable_cell(m, r, R_WORKFLOW));
+	airtable_copy_sep(out, airtable_cell(m, r, R_EXECUTION_ID));
+	airtable_copy_sep(out, airtable_cell(m, r, R_LEAD_ID));
+	airtable_copy_sep(out, airtable_cell(m, r, R_EVENT_TYPE));
+	airtable_copy_sep(out, airtable_cell(m, r, R_ERROR));
+	airtable_copy_sep(out, attempts);
+	if (airtable_cell(m, r, R_CREATED) != NULL)
 		rfc3339_format(created, when);
-	copy_sep(out, cell(m, r, R_CREATED) ? when : NULL);
+	airtable_copy_sep(out, airtable_cell(m, r, R_CREATED) ? when : NULL);
 	buf_putc(out, '\n');
 }
 
@@ -819,14 +615,14 @@ int
 airtable_map_row(struct airtable_mapper *m, const struct airtable_csv *r,
     long row, struct buf *out, airtable_refuse_fn refuse_fn, void *ctx)
 {
-	struct row_ctx	 rc = { m, r, row, refuse_fn, ctx, 0 };
+	struct airtable_row	 rc = { m, r, row, refuse_fn, ctx, 0 };
 	size_t		 before = out->len;
 
 	snprintf(m->lane_key, sizeof(m->lane_key), "%s", m->col[0] >= 0 ?
 	    airtable_csv_field(r, (size_t)m->col[0]) : "");
 	m->lead_by_name = false;
 	if (r->problem != CSV_OK) {
-		refuse(&rc, "row", airtable_csv_problem_text(r->problem));
+		airtable_refuse(&rc, "row", airtable_csv_problem_text(r->problem));
 		return 0;
 	}
 	if (r->nfields != m->ncolumns) {
@@ -834,7 +630,7 @@ airtable_map_row(struct airtable_mapper *m, const struct airtable_csv *r,
 
 		snprintf(msg, sizeof(msg), "has %zu cells, the header %zu",
 		    r->nfields, m->ncolumns);
-		refuse(&rc, "row", msg);
+		airtable_refuse(&rc, "row", msg);
 		return 0;
 	}
 	switch (m->table) {
@@ -842,7 +638,7 @@ airtable_map_row(struct airtable_mapper *m, const struct airtable_csv *r,
 		map_lead(&rc, out);
 		break;
 	case AIRTABLE_SMS_AUDIT:
-		map_sms(&rc, out);
+		airtable_map_sms(&rc, out);
 		break;
 	case AIRTABLE_RETRY_QUEUE:
 		map_retry(&rc, out);
@@ -855,23 +651,4 @@ airtable_map_row(struct airtable_mapper *m, const struct airtable_csv *r,
 		return -1;
 	}
 	return rc.refused == 0 && out->len > before ? 1 : 0;
-}
-
-int
-airtable_row_day_type(struct airtable_mapper *m, const struct airtable_csv *r,
-    char day[11], char *type, size_t typesz)
-{
-	const char	*at = cell(m, r, S_SENT_AT), *ev = cell(m, r, S_EVENT);
-	int64_t		 usec;
-	time_t		 t;
-	struct tm	 tm;
-
-	if (r->problem != CSV_OK || at == NULL || ev == NULL ||
-	    airtable_date_parse(at, m->order, m->utc, &usec) == -1)
-		return -1;
-	event_type_of(ev, type, typesz);
-	t = (time_t)(usec / 1000000 - (usec % 1000000 < 0));
-	if ((m->utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL)
-		return -1;
-	return strftime(day, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
 }
