@@ -13,9 +13,9 @@
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 # The engine and what it uses of core: it renders into a struct buf.
-MUSTACHE_SRC  = src/core/buf.c src/mustache/mustache.c src/mustache/mustache_cache.c \
+MUSTACHE_SRC  = src/core/buf.c src/core/hash.c src/mustache/mustache.c src/mustache/mustache_cache.c \
                 src/mustache/mustache_json.c
-MUSTACHE_HDR  = src/core/buf.h src/mustache/mustache.h src/mustache/mustache_json.h
+MUSTACHE_HDR  = src/core/buf.h src/core/hash.h src/mustache/mustache.h src/mustache/mustache_json.h
 
 .PHONY: fuzz-mustache bench-mustache
 

@@ -47,6 +47,7 @@
 #include "csv.h"
 #include "db_import.h"
 #include "db_workers.h"
+#include "hash.h"
 
 #define USAGE_AIRTABLE \
 	"usage: minicrm import airtable --table leads|sms_audit|retry_queue " \
@@ -463,15 +464,11 @@ reader_fail(struct run *r, int rc, const char *why)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* FNV-1a: the lane of a lead. */
+/* The lane of a lead: the same lead always in the same lane. */
 static long
 lane_of(const struct run *r, const char *key)
 {
-	uint32_t	 h = 2166136261u;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return (long)(h % (uint32_t)r->nlanes);
+	return (long)(hash_fnv1a(key) % (uint32_t)r->nlanes);
 }
 
 /* Map one row into its lane's chunk; false when the run must stop. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hash.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -199,17 +200,6 @@ metrics_status_index(int status)
 	return 0;
 }
 
-/* FNV-1a: where a route's slot search starts. */
-static uint32_t
-route_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /*
  * The slot of a route label, claimed if it has none yet: open addressing
  * from its hash. A slot being claimed by another thread (state 1) is
@@ -218,7 +208,7 @@ route_hash(const char *s)
 static struct metrics_route *
 route_slot(const char *name)
 {
-	uint32_t		 h = route_hash(name);
+	uint32_t		 h = hash_fnv1a(name);
 	struct metrics_route	*r;
 	int			 i, state, spins;
 

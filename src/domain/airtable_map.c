@@ -24,6 +24,7 @@
 #include "airtable_internal.h"
 #include "event.h"
 #include "fields.h"
+#include "hash.h"
 #include "retry_intake.h"
 #include "validate.h"
 
@@ -157,22 +158,12 @@ airtable_mapper_free(struct airtable_mapper *m)
 	catalog_free(&m->cat);
 }
 
-static size_t
-key_hash(const char *s)
-{
-	size_t	 h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* Put key in the open-addressing table of capacity cap (a power of
  * two); it is not there yet. Takes ownership of key. */
 static void
 seen_put(char **table, size_t cap, char *key)
 {
-	size_t	 i = key_hash(key) & (cap - 1);
+	size_t	 i = hash_fnv1a(key) & (cap - 1);
 
 	while (table[i] != NULL)
 		i = (i + 1) & (cap - 1);
@@ -193,7 +184,7 @@ airtable_lead_first_seen(struct airtable_mapper *m, const char *client,
 
 	snprintf(key, sizeof(key), "%s|%s", client, lead);
 	if (m->capseen > 0) {
-		for (i = key_hash(key) & (m->capseen - 1); m->seen[i] != NULL;
+		for (i = hash_fnv1a(key) & (m->capseen - 1); m->seen[i] != NULL;
 		    i = (i + 1) & (m->capseen - 1))
 			if (strcmp(m->seen[i], key) == 0)
 				return false;

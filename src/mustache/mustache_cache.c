@@ -8,6 +8,7 @@
  * while a render uses it.  `mu` guards the hash table itself, since renders
  * holding the read lock still load partials on demand.
  */
+#include "hash.h"
 #include "mustache.h"
 
 #include <errno.h>
@@ -35,16 +36,6 @@ struct mustache_cache {
 };
 
 #define NAME_MAX_LEN 200
-
-static uint32_t
-hash_name(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
 
 /* Names that may become file paths: [A-Za-z0-9_.-] in '/'-separated
  * components, none empty and none starting with '.'. */
@@ -96,7 +87,7 @@ slot(const mustache_cache *c, const char *name, uint32_t h)
 static int
 table_put(mustache_cache *c, const char *name, mustache_template *t)
 {
-	uint32_t h = hash_name(name);
+	uint32_t h = hash_fnv1a(name);
 	struct entry *e;
 
 	if ((c->n + 1) * 2 > c->cap) {
@@ -310,7 +301,7 @@ lookup_or_load(mustache_cache *c, const char *name, const mustache_template **ou
 	int rc;
 
 	pthread_mutex_lock(&c->mu);
-	e = slot(c, name, hash_name(name));
+	e = slot(c, name, hash_fnv1a(name));
 	if (e && e->name) {
 		*out = e->t;
 		pthread_mutex_unlock(&c->mu);
